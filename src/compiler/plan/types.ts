@@ -1,0 +1,215 @@
+// The plan: what `wshed run` will do, as plain serializable data. Defined here and only here;
+// the runtime executes it step by step, `wshed plan` renders it, `--json` prints it as is.
+
+import type { Key, JsonScalar, Location, ReplaySource } from '../model.ts';
+import type { PartitionScheme, ReservoirFormat } from '../record-layout.ts';
+import type { InstanceGroup, TargetName } from '../target-config.ts';
+
+export const PLAN_VERSION = 1;
+
+export interface Plan {
+  readonly version: typeof PLAN_VERSION;
+  /** The pipeline file, as given on the command line. */
+  readonly pipeline: string;
+  readonly target: TargetName;
+  /** The instant relative times (`7d ago`, `now`) were resolved against. */
+  readonly now: string;
+  readonly steps: readonly PlanStep[];
+}
+
+/**
+ * How a step changes the world, rendered as in `terraform plan`:
+ * `+` create (when absent; live state is not known offline), `~` run (changes data),
+ * `=` read (changes nothing), `-` destroy.
+ */
+export type PlanAction = 'create' | 'run' | 'read' | 'destroy';
+
+interface StepBase {
+  /** Unique in the plan, stable across runs: `stream.orders`, `replay.rebuild`. */
+  readonly id: string;
+  readonly action: PlanAction;
+  /** Ids of steps that must finish first. */
+  readonly after: readonly string[];
+}
+
+export type SqlByDialect = { readonly duckdb: string; readonly drill: string };
+
+// ----- provisioning, local -----
+
+export interface LocalServiceStep extends StepBase {
+  readonly kind: 'local-service';
+  readonly port: number;
+  readonly home: string;
+}
+
+export interface ReservoirFolderStep extends StepBase {
+  readonly kind: 'reservoir-folder';
+  readonly reservoir: string;
+  readonly path: string;
+}
+
+// ----- provisioning, both targets -----
+
+export interface StreamStep extends StepBase {
+  readonly kind: 'stream';
+  readonly name: string;
+  readonly shards: number;
+  readonly retentionHours: number;
+}
+
+// ----- provisioning, aws -----
+
+export interface S3LocationStep extends StepBase {
+  readonly kind: 's3-location';
+  readonly reservoir: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly region: string;
+}
+
+export interface FirehoseStep extends StepBase {
+  readonly kind: 'firehose-delivery-stream';
+  readonly name: string;
+  readonly reservoir: string;
+  readonly sourceStream: string;
+  readonly bucket: string;
+  /** Firehose's custom prefix expression producing the reservoir's partition folders. */
+  readonly prefix: string;
+  readonly errorPrefix: string;
+  readonly bufferBytes: number;
+  readonly bufferSeconds: number;
+  readonly roleArn: string | null;
+}
+
+export interface UploadResourcesStep extends StepBase {
+  readonly kind: 'upload-cluster-resources';
+  readonly bucket: string;
+  readonly prefix: string;
+  /** Files the cluster needs (bootstrap script, Drill storage plugin), by name. */
+  readonly files: readonly string[];
+}
+
+export interface EmrClusterStep extends StepBase {
+  readonly kind: 'emr-cluster';
+  readonly name: string;
+  readonly release: string;
+  readonly applications: readonly string[];
+  readonly instanceGroups: readonly InstanceGroup[];
+  readonly keyPair: string;
+  readonly subnetId: string | null;
+  readonly logUri: string | null;
+  readonly bootstrapActions: readonly { readonly name: string; readonly script: string }[];
+}
+
+export interface DrillStoragePluginStep extends StepBase {
+  readonly kind: 'drill-storage-plugin';
+  readonly name: string;
+  /** The plugin configuration posted to Drill's REST API (`/storage/{name}.json`). */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+export interface HiveLiveTableStep extends StepBase {
+  readonly kind: 'hive-live-table';
+  readonly stream: string;
+  readonly table: string;
+  readonly ddl: string;
+}
+
+export interface SshTunnelStep extends StepBase {
+  readonly kind: 'ssh-tunnel';
+  readonly user: string;
+  readonly keyFile: string;
+  readonly forwards: readonly { readonly service: 'drill' | 'hive'; readonly localPort: number; readonly remotePort: number }[];
+}
+
+export interface EmrTerminateStep extends StepBase {
+  readonly kind: 'emr-terminate';
+  readonly cluster: string;
+}
+
+// ----- data steps -----
+
+export interface ArchiveStep extends StepBase {
+  readonly kind: 'archive';
+  readonly reservoir: string;
+  readonly stream: string;
+  readonly via: 'archiver' | 'firehose';
+  readonly location: Location;
+  readonly format: ReservoirFormat;
+  readonly partition: PartitionScheme;
+  /** How often a scheduled archiver catches up (archiver), or the Firehose buffer interval. */
+  readonly everySeconds: number;
+}
+
+export interface ReservoirView {
+  /** `<reservoir>` (archive + live, de-duplicated), `<reservoir>_archived`, `<reservoir>_live`. */
+  readonly name: string;
+  readonly role: 'unified' | 'archived' | 'live';
+  readonly sql: SqlByDialect;
+}
+
+export interface ReservoirViewsStep extends StepBase {
+  readonly kind: 'reservoir-views';
+  readonly reservoir: string;
+  readonly views: readonly ReservoirView[];
+}
+
+export interface QueryStep extends StepBase {
+  readonly kind: 'query';
+  readonly name: string;
+  /** The saved query as written; it runs with the reservoir views defined. */
+  readonly sql: SqlByDialect;
+}
+
+/** One operator of a replay, in execution order; `pushedDown` ones run inside the SQL. */
+export type ReplayOperator =
+  | { readonly op: 'scan'; readonly pushedDown: true; readonly sources: readonly ('archive' | 'live')[] }
+  | { readonly op: 'dedupe'; readonly pushedDown: true; readonly by: readonly string[] }
+  | { readonly op: 'bounds'; readonly pushedDown: true; readonly since: string | null; readonly until: string | null }
+  | { readonly op: 'compact'; readonly pushedDown: true; readonly key: Key; readonly keepLastBy: readonly string[] }
+  | { readonly op: 'filter'; readonly pushedDown: true; readonly where: string }
+  | { readonly op: 'order'; readonly pushedDown: true; readonly by: readonly string[] }
+  | { readonly op: 'limit'; readonly pushedDown: true; readonly count: number }
+  | { readonly op: 'annotate'; readonly pushedDown: false; readonly fields: readonly { readonly key: string; readonly value: JsonScalar }[]; readonly metadataField: string }
+  | { readonly op: 'aggregate'; readonly pushedDown: false; readonly format: 'kpl' }
+  | { readonly op: 'emit'; readonly pushedDown: false; readonly stream: string; readonly partitionKey: Key; readonly ratePerSecond: number | null; readonly shardBudgetFraction: number };
+
+export interface ReplayStep extends StepBase {
+  readonly kind: 'replay';
+  readonly name: string;
+  readonly source: ReplaySource;
+  readonly reservoir: string;
+  readonly stream: string;
+  readonly into: string;
+  readonly operators: readonly ReplayOperator[];
+  /** The source query with bounds, compaction, filter, order and limit pushed down. */
+  readonly sql: SqlByDialect;
+  /** Relations the SQL reads, which the runtime provides (see docs in README, "Plan SQL inputs"). */
+  readonly inputs: ReplayInputs;
+}
+
+export interface ReplayInputs {
+  /** DuckDB table the runtime fills with live records past the archive checkpoints; null when unused. */
+  readonly duckdbLiveTable: string | null;
+  /** Hive table over the live stream used by Drill; null when unused. */
+  readonly drillLiveTable: string | null;
+}
+
+export type PlanStep =
+  | LocalServiceStep
+  | ReservoirFolderStep
+  | StreamStep
+  | S3LocationStep
+  | FirehoseStep
+  | UploadResourcesStep
+  | EmrClusterStep
+  | DrillStoragePluginStep
+  | HiveLiveTableStep
+  | SshTunnelStep
+  | EmrTerminateStep
+  | ArchiveStep
+  | ReservoirViewsStep
+  | QueryStep
+  | ReplayStep;
+
+export type PlanStepKind = PlanStep['kind'];

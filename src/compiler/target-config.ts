@@ -1,0 +1,57 @@
+// Target settings (the contents of conf/*.json) as the compiler sees them: already read and
+// validated by the caller (see src/compiler/config/validate.ts), so the compiler does no I/O.
+
+export type TargetName = 'local' | 'aws';
+
+export interface LocalTargetConfig {
+  readonly target: 'local';
+  /** Port of the local Kinesis service; 0 picks a free one when it starts. */
+  readonly kinesisPort: number;
+  /** Where local state lives, relative to the working folder unless absolute ($WSHED_HOME overrides). */
+  readonly home: string;
+  readonly duckdb: { readonly threads: number; readonly memoryLimit: string };
+  readonly replay: ReplayEmitConfig;
+}
+
+export interface ReplayEmitConfig {
+  /** Fraction of each destination shard's write budget (1,000 records/s, 1 MiB/s) a replay may use. */
+  readonly shardBudgetFraction: number;
+  readonly maxRetries: number;
+}
+
+export interface InstanceGroup {
+  readonly role: 'MASTER' | 'CORE' | 'TASK';
+  readonly instanceType: string;
+  readonly count: number;
+}
+
+export interface AwsTargetConfig {
+  readonly target: 'aws';
+  readonly region: string;
+  /** Bucket for reservoirs given as local-looking paths and for cluster resources. */
+  readonly bucket: string;
+  readonly resourcesPrefix: string;
+  readonly emr: {
+    readonly name: string;
+    readonly release: string;
+    readonly instanceGroups: readonly InstanceGroup[];
+    readonly keyPair: string;
+    readonly subnetId: string | null;
+    readonly logUri: string | null;
+    /** Terminate the cluster when `wshed run` finishes. */
+    readonly terminateAfterRun: boolean;
+  };
+  readonly ssh: {
+    readonly user: string;
+    /** Path of the private key file; the key itself never enters a plan. */
+    readonly keyFile: string;
+    readonly localDrillPort: number;
+    readonly localHivePort: number;
+  };
+  readonly drill: { readonly storagePlugin: string; readonly port: number };
+  readonly hive: { readonly database: string; readonly port: number };
+  readonly firehose: { readonly roleArn: string | null };
+  readonly replay: ReplayEmitConfig;
+}
+
+export type TargetConfig = LocalTargetConfig | AwsTargetConfig;
