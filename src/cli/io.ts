@@ -1,0 +1,58 @@
+// What every command shares: reading pipeline files and target configuration, printing
+// diagnostics, and the exit codes (0 ok, 1 failed or not formatted, 2 invalid input).
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mergeConfig, validateTargetConfig } from '../compiler/config/validate.ts';
+import { hasErrors, type Diagnostic } from '../compiler/diagnostics.ts';
+import { renderDiagnostics, tally } from '../compiler/render-diagnostics.ts';
+import type { SourceFile } from '../compiler/source.ts';
+import type { TargetConfig, TargetName } from '../compiler/target-config.ts';
+
+export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
+
+/** The package root, where the default conf/ lives. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A user mistake that ends the command with one line and exit code 2, never a stack trace. */
+export class UsageError extends Error {}
+
+export function readSource(file: string): SourceFile {
+  try {
+    return { path: file, text: readFileSync(file, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(e)})`);
+  }
+}
+
+function readJson(file: string): unknown {
+  const text = readSource(file).text;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Defaults from the package's conf/<target>.json, overridden by --conf FILE when given. */
+export function loadTargetConfig(target: TargetName, confFile?: string): TargetConfig {
+  const defaultsFile = path.join(PACKAGE_ROOT, 'conf', `${target}.json`);
+  let json = readJson(defaultsFile);
+  if (confFile) json = mergeConfig(json, readJson(confFile));
+  const { config, diagnostics } = validateTargetConfig(confFile ?? defaultsFile, json);
+  if (!config || hasErrors(diagnostics)) {
+    throw new UsageError(diagnostics.map((d) => `error[${d.code}]: ${d.message}`).join('\n'));
+  }
+  return config;
+}
+
+/** Prints diagnostics to stderr; returns true when any is an error. */
+export function report(source: SourceFile, diagnostics: readonly Diagnostic[]): boolean {
+  if (diagnostics.length > 0) {
+    process.stderr.write(renderDiagnostics(source, diagnostics) + '\n');
+    if (hasErrors(diagnostics)) process.stderr.write(`\n${source.path}: ${tally(diagnostics)}\n`);
+  }
+  return hasErrors(diagnostics);
+}

@@ -1,0 +1,44 @@
+// The `wshed` command line: parses arguments with yargs and dispatches to one module a command.
+// User mistakes end with one line and exit code 2; only bugs show a stack trace.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { fmtCommand } from './commands/fmt.ts';
+import { planCommand } from './commands/plan.ts';
+import { validateCommand } from './commands/validate.ts';
+import { EXIT, PACKAGE_ROOT, UsageError } from './io.ts';
+
+const version = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export async function main(args: string[]): Promise<void> {
+  try {
+    await yargs(args)
+      .scriptName('wshed')
+      .usage('$0 <command> [options]\n\nDrain Kinesis streams into a reservoir, query them with SQL, replay them back.')
+      .command(planCommand)
+      .command(validateCommand)
+      .command(fmtCommand)
+      .demandCommand(1, 'name a command; see wshed --help')
+      .strict()
+      .version(version)
+      .help()
+      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .fail((msg, err) => {
+        if (err) throw err;
+        process.stderr.write(`wshed: ${msg}\nrun 'wshed --help' for usage\n`);
+        process.exit(EXIT.invalid);
+      })
+      .parseAsync();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`wshed: ${e.message}\n`);
+      process.exitCode = EXIT.invalid;
+      return;
+    }
+    throw e;
+  }
+}
+
+await main(hideBin(process.argv));
