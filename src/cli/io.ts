@@ -43,7 +43,7 @@ export function loadTargetConfig(target: TargetName, confFile?: string): TargetC
   if (confFile) json = mergeConfig(json, readJson(confFile));
   const { config, diagnostics } = validateTargetConfig(confFile ?? defaultsFile, json);
   if (!config || hasErrors(diagnostics)) {
-    throw new UsageError(diagnostics.map((d) => `error[${d.code}]: ${d.message}`).join('\n'));
+    throw new UsageError(diagnostics.map((d) => [`error[${d.code}]: ${d.message}`, ...d.hints.map((h) => `  = hint: ${h}`)].join('\n')).join('\n'));
   }
   return config;
 }

@@ -76,6 +76,8 @@ export interface FirehoseStep extends StepBase {
   /** Firehose's custom prefix expression producing the reservoir's partition folders. */
   readonly prefix: string;
   readonly errorPrefix: string;
+  /** Firehose's FileExtension setting (`.json`): Drill reads reservoir files by extension. */
+  readonly fileExtension: string;
   readonly bufferBytes: number;
   readonly bufferSeconds: number;
   readonly roleArn: string | null;
@@ -111,6 +113,8 @@ export interface DrillStoragePluginStep extends StepBase {
 export interface HiveLiveTableStep extends StepBase {
   readonly kind: 'hive-live-table';
   readonly stream: string;
+  /** The Hive database the table goes in, created first when absent. */
+  readonly database: string;
   readonly table: string;
   readonly ddl: string;
 }

@@ -1,0 +1,88 @@
+// The rules every target settings file must satisfy, one per target, matching
+// LocalTargetConfig and AwsTargetConfig in ../target-config.ts field for field.
+
+import { bool, int, list, nullable, num, obj, oneOf, str, type Problem, type Rule } from './rules.ts';
+
+const port = int('a port number (1 to 65535)', 1, 65535);
+const identifier = (what: string) => str(`${what} made of letters, digits and underscores`, (s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s));
+const nonEmpty = (what: string) => str(what, (s) => s.trim().length > 0);
+
+const replay = obj({
+  shardBudgetFraction: num('a fraction above 0 and at most 1', (n) => n > 0 && n <= 1),
+  maxRetries: int('a whole number from 0 to 100', 0, 100),
+});
+
+export const LOCAL_RULES: Rule = obj({
+  target: oneOf('local'),
+  kinesisPort: int('a port number (0 to 65535; 0 picks a free one)', 0, 65535),
+  home: nonEmpty('a folder path'),
+  duckdb: obj({
+    threads: int('a positive integer', 1, 1024),
+    memoryLimit: str(`a size such as "1GB" or "512MiB"`, (s) => /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(s)),
+  }),
+  replay,
+});
+
+// S3 bucket naming rules, the ones a typo trips over: 3-63 characters, lower case, no "..".
+const bucketName = (s: string) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s) && !s.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(s);
+const bucketHints = (s: string) => (s.startsWith('s3://') ? ['give the bucket name alone, without s3://'] : []);
+
+const instanceGroups = list(
+  obj({
+    role: oneOf('MASTER', 'CORE', 'TASK'),
+    instanceType: str('an EC2 instance type such as "m5.xlarge"', (s) => /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(s)),
+    count: int('a positive integer', 1),
+  }),
+  1,
+  (groups, path) => {
+    const problems: Problem[] = [];
+    const roles = groups.map((g) => (g as { role: string }).role);
+    const masters = roles.filter((r) => r === 'MASTER').length;
+    if (masters !== 1) problems.push({ path, why: `expected exactly one MASTER group, got ${masters}`, hints: [] });
+    if (roles.filter((r) => r === 'CORE').length > 1) problems.push({ path, why: 'expected at most one CORE group', hints: [] });
+    groups.forEach((g, i) => {
+      const { role, count } = g as { role: string; count: number };
+      // EMR runs one primary node, or three for high availability.
+      if (role === 'MASTER' && count !== 1 && count !== 3) {
+        problems.push({ path: `${path}[${i}].count`, why: `expected 1 or 3 for the MASTER group, got ${count}`, hints: [] });
+      }
+    });
+    return problems;
+  },
+);
+
+export const AWS_RULES: Rule = obj({
+  target: oneOf('aws'),
+  region: str('an AWS region such as "us-east-1"', (s) => /^[a-z]{2}(-[a-z]+)+-\d+$/.test(s)),
+  bucket: str('an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)', bucketName, bucketHints),
+  resourcesPrefix: str('a key prefix such as "wshed/cluster/" (no leading slash)', (s) => !s.startsWith('/') && !s.includes('//')),
+  emr: obj({
+    name: nonEmpty('a cluster name'),
+    release: str('an EMR release label such as "emr-7.14.0"', (s) => /^emr-\d+\.\d+\.\d+$/.test(s)),
+    instanceGroups,
+    keyPair: nonEmpty('the name of an EC2 key pair'),
+    subnetId: nullable(str('a subnet id such as "subnet-0abc1234"', (s) => /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/.test(s))),
+    logUri: nullable(str('an s3:// URI', (s) => /^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?$/.test(s))),
+    terminateAfterRun: bool,
+  }),
+  ssh: obj(
+    {
+      user: str('a user name such as "hadoop"', (s) => /^[a-z_][a-z0-9_-]*$/.test(s)),
+      keyFile: nonEmpty('the path of a private key file'),
+      localDrillPort: port,
+      localHivePort: port,
+    },
+    (ssh, path) =>
+      ssh.localDrillPort === ssh.localHivePort
+        ? [{ path: `${path}.localHivePort`, why: `expected a port other than localDrillPort, got ${ssh.localHivePort} for both`, hints: [] }]
+        : [],
+  ),
+  drill: obj({ storagePlugin: identifier('a plugin name'), port }),
+  hive: obj({ database: identifier('a database name'), port }),
+  firehose: obj({
+    roleArn: nullable(
+      str('an IAM role ARN such as "arn:aws:iam::123456789012:role/wshed-firehose"', (s) => /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(s)),
+    ),
+  }),
+  replay,
+});

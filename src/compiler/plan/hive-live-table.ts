@@ -1,0 +1,38 @@
+// The Hive table over a live Kinesis stream, which Drill reads (through its hive plugin) for the
+// records not yet archived. The DDL targets EMR's Kinesis connector (the emr-kinesis component
+// that EMR installs with Hive).
+
+/**
+ * `<stream>_live`, the name the Drill SQL reads (`hive`.`<database>`.`<stream>_live`, see
+ * sql/dialects/drill.ts). Stream names are identifiers, so the name is a valid Hive table name.
+ */
+export function liveTableName(stream: string): string {
+  return `${stream}_live`;
+}
+
+const quoteIdent = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+const quoteString = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * One CREATE statement, without a trailing ';' (HiveServer2 takes one statement per call).
+ * What is assumed, and said in the DDL for whoever reads it on the cluster:
+ * - the handler gives each Kinesis record's data to the SerDe as one row, and exposes none of the
+ *   record's metadata (shard, sequence number, partition key, arrival time) as columns;
+ * - so the table has one column, `payload`, the record data as JSON text. LazySimpleSerDe splits
+ *   fields on \u0001, which valid JSON text never contains, so the whole record is that column;
+ * - without kinesis.checkpoint.* settings every query reads the stream from its trim horizon, which
+ *   is what reading "live" needs: the SQL keeps only what the archive has not caught up with.
+ */
+export function hiveLiveTableDdl(database: string, table: string, stream: string): string {
+  return [
+    `-- Live records of Kinesis stream ${quoteString(stream)} via EMR's Kinesis connector.`,
+    '-- Assumed: the handler exposes only the record data (no shard, sequence number, partition',
+    '-- key or arrival time), so the one column holds the record data as JSON text.',
+    `CREATE EXTERNAL TABLE IF NOT EXISTS ${quoteIdent(database)}.${quoteIdent(table)} (`,
+    `  ${quoteIdent('payload')} STRING`,
+    ')',
+    "ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\001'",
+    "STORED BY 'com.amazon.emr.kinesis.hive.KinesisStorageHandler'",
+    `TBLPROPERTIES ('kinesis.stream.name' = ${quoteString(stream)})`,
+  ].join('\n');
+}

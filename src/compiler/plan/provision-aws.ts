@@ -1,0 +1,154 @@
+// Provisioning on the aws target: streams, S3 locations, Firehose delivery streams, the EMR
+// cluster with Drill, the Drill storage plugin, Hive tables over live streams and the SSH tunnel.
+
+import { diagnostic, type Diagnostic } from '../diagnostics.ts';
+import type { Location, Model, ReservoirModel } from '../model.ts';
+import { FILE_EXTENSION } from '../record-layout.ts';
+import type { AwsTargetConfig } from '../target-config.ts';
+import { drillStoragePlugin } from './drill-plugin.ts';
+import { hiveLiveTableDdl, liveTableName } from './hive-live-table.ts';
+import { firehoseErrorPrefix, firehosePrefix, folder, mapLocalPath } from './s3-layout.ts';
+import { stepId, type StepList } from './step-list.ts';
+
+/** EMR no longer ships Drill; the bootstrap action installs it. ZooKeeper is where Drillbits find each other. */
+export const EMR_APPLICATIONS = ['Hadoop', 'Hive', 'ZooKeeper'];
+export const DRILL_BOOTSTRAP_SCRIPT = 'install-drill.sh';
+export const DRILL_PLUGIN_FILE = 'drill-storage-plugin.json';
+
+/** Where each reservoir lives on S3 (local-looking paths mapped into config.bucket); absent after WS501. */
+export function s3Locations(model: Model, config: AwsTargetConfig, diagnostics: Diagnostic[]): Map<string, Location & { kind: 's3' }> {
+  const out = new Map<string, Location & { kind: 's3' }>();
+  for (const r of model.reservoirs) {
+    if (r.location.kind === 's3') {
+      out.set(r.name, r.location);
+      continue;
+    }
+    const mapped = mapLocalPath(r.location.path, config.bucket);
+    if (mapped.ok) out.set(r.name, { kind: 's3', bucket: mapped.bucket, prefix: mapped.prefix });
+    else diagnostics.push(diagnostic('WS501', r.span, { what: mapped.why, target: 'aws' }, ['give a path inside the working folder, or an s3:// location']));
+  }
+  return out;
+}
+
+export interface AwsProvisioning {
+  readonly locations: ReadonlyMap<string, Location & { kind: 's3' }>;
+  /** Streams some view or replay reads live, each getting a Hive table. */
+  readonly liveStreams: ReadonlySet<string>;
+}
+
+export function provisionAws(model: Model, config: AwsTargetConfig, p: AwsProvisioning, list: StepList, diagnostics: Diagnostic[]): void {
+  for (const s of model.streams) {
+    list.add({ id: stepId.stream(s.name), kind: 'stream', action: 'create', after: [], name: s.name, shards: s.shards, retentionHours: s.retentionHours });
+  }
+  for (const r of model.reservoirs) {
+    const loc = p.locations.get(r.name);
+    if (!loc) continue;
+    list.add({ id: stepId.reservoir(r.name), kind: 's3-location', action: 'create', after: [], reservoir: r.name, bucket: loc.bucket, prefix: loc.prefix, region: config.region });
+  }
+  for (const r of model.reservoirs) addFirehose(r, config, p, list, diagnostics);
+
+  const resources = folder(config.resourcesPrefix);
+  list.add({
+    id: stepId.upload(),
+    kind: 'upload-cluster-resources',
+    action: 'create',
+    after: [],
+    bucket: config.bucket,
+    prefix: resources,
+    files: [DRILL_BOOTSTRAP_SCRIPT, DRILL_PLUGIN_FILE],
+  });
+  list.add({
+    id: stepId.cluster(),
+    kind: 'emr-cluster',
+    action: 'create',
+    after: list.after(stepId.upload()),
+    name: config.emr.name,
+    release: config.emr.release,
+    applications: EMR_APPLICATIONS,
+    instanceGroups: config.emr.instanceGroups,
+    keyPair: config.emr.keyPair,
+    subnetId: config.emr.subnetId,
+    logUri: config.emr.logUri,
+    bootstrapActions: [{ name: 'install-drill', script: `s3://${config.bucket}/${resources}${DRILL_BOOTSTRAP_SCRIPT}` }],
+  });
+  list.add({
+    id: stepId.tunnel(),
+    kind: 'ssh-tunnel',
+    action: 'create',
+    after: list.after(stepId.cluster()),
+    user: config.ssh.user,
+    keyFile: config.ssh.keyFile,
+    forwards: [
+      { service: 'drill', localPort: config.ssh.localDrillPort, remotePort: config.drill.port },
+      { service: 'hive', localPort: config.ssh.localHivePort, remotePort: config.hive.port },
+    ],
+  });
+  addDrillPlugin(model, config, p, list, diagnostics);
+  for (const stream of model.streams) {
+    if (!p.liveStreams.has(stream.name)) continue;
+    const table = liveTableName(stream.name);
+    list.add({
+      id: stepId.hive(stream.name),
+      kind: 'hive-live-table',
+      action: 'create',
+      after: list.after(stepId.tunnel(), stepId.stream(stream.name)),
+      stream: stream.name,
+      database: config.hive.database,
+      table,
+      ddl: hiveLiveTableDdl(config.hive.database, table, stream.name),
+    });
+  }
+}
+
+function addFirehose(r: ReservoirModel, config: AwsTargetConfig, p: AwsProvisioning, list: StepList, diagnostics: Diagnostic[]): void {
+  const loc = p.locations.get(r.name);
+  if (r.archive.via !== 'firehose' || !loc) return;
+  if (r.format === 'parquet') {
+    // Firehose converts to Parquet only against a Glue table schema, which watershed does not manage.
+    diagnostics.push(diagnostic('WS501', r.span, { what: 'parquet format with archiving via firehose', target: 'aws' }, ['use format json with firehose, or archive via archiver']));
+  }
+  list.add({
+    id: stepId.firehose(r.name),
+    kind: 'firehose-delivery-stream',
+    action: 'create',
+    after: list.after(stepId.stream(r.stream), stepId.reservoir(r.name)),
+    name: firehoseName(r.name),
+    reservoir: r.name,
+    sourceStream: r.stream,
+    bucket: loc.bucket,
+    prefix: firehosePrefix(loc.prefix, r.partition),
+    errorPrefix: firehoseErrorPrefix(loc.prefix),
+    fileExtension: `.${FILE_EXTENSION[r.format]}`,
+    bufferBytes: r.archive.bufferBytes,
+    bufferSeconds: r.archive.bufferSeconds,
+    roleArn: config.firehose.roleArn,
+  });
+}
+
+/** Firehose names allow letters, digits, '_', '.', '-' and at most 64 characters. */
+export function firehoseName(reservoir: string): string {
+  return `wshed-${reservoir.replace(/[^A-Za-z0-9_.-]/g, '-')}`.slice(0, 64);
+}
+
+function addDrillPlugin(model: Model, config: AwsTargetConfig, p: AwsProvisioning, list: StepList, diagnostics: Diagnostic[]): void {
+  const workspaces = [];
+  for (const r of model.reservoirs) {
+    const loc = p.locations.get(r.name);
+    if (!loc) continue;
+    // A Drill file plugin reads one file system, here one bucket; a workspace cannot leave it.
+    if (loc.bucket !== config.bucket) {
+      const what = `reservoir in bucket '${loc.bucket}' (Drill reads the configured bucket '${config.bucket}')`;
+      diagnostics.push(diagnostic('WS501', r.span, { what, target: 'aws' }, [`move the reservoir into s3://${config.bucket}/, or set "bucket" in the target settings`]));
+      continue;
+    }
+    workspaces.push({ reservoir: r.name, prefix: loc.prefix, format: r.format });
+  }
+  list.add({
+    id: stepId.drill(),
+    kind: 'drill-storage-plugin',
+    action: 'create',
+    after: list.after(stepId.tunnel(), ...model.reservoirs.map((r) => stepId.reservoir(r.name))),
+    name: config.drill.storagePlugin,
+    config: drillStoragePlugin(config.bucket, config.region, workspaces),
+  });
+}

@@ -1,0 +1,126 @@
+// What `wshed plan` shows of each step: attribute lines (name = value) and text blocks (SQL,
+// DDL, plugin JSON). Plain text, deterministic, no colour.
+
+import type { Key, Location } from '../model.ts';
+import { humanBytes, humanDuration } from './human.ts';
+import type { PlanStep, ReplayOperator } from './types.ts';
+
+export type Dialect = 'duckdb' | 'drill';
+
+export type Line =
+  | { readonly kind: 'attr'; readonly name: string; readonly value: string }
+  | { readonly kind: 'block'; readonly title: string; readonly text: string }
+  | { readonly kind: 'list'; readonly title: string; readonly items: readonly string[] };
+
+const attr = (name: string, value: string): Line => ({ kind: 'attr', name, value });
+const q = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
+const names = (values: readonly string[]): string => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
+
+export const keyText = (key: Key): string => (key.kind === 'meta' ? `@${key.name}` : key.path.join('.'));
+export const locationText = (loc: Location): string => (loc.kind === 'local' ? loc.path : `s3://${loc.bucket}/${loc.prefix}`);
+
+export function stepLines(step: PlanStep, dialect: Dialect): Line[] {
+  const after = step.after.length > 0 ? [attr('after', step.after.join(', '))] : [];
+  return [...after, ...kindLines(step, dialect)];
+}
+
+function kindLines(step: PlanStep, dialect: Dialect): Line[] {
+  switch (step.kind) {
+    case 'local-service':
+      return [attr('port', step.port === 0 ? '0 (a free port when it starts)' : String(step.port)), attr('home', q(step.home))];
+    case 'reservoir-folder':
+      return [attr('path', q(step.path))];
+    case 'stream':
+      return [attr('shards', String(step.shards)), attr('retention', humanDuration(step.retentionHours * 3600))];
+    case 's3-location':
+      return [attr('location', q(`s3://${step.bucket}/${step.prefix}`)), attr('region', q(step.region))];
+    case 'firehose-delivery-stream':
+      return [
+        attr('name', q(step.name)),
+        attr('source', q(step.sourceStream)),
+        attr('bucket', q(step.bucket)),
+        attr('prefix', q(step.prefix)),
+        attr('error prefix', q(step.errorPrefix)),
+        attr('extension', q(step.fileExtension)),
+        attr('buffer', `${humanBytes(step.bufferBytes)} or ${humanDuration(step.bufferSeconds)}`),
+        attr('role', q(step.roleArn)),
+      ];
+    case 'upload-cluster-resources':
+      return [attr('destination', q(`s3://${step.bucket}/${step.prefix}`)), attr('files', names(step.files))];
+    case 'emr-cluster':
+      return [
+        attr('name', q(step.name)),
+        attr('release', q(step.release)),
+        attr('applications', names(step.applications)),
+        attr('instances', step.instanceGroups.map((g) => `${g.role} ${g.instanceType} x${g.count}`).join(', ')),
+        attr('key pair', q(step.keyPair)),
+        attr('subnet', q(step.subnetId)),
+        attr('logs', q(step.logUri)),
+        ...step.bootstrapActions.map((b) => attr('bootstrap', `${b.name} (${b.script})`)),
+      ];
+    case 'drill-storage-plugin':
+      return [attr('name', q(step.name)), { kind: 'block', title: 'config', text: JSON.stringify(step.config, null, 2) }];
+    case 'hive-live-table':
+      return [attr('stream', q(step.stream)), attr('table', `${step.database}.${step.table}`), { kind: 'block', title: 'ddl', text: step.ddl }];
+    case 'ssh-tunnel':
+      return [
+        attr('user', q(step.user)),
+        attr('key file', q(step.keyFile)),
+        ...step.forwards.map((f) => attr(`forward ${f.service}`, `localhost:${f.localPort} -> primary node:${f.remotePort}`)),
+      ];
+    case 'emr-terminate':
+      return [attr('cluster', q(step.cluster))];
+    case 'archive':
+      return [
+        attr('stream', q(step.stream)),
+        attr('via', step.via),
+        attr('location', q(locationText(step.location))),
+        attr('format', step.format),
+        attr('partition', step.partition),
+        attr(step.via === 'archiver' ? 'every' : 'buffer interval', humanDuration(step.everySeconds)),
+      ];
+    case 'reservoir-views':
+      return step.views.map((v) => ({ kind: 'block', title: `view ${v.name} (${v.role}, ${dialect})`, text: v.sql[dialect] }));
+    case 'query':
+      return [{ kind: 'block', title: `sql (${dialect})`, text: step.sql[dialect] }];
+    case 'replay':
+      return [
+        attr('source', `${step.source} of ${q(step.reservoir)} (stream ${q(step.stream)})`),
+        attr('into', q(step.into)),
+        { kind: 'list', title: 'operators', items: step.operators.map(operatorText) },
+        attr('live input', q(dialect === 'duckdb' ? step.inputs.duckdbLiveTable : step.inputs.drillLiveTable)),
+        { kind: 'block', title: `sql (${dialect})`, text: step.sql[dialect] },
+      ];
+  }
+}
+
+export function operatorText(op: ReplayOperator): string {
+  const where = op.pushedDown ? '  (in SQL)' : '';
+  switch (op.op) {
+    case 'scan':
+      return `scan ${op.sources.join(' + ')}${where}`;
+    case 'dedupe':
+      return `dedupe by ${op.by.join(', ')}${where}`;
+    case 'bounds':
+      return `bounds since ${op.since ?? '(start)'} until ${op.until ?? '(end)'}${where}`;
+    case 'compact':
+      return `compact by ${keyText(op.key)}, keeping the last by ${op.keepLastBy.join(', ')}${where}`;
+    case 'filter':
+      return `filter ${op.where}${where}`;
+    case 'order':
+      return `order by ${op.by.join(', ')}${where}`;
+    case 'limit':
+      return `limit ${op.count}${where}`;
+    case 'annotate': {
+      const fields = op.fields.map((f) => `${f.key}=${JSON.stringify(f.value)}`).join(', ');
+      return `annotate ${op.metadataField}${fields ? ` with ${fields}` : ''}`;
+    }
+    case 'aggregate':
+      return `aggregate ${op.format}`;
+    case 'emit': {
+      const budget = `${Math.round(op.shardBudgetFraction * 100)}% of the shard budget`;
+      const rate = op.ratePerSecond === null ? budget : `${op.ratePerSecond}/s, at most ${budget}`;
+      return `emit into ${op.stream}, partition key ${keyText(op.partitionKey)}, rate ${rate}`;
+    }
+  }
+}
