@@ -1,0 +1,47 @@
+WITH
+  `archive` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `reservoirs`.`orders_lake`.`dt=*/hour=*/*.json` AS `t`
+    WHERE `t`.`dir0` >= 'dt=2026-10-31' AND `t`.`dir0` <= 'dt=2026-11-08'
+  ),
+  `live` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
+    FROM `hive`.`wshed`.`orders_live` AS `t`
+  ),
+  `source` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 0 AS `copy_rank`
+    FROM `archive` AS `t`
+    UNION ALL
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 1 AS `copy_rank`
+    FROM `live` AS `t`
+  ),
+  `deduped` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM (
+      SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, ROW_NUMBER() OVER (PARTITION BY `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number` ORDER BY `t`.`copy_rank`) AS `rn`
+      FROM `source` AS `t`
+    ) AS `t`
+    WHERE `t`.`rn` = 1
+  ),
+  `sliced` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `deduped` AS `t`
+    WHERE `t`.`arrival_time` >= '2026-11-01T00:00:00.000Z' AND `t`.`arrival_time` < '2026-11-08T00:00:00.000Z'
+  ),
+  `compacted` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM (
+      SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, ROW_NUMBER() OVER (PARTITION BY `t`.`partition_key` ORDER BY `t`.`arrival_time` DESC, LPAD(`t`.`sequence_number`, 64, '0') DESC, `t`.`sub_sequence_number` DESC, `t`.`shard_id` DESC) AS `rn`
+      FROM `sliced` AS `t`
+    ) AS `t`
+    WHERE `t`.`partition_key` IS NULL OR `t`.`rn` = 1
+  ),
+  `filtered` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `compacted` AS `t`
+    WHERE CAST(`t`.`payload`.`status` AS VARCHAR(65535)) = 'shipped'
+  )
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+FROM `filtered` AS `t`
+ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`
+LIMIT 5000
