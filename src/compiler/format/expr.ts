@@ -63,17 +63,29 @@ export function formatTime(time: TimeExpr): string {
   }
 }
 
+/** Binding strength: `or` < `and` < `not` < predicates. */
+function precedence(e: Expr): number {
+  return e.kind === 'or' ? 1 : e.kind === 'and' ? 2 : e.kind === 'not' ? 3 : 4;
+}
+
+/** Parenthesises a sub-expression that binds looser than its place needs (trees built by hand). */
+function side(e: Expr, min: number): string {
+  const text = formatExpr(e);
+  return precedence(e) < min ? `(${text})` : text;
+}
+
 export function formatExpr(expr: Expr): string {
   switch (expr.kind) {
     case 'or':
+      return `${side(expr.left, 1)} or ${side(expr.right, 1)}`;
     case 'and':
-      return `${formatExpr(expr.left)} ${expr.kind} ${formatExpr(expr.right)}`;
+      return `${side(expr.left, 2)} and ${side(expr.right, 2)}`;
     case 'not':
-      return `not ${formatExpr(expr.operand)}`;
+      return `not ${side(expr.operand, 4)}`;
     case 'paren':
       return `(${formatExpr(expr.inner)})`;
     case 'compare':
-      return `${formatOperand(expr.left)} ${expr.op === '<>' ? '!=' : expr.op} ${formatOperand(expr.right)}`;
+      return `${formatOperand(expr.left)} ${expr.op} ${formatOperand(expr.right)}`;
     case 'in':
       return `${formatOperand(expr.operand)} ${expr.negated ? 'not in' : 'in'} (${expr.list.map(formatLiteral).join(', ')})`;
     case 'between':

@@ -8,7 +8,7 @@ import { byDialect, drill, duckdb } from './dialects/index.ts';
 import { printIdentifierPath, printQuery } from './print.ts';
 import { buildReplayQuery } from './replay-query.ts';
 
-export { whereText } from './lower-where.ts';
+export { formatExpr as whereText } from '../format/expr.ts';
 export { reservoirViews } from './reservoir-views.ts';
 
 export interface SqlNaming {

@@ -7,7 +7,8 @@ import { partitionColumns, RECORD_COLUMNS, SEQUENCE_SORT_WIDTH } from '../record
 import type { Cte, OrderItem, PayloadStorage, Relation, Select, SelectItem, SqlExpr } from './ast.ts';
 import { allOf, anyOf, bin, call, col, isNull, num, select, str, table } from './ast.ts';
 import type { SqlNaming } from './index.ts';
-import { WhereLowering, whereText } from './lower-where.ts';
+import { formatExpr } from '../format/expr.ts';
+import { WhereLowering } from './lower-where.ts';
 
 /** Every stage reads its input under this alias: Drill needs one to reach into the payload map. */
 export const T = 't';
@@ -151,7 +152,7 @@ export function buildReplayQuery(
   if (replay.where !== null) {
     // After compaction: a key whose latest record no longer matches is dropped, not replayed with an older one.
     stage('filtered', { where: new WhereLowering(T).lower(replay.where) });
-    operators.push({ op: 'filter', pushedDown: true, where: whereText(replay.where) });
+    operators.push({ op: 'filter', pushedDown: true, where: formatExpr(replay.where) });
   }
   operators.push({ op: 'order', pushedDown: true, by: [...ORIGIN] });
   if (replay.limit !== null) operators.push({ op: 'limit', pushedDown: true, count: replay.limit });
