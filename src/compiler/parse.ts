@@ -1,0 +1,32 @@
+// The parse stage: .wshed text → AST (ast.ts) plus every syntax diagnostic in the file.
+// Lexing and parsing live in grammar/; this stage turns their output into the compiler's terms.
+
+import type * as C from '../../grammar/cst-types.ts';
+import { lex } from '../../grammar/lexer.ts';
+import { parseTokens } from '../../grammar/parser.ts';
+import type { Comment, Pipeline } from './ast.ts';
+import { sortDiagnostics, type Diagnostic } from './diagnostics.ts';
+import type { SourceFile } from './source.ts';
+import { tokenSpan } from './syntax/cst-helpers.ts';
+import { AstBuilder } from './syntax/cst-to-ast.ts';
+import { lexDiagnostics, resumeOffsets, syntaxDiagnostic, TokenIndex } from './syntax/syntax-diagnostics.ts';
+
+export function parse(source: SourceFile): { pipeline: Pipeline; diagnostics: Diagnostic[] } {
+  const { text } = source;
+  const lexed = lex(text);
+  const parsed = parseTokens(lexed.tokens);
+  const index = new TokenIndex(lexed.tokens);
+
+  const diagnostics: Diagnostic[] = [
+    ...lexDiagnostics(lexed.problems, text),
+    ...parsed.errors.map((e) => syntaxDiagnostic(e, index, text)),
+  ];
+  const builder = new AstBuilder(diagnostics, resumeOffsets(parsed.errors, index, parsed.cst));
+  const statements = builder.pipeline((parsed.cst as C.PipelineCstNode).children);
+  const comments: Comment[] = lexed.comments.map((t) => ({ text: t.image.slice(1), span: tokenSpan(t) }));
+
+  return {
+    pipeline: { statements, comments, span: { start: 0, end: text.length } },
+    diagnostics: sortDiagnostics(diagnostics),
+  };
+}
