@@ -60,7 +60,7 @@ function reportDuplicateNames(ctx: CheckContext, decls: readonly { name?: { text
   const seen = new Set<string>();
   for (const d of decls) {
     if (!d.name) continue;
-    if (seen.has(d.name.text)) ctx.report('WS203', d.name.span, { what, name: d.name.text }, [`rename one of the ${what}s named '${d.name.text}'`]);
+    if (seen.has(d.name.text)) ctx.report('WS203', d.name.span, { what, name: d.name.text }, [`names of each kind must be unique: rename one of them`]);
     seen.add(d.name.text);
   }
 }

@@ -1,0 +1,88 @@
+-- views.orders_archive: view orders_archive
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM read_json('./.wshed/reservoir/orders/dt=*/hour=*/*.json', format = 'newline_delimited', columns = {'stream': 'VARCHAR', 'shard_id': 'VARCHAR', 'sequence_number': 'VARCHAR', 'sub_sequence_number': 'BIGINT', 'partition_key': 'VARCHAR', 'arrival_time': 'VARCHAR', 'payload': 'JSON'}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'hour': 'VARCHAR'}) AS t
+  ),
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.orders_archive AS t
+  ),
+  source AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 0 AS copy_rank
+    FROM archive AS t
+    UNION ALL
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 1 AS copy_rank
+    FROM live AS t
+  ),
+  deduped AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM source AS t
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY t.shard_id, t.sequence_number, t.sub_sequence_number ORDER BY t.copy_rank) = 1
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM deduped AS t;
+
+-- views.orders_archive: view orders_archive_archived
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM read_json('./.wshed/reservoir/orders/dt=*/hour=*/*.json', format = 'newline_delimited', columns = {'stream': 'VARCHAR', 'shard_id': 'VARCHAR', 'sequence_number': 'VARCHAR', 'sub_sequence_number': 'BIGINT', 'partition_key': 'VARCHAR', 'arrival_time': 'VARCHAR', 'payload': 'JSON'}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'hour': 'VARCHAR'}) AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM archive AS t;
+
+-- views.orders_archive: view orders_archive_live
+WITH
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.orders_archive AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM live AS t;
+
+-- query.daily_totals
+SELECT CAST(_arrival_time AS DATE) AS day, sum(total) AS revenue
+  FROM orders_archive GROUP BY 1 ORDER BY 1;
+
+-- replay.rebuild
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM read_json('./.wshed/reservoir/orders/dt=*/hour=*/*.json', format = 'newline_delimited', columns = {'stream': 'VARCHAR', 'shard_id': 'VARCHAR', 'sequence_number': 'VARCHAR', 'sub_sequence_number': 'BIGINT', 'partition_key': 'VARCHAR', 'arrival_time': 'VARCHAR', 'payload': 'JSON'}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'hour': 'VARCHAR'}) AS t
+    WHERE t.dt >= '2026-10-31' AND t.dt <= '2026-11-02'
+  ),
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.orders_archive AS t
+  ),
+  source AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 0 AS copy_rank
+    FROM archive AS t
+    UNION ALL
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 1 AS copy_rank
+    FROM live AS t
+  ),
+  deduped AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM source AS t
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY t.shard_id, t.sequence_number, t.sub_sequence_number ORDER BY t.copy_rank) = 1
+  ),
+  sliced AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM deduped AS t
+    WHERE t.arrival_time >= '2026-11-01T00:00:00.000Z' AND t.arrival_time < '2026-11-02T00:00:00.000Z'
+  ),
+  compacted AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM sliced AS t
+    QUALIFY json_extract_string(t.payload, '/order_id') IS NULL OR ROW_NUMBER() OVER (PARTITION BY json_extract_string(t.payload, '/order_id') ORDER BY t.arrival_time DESC, lpad(t.sequence_number, 64, '0') DESC, t.sub_sequence_number DESC, t.shard_id DESC) = 1
+  ),
+  filtered AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM compacted AS t
+    WHERE json_extract_string(t.payload, '/status') = 'shipped'
+  )
+SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+FROM filtered AS t
+ORDER BY t.arrival_time, lpad(t.sequence_number, 64, '0'), t.sub_sequence_number, t.shard_id;

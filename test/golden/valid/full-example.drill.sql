@@ -1,0 +1,97 @@
+-- views.orders_archive: view orders_archive
+WITH
+  `archive` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `wshed`.`orders_archive`.`dt=*/hour=*/*.json` AS `t`
+  ),
+  `live` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
+    FROM `hive`.`wshed`.`orders_live` AS `t`
+  ),
+  `source` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 0 AS `copy_rank`
+    FROM `archive` AS `t`
+    UNION ALL
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 1 AS `copy_rank`
+    FROM `live` AS `t`
+  ),
+  `deduped` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM (
+      SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, ROW_NUMBER() OVER (PARTITION BY `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number` ORDER BY `t`.`copy_rank`) AS `rn`
+      FROM `source` AS `t`
+    ) AS `t`
+    WHERE `t`.`rn` = 1
+  )
+SELECT `t`.`stream` AS `_stream`, `t`.`shard_id` AS `_shard_id`, `t`.`sequence_number` AS `_sequence_number`, `t`.`sub_sequence_number` AS `_sub_sequence_number`, `t`.`partition_key` AS `_partition_key`, CAST(REPLACE(REPLACE(`t`.`arrival_time`, 'T', ' '), 'Z', '') AS TIMESTAMP) AS `_arrival_time`, `t`.`payload`
+FROM `deduped` AS `t`;
+
+-- views.orders_archive: view orders_archive_archived
+WITH
+  `archive` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `wshed`.`orders_archive`.`dt=*/hour=*/*.json` AS `t`
+  )
+SELECT `t`.`stream` AS `_stream`, `t`.`shard_id` AS `_shard_id`, `t`.`sequence_number` AS `_sequence_number`, `t`.`sub_sequence_number` AS `_sub_sequence_number`, `t`.`partition_key` AS `_partition_key`, CAST(REPLACE(REPLACE(`t`.`arrival_time`, 'T', ' '), 'Z', '') AS TIMESTAMP) AS `_arrival_time`, `t`.`payload`
+FROM `archive` AS `t`;
+
+-- views.orders_archive: view orders_archive_live
+WITH
+  `live` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
+    FROM `hive`.`wshed`.`orders_live` AS `t`
+  )
+SELECT `t`.`stream` AS `_stream`, `t`.`shard_id` AS `_shard_id`, `t`.`sequence_number` AS `_sequence_number`, `t`.`sub_sequence_number` AS `_sub_sequence_number`, `t`.`partition_key` AS `_partition_key`, CAST(REPLACE(REPLACE(`t`.`arrival_time`, 'T', ' '), 'Z', '') AS TIMESTAMP) AS `_arrival_time`, `t`.`payload`
+FROM `live` AS `t`;
+
+-- query.big_customers
+SELECT customer, count(*) AS n FROM orders_archive WHERE total > 100 GROUP BY customer;
+
+-- replay.rebuild
+WITH
+  `archive` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `wshed`.`orders_archive`.`dt=*/hour=*/*.json` AS `t`
+    WHERE `t`.`dir0` >= 'dt=2026-11-01' AND `t`.`dir0` <= 'dt=2026-11-01'
+  ),
+  `live` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
+    FROM `hive`.`wshed`.`orders_live` AS `t`
+  ),
+  `source` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 0 AS `copy_rank`
+    FROM `archive` AS `t`
+    UNION ALL
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 1 AS `copy_rank`
+    FROM `live` AS `t`
+  ),
+  `deduped` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM (
+      SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, ROW_NUMBER() OVER (PARTITION BY `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number` ORDER BY `t`.`copy_rank`) AS `rn`
+      FROM `source` AS `t`
+    ) AS `t`
+    WHERE `t`.`rn` = 1
+  ),
+  `sliced` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `deduped` AS `t`
+    WHERE `t`.`arrival_time` >= '2026-11-01T00:00:00.000Z' AND `t`.`arrival_time` < '2026-11-02T00:00:00.000Z'
+  ),
+  `compacted` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM (
+      SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, ROW_NUMBER() OVER (PARTITION BY CAST(`t`.`payload`.`order_id` AS VARCHAR(65535)) ORDER BY `t`.`arrival_time` DESC, LPAD(`t`.`sequence_number`, 64, '0') DESC, `t`.`sub_sequence_number` DESC, `t`.`shard_id` DESC) AS `rn`
+      FROM `sliced` AS `t`
+    ) AS `t`
+    WHERE CAST(`t`.`payload`.`order_id` AS VARCHAR(65535)) IS NULL OR `t`.`rn` = 1
+  ),
+  `filtered` AS (
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `compacted` AS `t`
+    WHERE CAST(`t`.`payload`.`status` AS VARCHAR(65535)) = 'shipped' AND CASE WHEN REGEXP_MATCHES(CAST(`t`.`payload`.`total` AS VARCHAR(65535)), '^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$') THEN CAST(`t`.`payload`.`total` AS DOUBLE) END > 100 AND CAST(`t`.`payload`.`customer`.`region` AS VARCHAR(65535)) IN ('eu', 'us')
+  )
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+FROM `filtered` AS `t`
+ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`
+LIMIT 100000;

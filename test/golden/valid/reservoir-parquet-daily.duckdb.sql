@@ -1,0 +1,58 @@
+-- views.metrics_history: view metrics_history
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, json(t.payload) AS payload
+    FROM read_parquet('./data/metrics/dt=*/*.parquet', hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}) AS t
+  ),
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.metrics_history AS t
+  ),
+  source AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 0 AS copy_rank
+    FROM archive AS t
+    UNION ALL
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 1 AS copy_rank
+    FROM live AS t
+  ),
+  deduped AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM source AS t
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY t.shard_id, t.sequence_number, t.sub_sequence_number ORDER BY t.copy_rank) = 1
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM deduped AS t;
+
+-- views.metrics_history: view metrics_history_archived
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, json(t.payload) AS payload
+    FROM read_parquet('./data/metrics/dt=*/*.parquet', hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}) AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM archive AS t;
+
+-- views.metrics_history: view metrics_history_live
+WITH
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.metrics_history AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM live AS t;
+
+-- replay.backfill
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, json(t.payload) AS payload
+    FROM read_parquet('./data/metrics/dt=*/*.parquet', hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}) AS t
+    WHERE t.dt >= '2026-10-01' AND t.dt <= '2026-10-07'
+  ),
+  sliced AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM archive AS t
+    WHERE t.arrival_time >= '2026-10-01T00:00:00.000Z' AND t.arrival_time < '2026-10-08T00:00:00.000Z'
+  )
+SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+FROM sliced AS t
+ORDER BY t.arrival_time, lpad(t.sequence_number, 64, '0'), t.sub_sequence_number, t.shard_id;
