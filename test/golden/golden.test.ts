@@ -59,6 +59,7 @@ for (const c of cases('valid')) {
   test(`valid/${c.name}: fmt is idempotent and keeps the plan`, () => {
     const text = readFileSync(c.file, 'utf8');
     const once = format(c.display, text);
+    assert.is(expectGolden(c.file.replace(/\.wshed$/, '.formatted.txt'), once), null);
     const twice = format(c.display, once);
     assert.fixture(twice, once);
     assert.equal(compileCase(c.display, once).plan, compileCase(c.display, text).plan);

@@ -117,6 +117,8 @@ export function replayClause(c: ReplayClause): string {
 /** Collects output lines and places comments relative to the elements around them. */
 class Writer {
   private readonly lines: string[] = [];
+  /** Trailing comments by line index; aligned in `finish`. */
+  private readonly trailing = new Map<number, string>();
   private next = 0;
   /** Source offset of the end of what was written last. */
   private lastEnd = 0;
@@ -146,14 +148,14 @@ class Writer {
   /** Writes one element (a line of text for `span`), with leading and trailing comments. */
   element(span: Span, text: string, indent: string, keepBlank = false): void {
     this.flushComments(span.start, indent);
-    if (keepBlank) this.keepBlankLine(span.start);
+    if (keepBlank || indent === '') this.keepBlankLine(span.start);
     const lines = text.split('\n');
     lines.forEach((line, i) => this.lines.push(i === 0 ? indent + line : line));
     this.lastEnd = span.end;
     // A comment on the same source line as the element's end trails it.
     const c = this.comments[this.next];
     if (c && c.span.start >= span.end && !this.text.slice(span.end, c.span.start).includes('\n')) {
-      this.lines[this.lines.length - 1] += `  #${c.text}`.trimEnd();
+      this.trailing.set(this.lines.length - 1, `#${c.text}`.trimEnd());
       this.lastEnd = c.span.end;
       this.next++;
     }
@@ -166,8 +168,21 @@ class Writer {
     if ((between.match(/\n/g) ?? []).length >= 2) this.blank();
   }
 
+  /** Aligns trailing comments of neighbouring lines in one column, as `terraform fmt` does. */
   finish(): string {
     while (this.lines.length && this.lines[this.lines.length - 1] === '') this.lines.pop();
-    return this.lines.join('\n') + '\n';
+    const out = [...this.lines];
+    for (let i = 0; i < out.length; ) {
+      if (!this.trailing.has(i)) {
+        i++;
+        continue;
+      }
+      let end = i;
+      while (this.trailing.has(end + 1)) end++;
+      const column = Math.max(...out.slice(i, end + 1).map((l) => l.length)) + 1;
+      for (let j = i; j <= end; j++) out[j] = out[j].padEnd(column) + this.trailing.get(j);
+      i = end + 1;
+    }
+    return out.join('\n') + '\n';
   }
 }
