@@ -8,8 +8,12 @@ import { errorMessageProvider, readSyntaxError, type SyntaxError } from './synta
 import * as T from './tokens.ts';
 
 export class WatershedParser extends ReplayRules {
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider });
+  /**
+   * `validateGrammar` runs chevrotain's grammar validations (ambiguities, left recursion), which
+   * cost most of a second at every start; the tests run them (test/grammar/grammar-checks.test.ts).
+   */
+  constructor(validateGrammar = false) {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider, skipValidations: !validateGrammar });
     this.performSelfAnalysis();
   }
 

@@ -1,7 +1,7 @@
 // What every command shares: reading pipeline files and target configuration, printing
 // diagnostics, and the exit codes (0 ok, 1 failed or not formatted, 2 invalid input).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeConfig, validateTargetConfig } from '../compiler/config/validate.ts';
@@ -12,8 +12,15 @@ import type { TargetConfig, TargetName } from '../compiler/target-config.ts';
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
 
-/** The package root, where the default conf/ lives. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The package root, where the default conf/ lives (found upwards: this file may be bundled). */
+export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'conf'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`watershed's package root is not above ${from}`);
+  }
+}
 
 /** A user mistake that ends the command with one line and exit code 2, never a stack trace. */
 export class UsageError extends Error {}
