@@ -1,0 +1,32 @@
+// Executes the plan steps this part of the runtime owns (local service, reservoir folder,
+// stream, archive), so `wshed run` maps each step kind to one call.
+
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ArchiveStep, LocalServiceStep, ReservoirFolderStep, StreamStep } from '../compiler/plan/types.ts';
+import { archiveReservoir } from './archive/archiver.ts';
+import type { ArchiveOptions, ArchiveResult } from './archive/types.ts';
+import type { EnsureStreamResult, StreamService } from './kinesis/stream-service.ts';
+import { resolveHome } from './local/home.ts';
+import { ensureLocalService, type StartedService } from './local/service.ts';
+
+/** Starts the local Kinesis service of the step's home unless it already runs. */
+export function runLocalServiceStep(step: LocalServiceStep, cwd: string = process.cwd()): Promise<StartedService> {
+  return ensureLocalService(resolveHome({ cwd, configured: step.home }), step.port);
+}
+
+/** Creates the reservoir's folder (and nothing else: files appear as the archiver commits). */
+export async function runReservoirFolderStep(step: ReservoirFolderStep, cwd: string = process.cwd()): Promise<{ path: string; created: boolean }> {
+  const folder = path.resolve(cwd, step.path);
+  const existed = await fs.stat(folder).then((s) => s.isDirectory(), () => false);
+  await fs.mkdir(folder, { recursive: true });
+  return { path: folder, created: !existed };
+}
+
+export function runStreamStep(step: StreamStep, streams: StreamService): Promise<EnsureStreamResult> {
+  return streams.ensureStream(step.name, step.shards, step.retentionHours);
+}
+
+export function runArchiveStep(step: ArchiveStep, streams: StreamService, options: ArchiveOptions = {}): Promise<ArchiveResult> {
+  return archiveReservoir(step, { streams }, options);
+}

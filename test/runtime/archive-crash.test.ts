@@ -1,0 +1,143 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KplAggregator } from '../../src/runtime/kinesis/kpl.ts';
+import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
+import { readArchiveCheckpoint } from '../../src/runtime/reservoir/checkpoint.ts';
+import { FsReservoirStore } from '../../src/runtime/reservoir/fs-store.ts';
+import { readReservoir, recordKey, startTestKinesis, tempDir, type TempDir, type TestKinesis } from './helpers/local-kinesis.ts';
+
+const CHILD = fileURLToPath(new URL('./helpers/archive-child.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+let kinesis: TestKinesis;
+let dir: TempDir;
+const children = new Set<ChildProcess>();
+test.before(async () => {
+  kinesis = await startTestKinesis();
+  dir = await tempDir();
+});
+test.after(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await kinesis.close();
+  await dir.remove();
+});
+
+/** 50,000 user records: 20,000 plain (every 500th not JSON) and 300 KPL aggregates of 100 (one with a bad record). */
+async function fill(stream: string): Promise<Set<string>> {
+  const entries: { partitionKey: string; data: Buffer }[] = [];
+  const userCounts: number[] = [];
+  let n = 0;
+  for (let a = 0; a < 300; a++) {
+    const agg = new KplAggregator();
+    for (let i = 0; i < 100; i++, n++) {
+      agg.add(`agg-${a}-${i}`, Buffer.from(a === 7 && i === 42 ? 'not json' : JSON.stringify({ n, a, i })));
+    }
+    const built = agg.flush()!;
+    entries.push({ partitionKey: built.partitionKey, data: built.data });
+    userCounts.push(100);
+  }
+  for (let p = 0; p < 20_000; p++, n++) {
+    entries.push({ partitionKey: `plain-${p}`, data: Buffer.from(p % 500 === 0 ? `bad ${p}` : JSON.stringify({ n })) });
+    userCounts.push(1);
+  }
+  // Interleave aggregates with plain records, as producers would.
+  const order = entries.map((_, i) => i).sort((x, y) => ((x * 7919) % 20_300) - ((y * 7919) % 20_300));
+  const put = await putAllRecords(kinesis.streams, stream, order.map((i) => entries[i]));
+  const expected = new Set<string>();
+  put.forEach((p, k) => {
+    for (let sub = 0; sub < userCounts[order[k]]; sub++) {
+      expected.add(recordKey({ shard_id: p.shardId, sequence_number: p.sequenceNumber, sub_sequence_number: sub }));
+    }
+  });
+  return expected;
+}
+
+interface Run {
+  readonly killed: boolean;
+  readonly code: number | null;
+  readonly output: string;
+}
+
+/** Runs the archiver in a child; with `killAfterMs`, SIGKILLs it that long after its first progress line. */
+function runChild(stream: string, killAfterMs: number | null, killBlindAfterMs: number | null): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CHILD, String(kinesis.port), stream, dir.path, '400', '250'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+    );
+    children.add(child);
+    let output = '';
+    let killed = false;
+    const kill = () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    };
+    let armed = false;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!armed && killAfterMs !== null && output.includes('progress ')) {
+        armed = true;
+        setTimeout(kill, killAfterMs);
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    if (killBlindAfterMs !== null) setTimeout(kill, killBlindAfterMs);
+    child.on('exit', (code) => {
+      children.delete(child);
+      resolve({ killed, code, output });
+    });
+  });
+}
+
+test('an archiver killed at random moments, then rerun, archives every record exactly once', async () => {
+  const stream = 'crash-test';
+  await kinesis.streams.ensureStream(stream, 4, 24);
+  const expected = await fill(stream);
+  assert.is(expected.size, 50_000);
+
+  const log: string[] = [];
+  let kills = 0;
+  for (let attempt = 0; attempt < 12 && kills < 7; attempt++) {
+    // Mostly kill while archiving; sometimes blindly, which may land in start-up and recovery.
+    const blind = attempt % 4 === 3;
+    const delay = Math.round(Math.random() * (blind ? 1200 : 250));
+    const run = await runChild(stream, blind ? null : delay, blind ? 300 + delay : null);
+    log.push(`${blind ? 'blind' : 'after progress'} ${delay} ms: ${run.killed ? 'killed' : `exit ${run.code}`}`);
+    if (run.killed) kills++;
+    else {
+      assert.is(run.code, 0, `archiver failed:\n${run.output}\n${log.join('\n')}`);
+      break;
+    }
+  }
+  assert.ok(kills >= 5, `only ${kills} kills landed:\n${log.join('\n')}`);
+
+  const final = await runChild(stream, null, null);
+  assert.is(final.code, 0, `final run failed:\n${final.output}\n${log.join('\n')}`);
+
+  const { records, quarantined } = await readReservoir(dir.path);
+  const seen = new Map<string, number>();
+  for (const r of [...records, ...quarantined]) seen.set(recordKey(r), (seen.get(recordKey(r)) ?? 0) + 1);
+  const twice = [...seen].filter(([, c]) => c > 1);
+  const missing = [...expected].filter((k) => !seen.has(k));
+  const unexpected = [...seen.keys()].filter((k) => !expected.has(k));
+  assert.is(twice.length, 0, `${twice.length} records archived more than once (${twice[0]?.[0]})\n${log.join('\n')}`);
+  assert.is(missing.length, 0, `${missing.length} records missing (${missing[0]})\n${log.join('\n')}`);
+  assert.is(unexpected.length, 0);
+  assert.is(records.length + quarantined.length, 50_000);
+  assert.is(quarantined.length, 41);
+
+  const checkpoint = (await readArchiveCheckpoint(new FsReservoirStore(dir.path)))!;
+  assert.equal(checkpoint.pending, {});
+  const staging = await fs.readdir(path.join(dir.path, '_wshed', 'staging')).catch(() => []);
+  assert.equal(staging, [], 'no staged file is left behind');
+  assert.equal((await fs.readdir(path.join(dir.path, '_wshed'))).filter((f) => f !== 'staging').sort(), ['checkpoint.json']);
+});
+
+test.run();

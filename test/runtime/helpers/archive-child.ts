@@ -1,0 +1,21 @@
+// A separate process that archives one reservoir, for the crash test to kill at random moments.
+// Usage: archive-child.ts <port> <stream> <root> <maxRecordsPerFile> <pageSize>
+// Prints "progress <records>" as it goes and "done <result JSON>" at the end.
+
+import { archiveReservoir } from '../../../src/runtime/archive/archiver.ts';
+import { createStreamService } from '../../../src/runtime/kinesis/aws-stream-service.ts';
+import { localKinesisEndpoint } from '../../../src/runtime/kinesis/client.ts';
+import { archiveStep } from './local-kinesis.ts';
+
+const [port, stream, root, maxRecordsPerFile, pageSize] = process.argv.slice(2);
+const streams = createStreamService(localKinesisEndpoint(Number(port)));
+try {
+  const result = await archiveReservoir(archiveStep('crash', stream, root), { streams }, {
+    maxRecordsPerFile: Number(maxRecordsPerFile),
+    pageSize: Number(pageSize),
+    onProgress: (p) => process.stdout.write(`progress ${p.records}\n`),
+  });
+  process.stdout.write(`done ${JSON.stringify({ ...result, perShard: undefined })}\n`);
+} finally {
+  streams.close();
+}

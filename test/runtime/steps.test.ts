@@ -1,0 +1,41 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import path from 'node:path';
+import { isRuntimeError } from '../../src/runtime/runtime-error.ts';
+import { runArchiveStep, runReservoirFolderStep, runStreamStep } from '../../src/runtime/steps.ts';
+import { archiveStep, rejects, startTestKinesis, tempDir, uniqueStream, type TempDir, type TestKinesis } from './helpers/local-kinesis.ts';
+
+let kinesis: TestKinesis;
+let dir: TempDir;
+test.before(async () => {
+  kinesis = await startTestKinesis();
+  dir = await tempDir();
+});
+test.after(async () => {
+  await kinesis.close();
+  await dir.remove();
+});
+
+test('a reservoir-folder step creates the folder once', async () => {
+  const step = { id: 'folder.orders', kind: 'reservoir-folder' as const, action: 'create' as const, after: [], reservoir: 'orders', path: 'lake/orders' };
+  assert.equal(await runReservoirFolderStep(step, dir.path), { path: path.join(dir.path, 'lake/orders'), created: true });
+  assert.equal(await runReservoirFolderStep(step, dir.path), { path: path.join(dir.path, 'lake/orders'), created: false });
+});
+
+test('a stream step creates the stream, then finds it', async () => {
+  const name = uniqueStream();
+  const step = { id: `stream.${name}`, kind: 'stream' as const, action: 'create' as const, after: [], name, shards: 2, retentionHours: 24 };
+  assert.is((await runStreamStep(step, kinesis.streams)).outcome, 'created');
+  assert.is((await runStreamStep(step, kinesis.streams)).outcome, 'exists');
+});
+
+test('archive steps the archiver cannot run are refused with their reason', async () => {
+  const firehose = archiveStep('f', 'x', dir.path, { via: 'firehose' });
+  assert.ok(isRuntimeError(await rejects(() => runArchiveStep(firehose, kinesis.streams)), 'WS725'));
+  const s3 = archiveStep('s', 'x', dir.path, { location: { kind: 's3', bucket: 'b', prefix: 'p' } });
+  const err = await rejects(() => runArchiveStep(s3, kinesis.streams));
+  assert.ok(isRuntimeError(err, 'WS721'));
+  assert.match(err.message, /s3:\/\/b\/p/);
+});
+
+test.run();
