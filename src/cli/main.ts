@@ -5,9 +5,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { archiveCommand } from './commands/archive.ts';
 import { fmtCommand } from './commands/fmt.ts';
+import { localCommand } from './commands/local.ts';
+import { putCommand } from './commands/put.ts';
+import { runCommand } from './commands/run.ts';
+import { tailCommand } from './commands/tail.ts';
 import { planCommand } from './commands/plan.ts';
 import { validateCommand } from './commands/validate.ts';
+import { RuntimeError } from '../runtime/runtime-error.ts';
 import { EXIT, PACKAGE_ROOT, UsageError } from './io.ts';
 
 const version = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -20,6 +26,11 @@ export async function main(args: string[]): Promise<void> {
       .command(planCommand)
       .command(validateCommand)
       .command(fmtCommand)
+      .command(runCommand)
+      .command(archiveCommand)
+      .command(localCommand)
+      .command(putCommand)
+      .command(tailCommand)
       .demandCommand(1, 'name a command; see wshed --help')
       .strict()
       .version(version)
@@ -35,6 +46,11 @@ export async function main(args: string[]): Promise<void> {
     if (e instanceof UsageError) {
       process.stderr.write(`wshed: ${e.message}\n`);
       process.exitCode = EXIT.invalid;
+      return;
+    }
+    if (e instanceof RuntimeError) {
+      process.stderr.write(`wshed: error[${e.code}]: ${e.message}\n  = fix: ${e.fix}\n`);
+      process.exitCode = EXIT.failed;
       return;
     }
     throw e;

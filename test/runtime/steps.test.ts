@@ -24,7 +24,7 @@ test('a reservoir-folder step creates the folder once', async () => {
 
 test('a stream step creates the stream, then finds it', async () => {
   const name = uniqueStream();
-  const step = { id: `stream.${name}`, kind: 'stream' as const, action: 'create' as const, after: [], name, shards: 2, retentionHours: 24 };
+  const step = { id: `stream.${name}`, kind: 'stream' as const, action: 'create' as const, after: [], name, shards: 2, retentionHours: 24, key: null };
   assert.is((await runStreamStep(step, kinesis.streams)).outcome, 'created');
   assert.is((await runStreamStep(step, kinesis.streams)).outcome, 'exists');
 });

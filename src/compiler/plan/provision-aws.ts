@@ -38,7 +38,7 @@ export interface AwsProvisioning {
 
 export function provisionAws(model: Model, config: AwsTargetConfig, p: AwsProvisioning, list: StepList, diagnostics: Diagnostic[]): void {
   for (const s of model.streams) {
-    list.add({ id: stepId.stream(s.name), kind: 'stream', action: 'create', after: [], name: s.name, shards: s.shards, retentionHours: s.retentionHours });
+    list.add({ id: stepId.stream(s.name), kind: 'stream', action: 'create', after: [], name: s.name, shards: s.shards, retentionHours: s.retentionHours, key: s.key });
   }
   for (const r of model.reservoirs) {
     const loc = p.locations.get(r.name);

@@ -17,6 +17,7 @@ export function provisionLocal(model: Model, config: LocalTargetConfig, list: St
       name: s.name,
       shards: s.shards,
       retentionHours: s.retentionHours,
+      key: s.key,
     });
   }
   for (const r of model.reservoirs) {

@@ -31,7 +31,11 @@ function kindLines(step: PlanStep, dialect: Dialect): Line[] {
     case 'reservoir-folder':
       return [attr('path', q(step.path))];
     case 'stream':
-      return [attr('shards', String(step.shards)), attr('retention', humanDuration(step.retentionHours * 3600))];
+      return [
+        attr('shards', String(step.shards)),
+        attr('retention', humanDuration(step.retentionHours * 3600)),
+        ...(step.key ? [attr('key', step.key.kind === 'meta' ? `@${step.key.name}` : step.key.path.join('.'))] : []),
+      ];
     case 's3-location':
       return [attr('location', q(`s3://${step.bucket}/${step.prefix}`)), attr('region', q(step.region))];
     case 'firehose-delivery-stream':

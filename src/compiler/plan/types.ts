@@ -55,6 +55,8 @@ export interface StreamStep extends StepBase {
   readonly name: string;
   readonly shards: number;
   readonly retentionHours: number;
+  /** The record key (a payload path or metadata); null means the partition key. */
+  readonly key: Key | null;
 }
 
 // ----- provisioning, aws -----

@@ -3,7 +3,7 @@
 // LevelDB folder under the home, so they survive stop and start.
 
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../runtime-error.ts';
@@ -95,7 +95,10 @@ export interface StartedService extends LocalServiceStatus {
   readonly endpoint: KinesisEndpoint;
 }
 
-const DAEMON = fileURLToPath(new URL('./daemon.ts', import.meta.url));
+/** The daemon's entry point: beside this file, or in the sources when this file is bundled (dist/). */
+const DAEMON = [new URL('./daemon.ts', import.meta.url), new URL('../src/runtime/local/daemon.ts', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((p) => existsSync(p)) ?? fileURLToPath(new URL('./daemon.ts', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 
 /**

@@ -1,0 +1,73 @@
+// `wshed put STREAM`: newline-delimited JSON (or raw lines) into a stream with batched PutRecords,
+// retrying rejected records; the partition key comes from the stream's declared key, else a hash.
+
+import type { Argv } from 'yargs';
+import { putAllRecords } from '../../runtime/kinesis/put-records.ts';
+import type { PutEntry } from '../../runtime/kinesis/stream-service.ts';
+import { UsageError } from '../io.ts';
+import { formatMs, formatRate, progressBar } from '../progress.ts';
+import { partitionKeyOf, prepareInput, readLines } from '../records-input.ts';
+import { connect, localConfig, planFor } from '../session.ts';
+
+const CHUNK = 5_000;
+
+export const putCommand = {
+  command: 'put <stream>',
+  describe: 'send newline-delimited JSON records into a stream',
+  builder: (y: Argv) =>
+    y
+      .positional('stream', { type: 'string', demandOption: true })
+      .option('file', { alias: 'f', type: 'string', default: '-', describe: "file of records, one per line ('-' for standard input)" })
+      .option('raw', { type: 'boolean', default: false, describe: 'send lines as they are, JSON or not' })
+      .option('key', { type: 'string', describe: 'JSON path of the partition key (e.g. order_id, customer.id)' })
+      .option('pipeline', { alias: 'p', type: 'string', describe: ".wshed file whose declaration of STREAM gives the key (and creates the stream if absent)" })
+      .option('conf', { type: 'string' })
+      .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary' }),
+  handler: async (argv: { stream: string; file: string; raw: boolean; key?: string; pipeline?: string; conf?: string; json: boolean }) => {
+    const config = localConfig(argv.conf);
+    let keyPath: string[] | null = argv.key ? argv.key.split('.') : null;
+    let declared: { shards: number; retentionHours: number } | null = null;
+    if (argv.pipeline) {
+      const step = planFor(argv.pipeline, config).steps.find((s) => s.kind === 'stream' && s.name === argv.stream);
+      if (!step || step.kind !== 'stream') throw new UsageError(`${argv.pipeline} declares no stream '${argv.stream}'`);
+      declared = { shards: step.shards, retentionHours: step.retentionHours };
+      if (!keyPath && step.key?.kind === 'field') keyPath = [...step.key.path];
+    }
+    const input = await prepareInput(argv.file, { raw: argv.raw });
+    const streams = await connect(config, { start: true });
+    try {
+      if (declared) await streams.ensureStream(argv.stream, declared.shards, declared.retentionHours);
+      else if (!(await streams.describeStream(argv.stream))) throw new UsageError(`stream '${argv.stream}' does not exist; declare it in a .wshed file and run 'wshed run', or pass --pipeline FILE`);
+      const started = Date.now();
+      const bar = progressBar(`put ${argv.stream}`, { total: input.lines });
+      let sent = 0;
+      let hashed = 0;
+      let chunk: PutEntry[] = [];
+      const flush = async () => {
+        const base = sent;
+        await putAllRecords(streams, argv.stream, chunk, { onBatch: (n) => bar.update(base + n) });
+        sent += chunk.length;
+        chunk = [];
+      };
+      for await (const line of readLines(input.path)) {
+        if (line.trim() === '') continue;
+        const { key, fromPath } = partitionKeyOf(line, keyPath);
+        if (keyPath && !fromPath) hashed++;
+        chunk.push({ partitionKey: key, data: Buffer.from(line, 'utf8') });
+        if (chunk.length >= CHUNK) await flush();
+      }
+      if (chunk.length) await flush();
+      bar.stop();
+      const ms = Date.now() - started;
+      const summary = { stream: argv.stream, records: sent, hashedKeys: hashed, durationMs: ms };
+      if (argv.json) process.stdout.write(JSON.stringify(summary) + '\n');
+      else {
+        const note = hashed ? ` (${hashed} without the key field got a hashed partition key)` : '';
+        process.stdout.write(`put ${sent} records into ${argv.stream} in ${formatMs(ms)} (${formatRate(sent, ms)})${note}\n`);
+      }
+    } finally {
+      streams.close();
+      input.cleanup();
+    }
+  },
+};
