@@ -12,18 +12,19 @@ import { connect, localConfig, planFor } from '../session.ts';
 const CHUNK = 5_000;
 
 export const putCommand = {
-  command: 'put <stream>',
+  command: 'put <stream> [source]',
   describe: 'send newline-delimited JSON records into a stream',
   builder: (y: Argv) =>
     y
       .positional('stream', { type: 'string', demandOption: true })
-      .option('file', { alias: 'f', type: 'string', default: '-', describe: "file of records, one per line ('-' for standard input)" })
+      .positional('source', { type: 'string', describe: "'-' for standard input (the default), or a file" })
+      .option('file', { alias: 'f', type: 'string', describe: 'file of records, one per line' })
       .option('raw', { type: 'boolean', default: false, describe: 'send lines as they are, JSON or not' })
       .option('key', { type: 'string', describe: 'JSON path of the partition key (e.g. order_id, customer.id)' })
       .option('pipeline', { alias: 'p', type: 'string', describe: ".wshed file whose declaration of STREAM gives the key (and creates the stream if absent)" })
       .option('conf', { type: 'string' })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary' }),
-  handler: async (argv: { stream: string; file: string; raw: boolean; key?: string; pipeline?: string; conf?: string; json: boolean }) => {
+  handler: async (argv: { stream: string; source?: string; file?: string; raw: boolean; key?: string; pipeline?: string; conf?: string; json: boolean }) => {
     const config = localConfig(argv.conf);
     let keyPath: string[] | null = argv.key ? argv.key.split('.') : null;
     let declared: { shards: number; retentionHours: number } | null = null;
@@ -33,7 +34,10 @@ export const putCommand = {
       declared = { shards: step.shards, retentionHours: step.retentionHours };
       if (!keyPath && step.key?.kind === 'field') keyPath = [...step.key.path];
     }
-    const input = await prepareInput(argv.file, { raw: argv.raw });
+    // yargs hands a lone '-' positional over as ''.
+    const source = argv.source === '' ? '-' : argv.source;
+    if (argv.file && source) throw new UsageError(`give records either with --file or as '${source}', not both`);
+    const input = await prepareInput(argv.file ?? source ?? '-', { raw: argv.raw });
     const streams = await connect(config, { start: true });
     try {
       if (declared) await streams.ensureStream(argv.stream, declared.shards, declared.retentionHours);

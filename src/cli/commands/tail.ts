@@ -37,7 +37,7 @@ export const tailCommand = {
                 const split = deaggregate(record);
                 const users = split.ok ? split.records : [{ partitionKey: record.partitionKey, data: record.data, sequenceNumber: record.sequenceNumber, subSequenceNumber: 0 }];
                 for (const u of users) {
-                  if (argv.limit !== undefined && printed >= argv.limit) return stop.abort();
+                  if (stop.signal.aborted) return;
                   printed++;
                   const data = u.data.toString('utf8');
                   process.stdout.write(
@@ -45,6 +45,7 @@ export const tailCommand = {
                       ? JSON.stringify({ shard_id: shard.shardId, sequence_number: u.sequenceNumber, sub_sequence_number: u.subSequenceNumber, partition_key: u.partitionKey, arrival_time: record.arrivalTime.toISOString(), data }) + '\n'
                       : data + '\n',
                   );
+                  if (argv.limit !== undefined && printed >= argv.limit) return stop.abort();
                 }
               }
             }
