@@ -72,6 +72,16 @@ export const RUNTIME_ERRORS = {
     (a) => `reservoir '${a.reservoir}': ${a.details}`,
     () => `archive what is still there with the option to accept data loss ('--accept-data-loss'), or recover the missing records from another copy first`,
   ),
+  WS741: e(
+    'query failed',
+    (a) => `${a.message}`,
+    (a) => `${a.hint}`,
+  ),
+  WS742: e(
+    'no saved query by that name',
+    (a) => `the pipeline has no saved query '${a.name}'`,
+    (a) => `saved queries: ${a.known}`,
+  ),
 } as const;
 
 export type RuntimeErrorCode = keyof typeof RUNTIME_ERRORS;

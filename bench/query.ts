@@ -1,0 +1,164 @@
+// Measures `wshed query` (runQuery through the unified view, local service not running) beside
+// DuckDB reading the same reservoir files directly, with the same threads and memory limit.
+// Usage: node --import tsx bench/query.ts [--records 1000000] [--reps 7] [--threads 2] [--memory 1GB]
+
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { compile } from '../src/compiler/compile.ts';
+import type { Plan } from '../src/compiler/plan/types.ts';
+import { partitionPath } from '../src/compiler/record-layout.ts';
+import { runQuery } from '../src/runtime/query/run-query.ts';
+import { dataFilePath } from '../src/runtime/reservoir/file-names.ts';
+import { reservoirLine } from '../src/runtime/reservoir/record-encoding.ts';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const records = Number(option('records', '1000000'));
+const reps = Number(option('reps', '7'));
+const threads = Number(option('threads', '2'));
+const memoryLimit = option('memory', '1GB');
+const SHARDS = 2;
+const HOURS = 24;
+/** The archiver's default: a file closes after 100,000 records (or 64 MiB, or a new hour). */
+const PER_FILE = 100_000;
+
+const work = await fs.mkdtemp(path.join(os.tmpdir(), 'wshed-bench-query-'));
+try {
+  const root = path.join(work, 'reservoir');
+  let t = performance.now();
+  const { files, bytes } = await writeReservoir(root);
+  console.log(
+    `wrote ${records.toLocaleString()} orders into ${files} reservoir files (${(bytes / 1e6).toFixed(0)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s, ` +
+      `directly in the record layout with the archiver's encoding (record-encoding.ts, file-names.ts), not through Kinesis`,
+  );
+  const plan = compilePlan(root);
+  const glob = `${root}/dt=*/hour=*/*.json`;
+  const typedColumns =
+    `columns = {'stream': 'VARCHAR', 'shard_id': 'VARCHAR', 'sequence_number': 'VARCHAR', 'sub_sequence_number': 'BIGINT', ` +
+    `'partition_key': 'VARCHAR', 'arrival_time': 'VARCHAR', 'payload': 'STRUCT(order_id BIGINT, customer STRUCT(id VARCHAR, region VARCHAR), ` +
+    `status VARCHAR, total DOUBLE, items STRUCT(sku VARCHAR, qty BIGINT)[])'}`;
+  const direct = `read_json('${glob}', format = 'newline_delimited', ${typedColumns}, hive_partitioning = true)`;
+  const cases = [
+    {
+      name: 'count',
+      wshed: 'SELECT count(*) FROM orders_archive',
+      direct: `SELECT count(*) FROM ${direct}`,
+    },
+    {
+      name: 'group-by',
+      wshed: `SELECT customer.region AS region, count(*) AS orders, round(sum(total), 2) AS revenue FROM orders_archive WHERE status <> 'cancelled' GROUP BY region ORDER BY revenue DESC`,
+      direct: `SELECT payload.customer.region AS region, count(*) AS orders, round(sum(payload.total), 2) AS revenue FROM ${direct} WHERE payload.status <> 'cancelled' GROUP BY region ORDER BY revenue DESC`,
+    },
+    {
+      // Naming `payload` switches the views to the json_transform path (see views.ts).
+      name: 'group-by naming payload',
+      wshed: `SELECT customer.region AS region, count(*) AS orders FROM orders_archive WHERE payload->>'status' <> 'cancelled' GROUP BY region`,
+      direct: `SELECT payload.customer.region AS region, count(*) AS orders FROM ${direct} WHERE payload.status <> 'cancelled' GROUP BY region`,
+    },
+  ];
+  console.log(`each run opens its own DuckDB (threads ${threads}, memory_limit ${memoryLimit}); ${reps} runs, interleaved; times in ms`);
+  for (const c of cases) {
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let i = 0; i < reps + 1; i++) {
+      const a = await timeDirect(c.direct);
+      const b = await timeWshed(plan, c.wshed);
+      if (i === 0) continue; // the first round warms the page cache and the JIT for both
+      theirs.push(a);
+      ours.push(b);
+    }
+    const ratio = median(ours) / median(theirs);
+    console.log(
+      `${c.name.padEnd(24)} wshed query median ${median(ours).toFixed(0).padStart(5)}  duckdb direct median ${median(theirs).toFixed(0).padStart(5)}  ` +
+        `ratio ${ratio.toFixed(2)}  (wshed ${ours.map((x) => x.toFixed(0)).join(' ')} | direct ${theirs.map((x) => x.toFixed(0)).join(' ')})`,
+    );
+  }
+  const auto = await timeDirect(`SELECT count(*) FROM read_json('${glob}')`);
+  console.log(`for reference, read_json with its own detection (no columns given): count ${auto.toFixed(0)} ms`);
+} finally {
+  await fs.rm(work, { recursive: true, force: true });
+}
+
+async function writeReservoir(root: string): Promise<{ files: number; bytes: number }> {
+  const regions = ['eu-west', 'eu-central', 'us-east', 'us-west', 'ap-south', 'sa-east'];
+  const statuses = ['open', 'shipped', 'delivered', 'cancelled'];
+  const start = Date.parse('2026-01-01T00:00:00.000Z');
+  const perShardHour = Math.ceil(records / SHARDS / HOURS);
+  let n = 0;
+  let files = 0;
+  let bytes = 0;
+  // Kinesis-like 56-digit sequence numbers: a per-shard prefix and a counter.
+  const counters = Array.from({ length: SHARDS }, () => 0);
+  const sequence = (s: number, i: number) => `4960000000000000000000000000000000000000000${s}${String(i).padStart(12, '0')}`;
+  for (let h = 0; h < HOURS; h++) {
+    for (let s = 0; s < SHARDS; s++) {
+      const shardId = `shardId-${String(s).padStart(12, '0')}`;
+      for (let written = 0; written < perShardHour && n < records; ) {
+        const lines: string[] = [];
+        const first = sequence(s, counters[s]);
+        for (let i = 0; i < PER_FILE && written < perShardHour && n < records; i++, written++, n++) {
+          const arrival = new Date(start + h * 3_600_000 + Math.floor((written * 3_600_000) / perShardHour)).toISOString();
+          const order = {
+            order_id: n,
+            customer: { id: `c-${n % 5000}`, region: regions[(n * 7) % regions.length] },
+            status: statuses[n % statuses.length],
+            total: Math.round(((n * 37) % 50_000) + 99) / 100,
+            items: Array.from({ length: 1 + (n % 3) }, (_, k) => ({ sku: `sku-${(n + k) % 200}`, qty: 1 + ((n + k) % 4) })),
+          };
+          const meta = { stream: 'orders', shardId, sequenceNumber: sequence(s, counters[s]++), subSequenceNumber: 0, partitionKey: String(n), arrivalTime: arrival };
+          lines.push(reservoirLine(meta, JSON.stringify(order)));
+        }
+        const last = sequence(s, counters[s] - 1);
+        const file = path.join(root, dataFilePath(partitionPath('hourly', new Date(start + h * 3_600_000)), { shardId, firstSequenceNumber: first, lastSequenceNumber: last }, 'json'));
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        const text = lines.join('');
+        await fs.writeFile(file, text);
+        files++;
+        bytes += Buffer.byteLength(text);
+      }
+    }
+  }
+  return { files, bytes };
+}
+
+function compilePlan(root: string): Plan {
+  const text = `stream orders { shards ${SHARDS} }\nreservoir orders_archive {\n  from stream orders\n  at "${root}"\n  format json\n  partition hourly\n}\n`;
+  const config = { target: 'local' as const, kinesisPort: 4567, home: path.join(work, 'home'), duckdb: { threads, memoryLimit }, replay: { shardBudgetFraction: 0.8, maxRetries: 5 } };
+  const { plan, diagnostics } = compile({ path: 'bench.wshed', text }, { config, now: new Date() });
+  if (!plan) throw new Error(`the bench pipeline does not compile: ${JSON.stringify(diagnostics)}`);
+  return plan;
+}
+
+async function timeWshed(plan: Plan, sql: string): Promise<number> {
+  const t = performance.now();
+  await runQuery({ plan, cwd: work, streams: null, sql, format: 'table', out: sink(), duckdb: { threads, memoryLimit } });
+  return performance.now() - t;
+}
+
+/** DuckDB alone, as a user would run it: a fresh instance, same settings, rows streamed. */
+async function timeDirect(sql: string): Promise<number> {
+  const t = performance.now();
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads), memory_limit: memoryLimit, preserve_insertion_order: 'false' });
+  const connection = await instance.connect();
+  const result = await connection.stream(sql);
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) chunk.getRows();
+  connection.closeSync();
+  instance.closeSync();
+  return performance.now() - t;
+}
+
+function sink(): Writable {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

@@ -1,0 +1,199 @@
+// The SqlEngine on DuckDB (in memory): settings for bounded memory, streamed results, DuckDB's
+// error messages kept verbatim, and DuckDB values mapped onto the engine-neutral SqlValue.
+
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  DuckDBArrayValue,
+  DuckDBDecimalValue,
+  DuckDBInstance,
+  DuckDBListType,
+  DuckDBListValue,
+  DuckDBArrayType,
+  DuckDBMapType,
+  DuckDBMapValue,
+  DuckDBStructType,
+  DuckDBStructValue,
+  DuckDBTypeId,
+  DuckDBUnionType,
+  DuckDBUnionValue,
+  LIST,
+  listValue,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { quoteIdent, SqlError, type SqlColumn, type SqlEngine, type SqlResultStream, type SqlStatementInfo, type SqlValue } from './sql-engine.ts';
+
+export interface DuckDbSettings {
+  /** Worker threads (default 2). */
+  readonly threads?: number;
+  /** DuckDB memory_limit (default '1GB'); larger work spills to a temporary folder, removed on close. */
+  readonly memoryLimit?: string;
+}
+
+export async function openDuckDbEngine(settings: DuckDbSettings = {}): Promise<SqlEngine> {
+  // An in-memory database spills to `.tmp` in the working folder by default: use a private folder,
+  // which DuckDB creates only if it spills and removes on close (nothing is left by a ^C otherwise).
+  const spill = path.join(os.tmpdir(), `wshed-duckdb-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: String(settings.threads ?? 2),
+      memory_limit: settings.memoryLimit ?? '1GB',
+      temp_directory: spill,
+      // Results carry no order unless the query asks for one (ORDER BY is still honoured), and
+      // keeping scan order costs memory on large results.
+      preserve_insertion_order: 'false',
+    });
+    return new DuckDbEngine(instance, await instance.connect(), spill);
+  } catch (err) {
+    await fs.rm(spill, { recursive: true, force: true });
+    throw asSqlError(err);
+  }
+}
+
+class DuckDbEngine implements SqlEngine {
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly spill: string,
+  ) {}
+
+  async exec(sql: string): Promise<void> {
+    await guard(() => this.connection.run(sql));
+  }
+
+  async rows(sql: string): Promise<SqlValue[][]> {
+    const reader = await guard(() => this.connection.runAndReadAll(sql));
+    return rowConverter(reader.columnTypes())(reader.getRows());
+  }
+
+  async stream(sql: string): Promise<SqlResultStream> {
+    const result = await guard(() => this.connection.stream(sql));
+    const types = result.columnTypes();
+    const columns: SqlColumn[] = result.columnNames().map((name, i) => ({ name, type: types[i].toString() }));
+    const convert = rowConverter(types);
+    let done = false;
+    return {
+      columns,
+      async next() {
+        if (done) return null;
+        const chunk = await guard(() => result.fetchChunk());
+        if (!chunk || chunk.rowCount === 0) {
+          done = true;
+          return null;
+        }
+        return convert(chunk.getRows());
+      },
+    };
+  }
+
+  async setTextList(name: string, values: readonly string[]): Promise<void> {
+    // Bound, not spelled out: DuckDB parses a literal of 20,000 paths in ~0.4 s, binds it in ~0.1 s.
+    await guard(() => this.connection.run(`SET VARIABLE ${quoteIdent(name)} = $1`, [listValue([...values])], [LIST(VARCHAR)]));
+  }
+
+  async inspect(sql: string): Promise<SqlStatementInfo> {
+    const extracted = await guard(() => this.connection.extractStatements(sql));
+    // get_table_names answers for one statement only (an empty list for several).
+    const tables = extracted.count === 1 ? [...new Set(this.connection.getTableNames(sql, false))] : null;
+    return { statements: extracted.count, tables };
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+    await fs.rm(this.spill, { recursive: true, force: true });
+  }
+}
+
+async function guard<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw asSqlError(err);
+  }
+}
+
+function asSqlError(err: unknown): SqlError {
+  if (err instanceof SqlError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  // The node binding prefixes parser errors; the rest is DuckDB's own message.
+  return new SqlError(message.replace(/^Failed to extract statements: /, '').trim() || 'the SQL holds no statement');
+}
+
+const PRIMITIVE_TYPES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BOOLEAN,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.VARCHAR,
+  DuckDBTypeId.SQLNULL,
+]);
+
+type Convert = (value: DuckDBValue) => SqlValue;
+
+/**
+ * A converter per column type, built once per result: most cells (text, numbers, booleans) are
+ * already SqlValues and are passed through untouched, which keeps large results cheap.
+ */
+function converterFor(type: DuckDBType): Convert | null {
+  if (type.alias === 'JSON') return (v) => (typeof v === 'string' ? { kind: 'json', text: v } : (v as SqlValue));
+  if (type instanceof DuckDBListType || type instanceof DuckDBArrayType) {
+    const item = converterFor(type.valueType) ?? passThrough;
+    return (v) => (v instanceof DuckDBListValue || v instanceof DuckDBArrayValue ? { kind: 'list', items: v.items.map(item) } : fallback(v));
+  }
+  if (type instanceof DuckDBStructType) {
+    const entries = type.entryNames.map((name, i) => [name, converterFor(type.entryTypes[i]) ?? passThrough] as const);
+    return (v) => (v instanceof DuckDBStructValue ? { kind: 'struct', entries: entries.map(([k, c]) => [k, c(v.entries[k])] as const) } : fallback(v));
+  }
+  if (type instanceof DuckDBMapType) {
+    const value = converterFor(type.valueType) ?? passThrough;
+    return (v) => (v instanceof DuckDBMapValue ? { kind: 'struct', entries: v.entries.map((e) => [mapKeyText(e.key), value(e.value)] as const) } : fallback(v));
+  }
+  if (type instanceof DuckDBUnionType) {
+    const members = new Map(type.memberTags.map((tag, i) => [tag, converterFor(type.memberTypes[i]) ?? passThrough]));
+    return (v) => (v instanceof DuckDBUnionValue ? (members.get(v.tag) ?? passThrough)(v.value) : fallback(v));
+  }
+  return (v) => fallback(v);
+}
+
+const passThrough: Convert = (v) => fallback(v);
+
+/** Primitives as they are; decimals exact; temporal values, UUID, interval, blob, bit as DuckDB's text. */
+function fallback(value: DuckDBValue): SqlValue {
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string') return value;
+  if (value instanceof DuckDBDecimalValue) return { kind: 'decimal', text: value.toString() };
+  return value.toString();
+}
+
+/** Converts rows in place, touching only the columns whose values need it. */
+function rowConverter(types: readonly DuckDBType[]): (rows: DuckDBValue[][]) => SqlValue[][] {
+  const columns = types.map((t, i) => [i, primitive(t) ? null : converterFor(t)] as const).filter((c): c is readonly [number, Convert] => c[1] !== null);
+  return (rows) => {
+    if (columns.length > 0) for (const row of rows) for (const [i, convert] of columns) row[i] = convert(row[i]) as DuckDBValue;
+    return rows as SqlValue[][];
+  };
+}
+
+/** Types whose values node-api already gives as null, boolean, number, bigint or string. */
+function primitive(type: DuckDBType): boolean {
+  if (type.alias === 'JSON') return false;
+  return PRIMITIVE_TYPES.has(type.typeId);
+}
+
+function mapKeyText(key: DuckDBValue): string {
+  return typeof key === 'string' ? key : key === null ? 'NULL' : key.toString();
+}

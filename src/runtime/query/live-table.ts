@@ -1,0 +1,93 @@
+// Fills `wshed_live."<reservoir>"`, the table the plan's SQL reads live records from: every record
+// still in the stream past the archive checkpoint, in the reservoir record layout.
+
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { RECORD_COLUMNS, type ColumnType } from '../../compiler/record-layout.ts';
+import { DUCKDB_LIVE_SCHEMA } from '../../compiler/sql/dialects/duckdb.ts';
+import type { StreamService } from '../kinesis/stream-service.ts';
+import { readArchiveCheckpoint } from '../reservoir/checkpoint.ts';
+import { readLiveLines } from '../reservoir/live.ts';
+import type { ReservoirStore } from '../reservoir/store.ts';
+import { quoteIdent, quoteString, type SqlEngine } from './sql-engine.ts';
+
+const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = { string: 'VARCHAR', integer: 'BIGINT', json: 'JSON' };
+
+export interface LiveTableRequest {
+  readonly reservoir: string;
+  readonly stream: string;
+  readonly store: ReservoirStore;
+  /** Null when the local service is not running: the table is created empty. */
+  readonly streams: StreamService | null;
+  /** False: the query reads no live records, so the table stays empty without reading the stream. */
+  readonly wanted: boolean;
+}
+
+export interface LiveTable {
+  /** `wshed_live."<reservoir>"`, quoted. */
+  readonly table: string;
+  readonly rows: number;
+  /** Records whose data is not JSON (the archiver quarantines them; SQL cannot read them). */
+  readonly skipped: number;
+  /** Per shard, the smallest live sequence number: archived files past it may repeat live records. */
+  readonly firstSequence: ReadonlyMap<string, bigint>;
+  /** Why the table is empty, when it is empty for a reason the user should know. */
+  readonly note: string | null;
+}
+
+/** The column list shared by the table and by its NDJSON load, in RECORD_COLUMNS order. */
+export function recordColumnsDdl(): string {
+  return RECORD_COLUMNS.map((c) => `${quoteIdent(c.name)} ${DUCKDB_TYPES[c.type]}`).join(', ');
+}
+
+export async function loadLiveTable(engine: SqlEngine, request: LiveTableRequest): Promise<LiveTable> {
+  const table = `${quoteIdent(DUCKDB_LIVE_SCHEMA)}.${quoteIdent(request.reservoir)}`;
+  await engine.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(DUCKDB_LIVE_SCHEMA)}; CREATE TABLE ${table} (${recordColumnsDdl()})`);
+  const empty = (note: string | null): LiveTable => ({ table, rows: 0, skipped: 0, firstSequence: new Map(), note });
+  if (!request.wanted) return empty(null);
+  if (!request.streams) {
+    return empty(`the local Kinesis service is not running: '${request.reservoir}_live' is empty and '${request.reservoir}' holds archived records only`);
+  }
+  if (!(await request.streams.describeStream(request.stream))) {
+    return empty(`stream '${request.stream}' does not exist: '${request.reservoir}_live' is empty`);
+  }
+
+  // Bulk load: the lines go to a temporary NDJSON file that DuckDB reads in parallel, far faster
+  // than inserting row by row, and only one batch of lines is in memory at a time.
+  const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'wshed-live-'));
+  try {
+    const file = path.join(folder, 'live.json');
+    const handle = await fs.open(file, 'w');
+    let bytes = 0;
+    let skipped = 0;
+    try {
+      const checkpoint = await readArchiveCheckpoint(request.store);
+      for await (const lines of readLiveLines(request.streams, { stream: request.stream, checkpoint, onSkipped: () => skipped++ })) {
+        await handle.write(lines);
+        bytes += lines.length;
+      }
+    } finally {
+      await handle.close();
+    }
+    if (bytes > 0) {
+      const columns = RECORD_COLUMNS.map((c) => `${quoteString(c.name)}: ${quoteString(DUCKDB_TYPES[c.type])}`).join(', ');
+      await engine.exec(
+        `INSERT INTO ${table} SELECT * FROM read_json(${quoteString(file)}, format = 'newline_delimited', ` +
+          `columns = {${columns}}, maximum_object_size = 16777216)`,
+      );
+    }
+    const firstSequence = new Map<string, bigint>();
+    let rows = 0;
+    for (const [shard, first, count] of await engine.rows(
+      `SELECT shard_id, min(lpad(sequence_number, 64, '0')), count(*) FROM ${table} GROUP BY shard_id`,
+    )) {
+      firstSequence.set(String(shard), BigInt(String(first)));
+      rows += Number(count);
+    }
+    const note = skipped > 0 ? `${skipped} live record(s) of stream '${request.stream}' are not JSON and cannot be queried` : null;
+    return { table, rows, skipped, firstSequence, note };
+  } finally {
+    await fs.rm(folder, { recursive: true, force: true });
+  }
+}

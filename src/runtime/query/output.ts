@@ -1,0 +1,159 @@
+// Writes query rows to a stream as they arrive, in one of four formats, waiting for the stream
+// to drain so a slow reader never makes rows pile up in memory.
+
+import { once } from 'node:events';
+import type { SqlColumn, SqlValue } from './sql-engine.ts';
+
+export const OUTPUT_FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export interface RowWriter {
+  write(rows: readonly SqlValue[][]): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** Rows a table buffers to size its columns; later rows reuse the widths (longer cells are cut). */
+export const TABLE_PAGE_ROWS = 1000;
+/** Widest a table cell gets; the rest of a longer value is shown as `…` (csv and json keep everything). */
+export const TABLE_MAX_WIDTH = 60;
+
+export function createRowWriter(format: OutputFormat, columns: readonly SqlColumn[], out: NodeJS.WritableStream): RowWriter {
+  const send = async (text: string) => {
+    if (text !== '' && !out.write(text)) await once(out, 'drain');
+  };
+  switch (format) {
+    case 'json':
+      return jsonWriter(columns, send, true);
+    case 'ndjson':
+      return jsonWriter(columns, send, false);
+    case 'csv':
+      return csvWriter(columns, send);
+    case 'table':
+      return tableWriter(columns, send);
+  }
+}
+
+type Send = (text: string) => Promise<void>;
+
+/** One JSON array streamed as `[`, one object per line, `]`; or (ndjson) one object per line. */
+function jsonWriter(columns: readonly SqlColumn[], send: Send, array: boolean): RowWriter {
+  const keys = uniqueNames(columns.map((c) => c.name)).map((k) => JSON.stringify(k) + ':');
+  let first = true;
+  const object = (row: readonly SqlValue[]) => '{' + row.map((v, i) => keys[i] + jsonText(v)).join(',') + '}';
+  return {
+    async write(rows) {
+      if (rows.length === 0) return;
+      if (!array) return send(rows.map((r) => object(r) + '\n').join(''));
+      const text = rows.map(object).join(',\n');
+      await send((first ? '[\n' : ',\n') + text);
+      first = false;
+    },
+    async end() {
+      if (array) await send(first ? '[]\n' : '\n]\n');
+    },
+  };
+}
+
+/** RFC 4180 fields (quoted when holding a comma, quote or line break); NULL is an empty field, '' is `""`. */
+function csvWriter(columns: readonly SqlColumn[], send: Send): RowWriter {
+  const field = (text: string) => (text === '' || /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+  const line = (row: readonly SqlValue[]) => row.map((v) => (v === null ? '' : field(plainText(v)))).join(',') + '\n';
+  let header = false;
+  const writeHeader = async () => {
+    if (!header) await send(columns.map((c) => field(c.name)).join(',') + '\n');
+    header = true;
+  };
+  return {
+    async write(rows) {
+      await writeHeader();
+      await send(rows.map(line).join(''));
+    },
+    end: writeHeader,
+  };
+}
+
+/** Aligned columns sized from the first page of rows, and a closing row count. */
+function tableWriter(columns: readonly SqlColumn[], send: Send): RowWriter {
+  const numeric = columns.map((c) => /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|DECIMAL.*)$/i.test(c.type));
+  let page: string[][] | null = [];
+  let widths: number[] = [];
+  let count = 0;
+  const cellText = (v: SqlValue) => (v === null ? 'NULL' : plainText(v).replace(/[\r\n\t]/g, (c) => ({ '\r': '\\r', '\n': '\\n', '\t': '\\t' })[c]!));
+  const fit = (text: string, i: number) => {
+    const cut = text.length > widths[i] ? text.slice(0, widths[i] - 1) + '…' : text;
+    return numeric[i] ? cut.padStart(widths[i]) : cut.padEnd(widths[i]);
+  };
+  const line = (cells: readonly string[]) => ' ' + cells.map(fit).join(' | ').trimEnd() + '\n';
+  const flushPage = async () => {
+    if (page === null) return;
+    const rows = page;
+    page = null;
+    widths = columns.map((c, i) => Math.min(TABLE_MAX_WIDTH, Math.max(c.name.length, 1, ...rows.slice(0, TABLE_PAGE_ROWS).map((r) => r[i].length))));
+    const header = line(columns.map((c) => c.name));
+    const rule = widths.map((w) => '-'.repeat(w + 2)).join('+') + '\n';
+    await send(header + rule + rows.map(line).join(''));
+  };
+  return {
+    async write(rows) {
+      count += rows.length;
+      const cells = rows.map((r) => r.map(cellText));
+      if (page === null) return send(cells.map(line).join(''));
+      page.push(...cells);
+      if (page.length >= TABLE_PAGE_ROWS) await flushPage();
+    },
+    async end() {
+      await flushPage();
+      await send(`(${count} ${count === 1 ? 'row' : 'rows'})\n`);
+    },
+  };
+}
+
+/** JSON for one value: bigints beyond 2^53 and decimals beyond 15 digits as strings, so every reader gets them exactly. */
+export function jsonText(v: SqlValue): string {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'number':
+      return Number.isFinite(v) ? JSON.stringify(v) : JSON.stringify(String(v));
+    case 'bigint':
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? v.toString() : `"${v}"`;
+    case 'string':
+      return JSON.stringify(v);
+  }
+  switch (v.kind) {
+    case 'json':
+      // Valid JSON holds raw line breaks only as whitespace: spaces keep it one line.
+      return /[\r\n]/.test(v.text) ? v.text.replace(/[\r\n]/g, ' ') : v.text;
+    case 'decimal':
+      return v.text.replace(/[-.]/g, '').replace(/^0+/, '').length <= 15 ? v.text : JSON.stringify(v.text);
+    case 'list':
+      return '[' + v.items.map(jsonText).join(',') + ']';
+    case 'struct':
+      return '{' + v.entries.map(([k, x]) => JSON.stringify(k) + ':' + jsonText(x)).join(',') + '}';
+  }
+}
+
+/** Text for one non-null value in a table or csv cell: nested values as JSON. */
+export function plainText(v: Exclude<SqlValue, null>): string {
+  switch (typeof v) {
+    case 'boolean':
+    case 'number':
+    case 'bigint':
+      return String(v);
+    case 'string':
+      return v;
+  }
+  return v.kind === 'json' || v.kind === 'decimal' ? v.text : jsonText(v);
+}
+
+/** `a, a, b` → `a, a_2, b`: JSON objects cannot hold a key twice. */
+function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((name) => {
+    let candidate = name;
+    for (let n = 2; seen.has(candidate); n++) candidate = `${name}_${n}`;
+    seen.add(candidate);
+    return candidate;
+  });
+}

@@ -1,0 +1,109 @@
+// The archived files a query reads, listed once (after the live records are loaded), split by
+// whether they may repeat live records, plus a bounded sample of their payloads for the views.
+
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { FILE_EXTENSION, partitionColumns, type PartitionScheme, type ReservoirFormat } from '../../compiler/record-layout.ts';
+import { isDataFile, parseFileName } from '../reservoir/file-names.ts';
+import type { ReservoirStore } from '../reservoir/store.ts';
+
+const PAYLOAD_KEY = ',"payload":';
+
+export interface SnapshotFile {
+  /** What the SQL engine reads (a local path now). */
+  readonly url: string;
+  readonly shardId: string;
+  readonly lastSequenceNumber: bigint;
+}
+
+export interface ArchivedFiles {
+  readonly all: readonly string[];
+  /** Files holding a record at or past the first live record of their shard: the only ones to de-duplicate. */
+  readonly overlapping: readonly string[];
+  /** Every other file: records the live table cannot hold, so no de-duplication is needed. */
+  readonly settled: readonly string[];
+}
+
+/** Files matching the plan's glob (`dt=*` [`/hour=*`] `/*.<format>`), oldest partition first. */
+export async function listArchivedFiles(store: ReservoirStore, format: ReservoirFormat, partition: PartitionScheme): Promise<SnapshotFile[]> {
+  const levels = partitionColumns(partition);
+  const files: { path: string; file: SnapshotFile }[] = [];
+  for await (const stored of store.list()) {
+    if (!isDataFile(stored.path) || !stored.path.endsWith(`.${FILE_EXTENSION[format]}`)) continue;
+    const segments = stored.path.split('/');
+    if (segments.length !== levels.length + 1 || !levels.every((level, i) => segments[i].startsWith(`${level}=`))) continue;
+    const range = parseFileName(stored.path)!;
+    files.push({
+      path: stored.path,
+      file: { url: store.readableUrl(stored.path), shardId: range.shardId, lastSequenceNumber: BigInt(range.lastSequenceNumber) },
+    });
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => f.file);
+}
+
+/**
+ * Live records start right after the checkpoint, so only files reaching a shard's first live
+ * sequence number (committed after the checkpoint was read, or a commit still settling) can
+ * hold one of them; file names say each file's shard and last sequence number.
+ */
+export function splitByOverlap(files: readonly SnapshotFile[], firstLive: ReadonlyMap<string, bigint>): ArchivedFiles {
+  const overlapping: string[] = [];
+  const settled: string[] = [];
+  for (const f of files) {
+    const first = firstLive.get(f.shardId);
+    (first !== undefined && f.lastSequenceNumber >= first ? overlapping : settled).push(f.url);
+  }
+  return { all: files.map((f) => f.url), overlapping, settled };
+}
+
+export interface SampleLimits {
+  /** Files read, spread evenly from the oldest to the newest (default 32, as DuckDB's sampling). */
+  readonly files?: number;
+  /** Bytes read from the start of each file (default 32 KiB: about a hundred records or more). */
+  readonly bytesPerFile?: number;
+}
+
+/**
+ * Payloads from the first lines of files spread over the whole reservoir, so keys added later
+ * in the stream's life are seen too. Costs a few milliseconds whatever the reservoir's size.
+ * Only local NDJSON files can be read in part (others are skipped; the caller samples those through SQL).
+ */
+export async function samplePayloads(files: readonly SnapshotFile[], limits: SampleLimits = {}): Promise<unknown[]> {
+  const count = Math.min(files.length, limits.files ?? 32);
+  const bytes = limits.bytesPerFile ?? 32 * 1024;
+  const picked = new Set<number>();
+  for (let i = 0; i < count; i++) picked.add(count === 1 ? files.length - 1 : Math.round((i * (files.length - 1)) / (count - 1)));
+  const urls = [...picked].map((i) => files[i].url).filter((url) => path.isAbsolute(url));
+  // Read together: the heads are small and the time is mostly waiting on each file.
+  const heads = await Promise.all(urls.map((url) => headLines(url, bytes)));
+  const payloads: unknown[] = [];
+  for (const lines of heads) {
+    for (const line of lines) {
+      // The archiver writes `payload` last (record-encoding.ts) and the metadata before it cannot
+      // hold `,"payload":` outside a string, so parsing the payload alone halves the work.
+      const at = line.indexOf(PAYLOAD_KEY);
+      try {
+        payloads.push(at >= 0 && line.endsWith('}') ? JSON.parse(line.slice(at + PAYLOAD_KEY.length, -1)) : (JSON.parse(line) as { payload?: unknown }).payload);
+      } catch {
+        // A damaged line: the sample does without it.
+      }
+    }
+  }
+  return payloads;
+}
+
+/** The complete lines within the first `bytes` of a file (one line at least, up to 1 MiB, when lines are long). */
+async function headLines(file: string, bytes: number): Promise<string[]> {
+  const handle = await fs.open(file, 'r');
+  try {
+    for (let size = bytes; ; size *= 4) {
+      const buffer = Buffer.alloc(size);
+      const { bytesRead } = await handle.read(buffer, 0, size, 0);
+      const text = buffer.subarray(0, bytesRead).toString('utf8');
+      const end = bytesRead < size ? text.length : text.lastIndexOf('\n');
+      if (end >= 0 || size >= 1024 * 1024) return text.slice(0, Math.max(end, 0)).split('\n').filter((l) => l !== '');
+    }
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,185 @@
+// `wshed query`: runs SQL (or a saved query) against the plan's reservoir views on DuckDB and
+// streams the rows to `out`, preparing only the reservoirs the SQL reads.
+
+import path from 'node:path';
+import type { ArchiveStep, Plan, QueryStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
+import type { StreamService } from '../kinesis/stream-service.ts';
+import { openReservoirStore } from '../reservoir/open-store.ts';
+import { RuntimeError } from '../runtime-error.ts';
+import { openDuckDbEngine, type DuckDbSettings } from './duckdb-engine.ts';
+import { loadLiveTable } from './live-table.ts';
+import { createRowWriter, type OutputFormat } from './output.ts';
+import { inferPayloadStructure, type PayloadStructure } from './payload-structure.ts';
+import { needsRawPayload } from './payload-usage.ts';
+import { listArchivedFiles, samplePayloads, splitByOverlap, type SnapshotFile } from './reservoir-snapshot.ts';
+import { quoteString, SqlError, type SqlEngine, type SqlValue } from './sql-engine.ts';
+import { defineReservoirViews, METADATA_COLUMNS, PAYLOAD_COLUMN } from './views.ts';
+
+export type QueryText = { readonly sql: string; readonly name?: undefined } | { readonly name: string; readonly sql?: undefined };
+
+export type QueryRunOptions = QueryText & {
+  readonly plan: Plan;
+  /** Folder that relative reservoir paths in the plan are relative to. */
+  readonly cwd: string;
+  /** Null: the local service is not running, so live views are empty (and a note says so). */
+  readonly streams: StreamService | null;
+  readonly format: OutputFormat;
+  readonly out: NodeJS.WritableStream;
+  readonly duckdb?: DuckDbSettings;
+};
+
+export interface QueryRunResult {
+  readonly rows: number;
+  readonly columns: string[];
+  /** Things the user should know about the answer (empty live views, keys that are not columns…). */
+  readonly notes: string[];
+  readonly durationMs: number;
+}
+
+/** Live records sampled for the payload structure, beside the archived files' first lines. */
+const LIVE_SAMPLE_ROWS = 2048;
+const SQL_SAMPLE_ROWS = 4096;
+
+export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
+  const started = performance.now();
+  const sql = o.sql ?? savedQuerySql(o.plan, o.name!);
+  const reservoirs = reservoirSteps(o.plan);
+  const views = reservoirs.flatMap((r) => r.views.views.map((v) => v.name));
+  /** Reservoirs with no record at all: their views have no payload columns yet. */
+  const empty: string[] = [];
+  // What DuckDB says about the user's SQL (or the data it reads) is the user's to fix; an error
+  // while wshed defines its views is a bug and keeps its stack.
+  const userSql = <T>(run: Promise<T>): Promise<T> =>
+    run.catch((err: unknown) => {
+      throw err instanceof SqlError ? new RuntimeError('WS741', { message: err.message, hint: sqlErrorHint(err.message, views, empty) }) : err;
+    });
+  const engine = await openDuckDbEngine(o.duckdb);
+  try {
+    // Parse first: a typo fails at once, before any live record is read.
+    const info = await userSql(engine.inspect(sql));
+    const used = reservoirsRead(reservoirs, info.tables);
+    const raw = used.length > 0 && (await needsRawPayload(engine, sql));
+    const notes: string[] = [];
+    for (const r of used) {
+      const prepared = await prepareReservoir(engine, r, o, raw);
+      notes.push(...prepared.notes);
+      if (prepared.payloads === 0) empty.push(r.archive.reservoir);
+    }
+
+    const result = await userSql(engine.stream(sql));
+    const writer = createRowWriter(o.format, result.columns, o.out);
+    let rows = 0;
+    for (;;) {
+      const batch = await userSql(result.next());
+      if (batch === null) break;
+      rows += batch.length;
+      await writer.write(batch);
+    }
+    await writer.end();
+    return { rows, columns: result.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
+  } finally {
+    await engine.close();
+  }
+}
+
+function sqlErrorHint(message: string, views: readonly string[], empty: readonly string[]): string {
+  const missing = /Referenced column "([^"]+)" not found/.exec(message)?.[1];
+  if (missing && empty.length > 0) {
+    return `${empty.map((r) => `'${r}'`).join(', ')} holds no records yet, so its views have only metadata columns and payload`;
+  }
+  if (missing) {
+    // Payload keys become columns from a sample: a rare key can be missing from it.
+    return `'DESCRIBE <view>' lists a view's columns; a payload key that is not one is still in payload->>'${missing}'`;
+  }
+  return `fix the SQL; the views are ${views.join(', ') || '(none)'}, and 'DESCRIBE <view>' lists a view's columns`;
+}
+
+/** The SQL of the pipeline's saved query `name`. */
+export function savedQuerySql(plan: Plan, name: string): string {
+  const queries = plan.steps.filter((s): s is QueryStep => s.kind === 'query');
+  const query = queries.find((q) => q.name === name);
+  if (!query) throw new RuntimeError('WS742', { name, known: queries.map((q) => q.name).join(', ') || '(none)' });
+  return query.sql.duckdb;
+}
+
+interface ReservoirSteps {
+  readonly views: ReservoirViewsStep;
+  readonly archive: ArchiveStep;
+  /** Whether the SQL may read live records of this reservoir (false when it names `<r>_archived` only). */
+  readonly readsLive: boolean;
+}
+
+function reservoirSteps(plan: Plan): ReservoirSteps[] {
+  return plan.steps
+    .filter((s): s is ReservoirViewsStep => s.kind === 'reservoir-views')
+    .map((views) => {
+      const archive = plan.steps.find((s): s is ArchiveStep => s.kind === 'archive' && s.reservoir === views.reservoir);
+      if (!archive) throw new Error(`the plan has views but no archive step for reservoir '${views.reservoir}'`);
+      return { views, archive, readsLive: true };
+    });
+}
+
+/** The reservoirs whose views (or live table) the SQL names; all when the engine cannot tell. */
+function reservoirsRead(reservoirs: readonly ReservoirSteps[], tables: readonly string[] | null): ReservoirSteps[] {
+  if (tables === null) return [...reservoirs];
+  const read = new Set(tables.map((t) => t.toLowerCase()));
+  return reservoirs.flatMap((r) => {
+    const names = r.views.views.filter((v) => read.has(v.name.toLowerCase()));
+    const liveTable = read.has(r.views.reservoir.toLowerCase());
+    if (names.length === 0 && !liveTable) return [];
+    return [{ ...r, readsLive: liveTable || names.some((v) => v.role !== 'archived') }];
+  });
+}
+
+/** Loads the live table, lists the files, infers the payload's fields and defines the three views. */
+async function prepareReservoir(
+  engine: SqlEngine,
+  r: ReservoirSteps,
+  o: QueryRunOptions,
+  raw: boolean,
+): Promise<{ notes: string[]; payloads: number }> {
+  const notes: string[] = [];
+  const store = openReservoirStore(r.archive.reservoir, r.archive.location, o.cwd);
+  // A query of `<r>_archived` alone needs no live records: the stream is not read at all.
+  const live = await loadLiveTable(engine, {
+    reservoir: r.archive.reservoir,
+    stream: r.archive.stream,
+    store,
+    streams: o.streams,
+    wanted: r.readsLive,
+  });
+  if (live.note) notes.push(live.note);
+  // Listed after the live records were read: see splitByOverlap and plan-scan.ts.
+  const files = await listArchivedFiles(store, r.archive.format, r.archive.partition);
+  if (files.length === 0) notes.push(`reservoir '${r.archive.reservoir}' has no archived files yet`);
+  const structure = await inferStructure(engine, r, files, live.rows > 0 ? live.table : null);
+  if (structure.skipped.length > 0) {
+    notes.push(`payload keys of '${r.archive.reservoir}' that are not columns (reach them through payload): ${structure.skipped.join(', ')}`);
+  }
+  const definitions = defineReservoirViews(
+    { views: r.views, archive: r.archive, files: splitByOverlap(files, live.firstSequence), liveRows: live.rows, structure },
+    raw,
+  );
+  for (const list of definitions.fileLists) await engine.setTextList(list.name, list.urls);
+  for (const statement of definitions.statements) await engine.exec(statement);
+  return { notes, payloads: structure.sampled };
+}
+
+async function inferStructure(engine: SqlEngine, r: ReservoirSteps, files: readonly SnapshotFile[], liveTable: string | null): Promise<PayloadStructure> {
+  const payloads: unknown[] = [];
+  const addJson = (rows: SqlValue[][]) => {
+    for (const [v] of rows) if (v !== null && typeof v === 'object' && v.kind === 'json') payloads.push(JSON.parse(v.text));
+  };
+  if (r.archive.format === 'json' && files.every((f) => path.isAbsolute(f.url))) payloads.push(...(await samplePayloads(files)));
+  else if (files.length > 0) {
+    // Parquet (read by column) or files elsewhere: the first rows of a few files through SQL.
+    const urls = files.filter((_, i) => i % Math.ceil(files.length / 8) === 0).map((f) => quoteString(f.url));
+    const scan =
+      r.archive.format === 'parquet'
+        ? `read_parquet([${urls.join(', ')}])`
+        : `read_json([${urls.join(', ')}], format = 'newline_delimited', columns = {'payload': 'JSON'})`;
+    addJson(await engine.rows(`SELECT json(payload) FROM ${scan} LIMIT ${SQL_SAMPLE_ROWS}`));
+  }
+  if (liveTable) addJson(await engine.rows(`SELECT payload FROM ${liveTable} USING SAMPLE ${LIVE_SAMPLE_ROWS} ROWS`));
+  return inferPayloadStructure(payloads, [...METADATA_COLUMNS, PAYLOAD_COLUMN]);
+}

@@ -1,0 +1,69 @@
+// The SQL engine as the query runtime sees it: a small interface (DuckDB behind it, see
+// duckdb-engine.ts) and an engine-neutral value model that the output formats render.
+
+/**
+ * One result value. Engine types map onto a few shapes so the formats need not know the engine:
+ * integers of any width are `bigint` (exact), floating point is `number`, temporal, UUID, interval
+ * and blob values are `string` in the engine's own text form, and the three tagged kinds keep what
+ * a plain string would lose (JSON text to embed as is, a decimal's exact digits, nesting).
+ */
+export type SqlValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | { readonly kind: 'json'; readonly text: string }
+  | { readonly kind: 'decimal'; readonly text: string }
+  | { readonly kind: 'list'; readonly items: readonly SqlValue[] }
+  /** Structs and maps (keys as text), entries in the engine's order. */
+  | { readonly kind: 'struct'; readonly entries: readonly (readonly [string, SqlValue])[] };
+
+export interface SqlColumn {
+  readonly name: string;
+  /** The engine's type name, e.g. `VARCHAR`, `STRUCT(id VARCHAR, region VARCHAR)`. */
+  readonly type: string;
+}
+
+/** Rows of a result a chunk at a time, so no caller ever holds the whole result. */
+export interface SqlResultStream {
+  readonly columns: readonly SqlColumn[];
+  /** The next rows (a few thousand at most), or null once the result is exhausted. */
+  next(): Promise<SqlValue[][] | null>;
+}
+
+export interface SqlStatementInfo {
+  readonly statements: number;
+  /** Tables and views the SQL names (unqualified), or null when the engine cannot tell. */
+  readonly tables: readonly string[] | null;
+}
+
+export interface SqlEngine {
+  /** Runs SQL whose result is not read (DDL, settings, inserts). */
+  exec(sql: string): Promise<void>;
+  /** A small result read at once: bookkeeping and samples only, never a user's query. */
+  rows(sql: string): Promise<SqlValue[][]>;
+  /** Runs every statement but the last, then streams the last one's rows. */
+  stream(sql: string): Promise<SqlResultStream>;
+  /** Sets a session variable (`getvariable(name)` in SQL) to a list of text values, bound rather than spelled out. */
+  setTextList(name: string, values: readonly string[]): Promise<void>;
+  /** Parses without running: fails with SqlError on a syntax error. */
+  inspect(sql: string): Promise<SqlStatementInfo>;
+  close(): Promise<void>;
+}
+
+/** A failure the engine reports about the SQL or the data it reads; `message` is the engine's. */
+export class SqlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SqlError';
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function quoteString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}

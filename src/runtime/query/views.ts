@@ -1,0 +1,127 @@
+// The user-facing views of a reservoir (`<r>`, `<r>_archived`, `<r>_live`), built on the plan's
+// view SQL: metadata under `_` names, each top-level payload key as a typed column, and `payload`.
+
+import type { ArchiveStep, ReservoirViewsStep, ReservoirView } from '../../compiler/plan/types.ts';
+import { METADATA_FIELDS, partitionColumns, RECORD_COLUMNS, type ColumnType } from '../../compiler/record-layout.ts';
+import { duckdbType, payloadType, transformStructure, type PayloadStructure } from './payload-structure.ts';
+import { findScan, replaceScan, type ScanCall } from './plan-scan.ts';
+import type { ArchivedFiles } from './reservoir-snapshot.ts';
+import { quoteIdent, quoteString } from './sql-engine.ts';
+
+/** Columns every view starts with: the plan's metadata names (see src/compiler/sql/reservoir-views.ts). */
+export const METADATA_COLUMNS: readonly string[] = METADATA_FIELDS.map((f) => `_${f}`);
+/** The record data as one JSON value, always last. */
+export const PAYLOAD_COLUMN = 'payload';
+
+export interface ReservoirViewInputs {
+  readonly views: ReservoirViewsStep;
+  readonly archive: ArchiveStep;
+  readonly files: ArchivedFiles;
+  readonly liveRows: number;
+  readonly structure: PayloadStructure;
+}
+
+export interface ViewDefinitions {
+  /** File lists the views read with getvariable(name): set these first. */
+  readonly fileLists: readonly { readonly name: string; readonly urls: readonly string[] }[];
+  /** Then these, in order. */
+  readonly statements: readonly string[];
+}
+
+/**
+ * Two ways to turn the payload into typed columns, with the same columns and values:
+ * - `typed`: read_json parses each payload straight into the inferred STRUCT. As fast as DuckDB
+ *   reading the files itself, but the raw JSON text is gone, so the views then have no `payload`
+ *   column: used only for queries that cannot see it (payload-usage.ts decides).
+ * - `json`: the plan's scan (payload as JSON) then json_transform. Keeps `payload`, at about twice
+ *   the cost of a typed read on a full scan; also used for live records (few) and for Parquet
+ *   reservoirs (the payload is JSON text there).
+ * Both are lenient the same way: a value that does not fit its type, a missing key and a payload
+ * that is not an object all read as NULL fields (read_json with ignore_errors, json_transform).
+ */
+type FieldMode = 'typed' | 'json';
+
+const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = { string: 'VARCHAR', integer: 'BIGINT', json: 'JSON' };
+const FIELDS = '__wshed_fields';
+
+export function defineReservoirViews(inputs: ReservoirViewInputs, rawPayload: boolean): ViewDefinitions {
+  const { views, archive, files, structure } = inputs;
+  const plan = (role: ReservoirView['role']) => {
+    const view = views.views.find((v) => v.role === role);
+    if (!view) throw new Error(`the plan has no ${role} view for reservoir '${views.reservoir}'`);
+    return view;
+  };
+  const statements: string[] = [];
+  const fileLists: { name: string; urls: readonly string[] }[] = [];
+  const fileList = (part: string, urls: readonly string[]): string | null => {
+    if (urls.length === 0) return null;
+    const name = `wshed_files_${views.reservoir}_${part}`;
+    fileLists.push({ name, urls });
+    return name;
+  };
+  const typedPossible = structure.fields.length > 0 && archive.format === 'json' && !rawPayload;
+  const archivedMode: FieldMode = typedPossible ? 'typed' : 'json';
+  const scanOf = (sql: string, variable: string | null, mode: FieldMode) =>
+    scanSql(sql, variable, mode === 'typed' ? duckdbType(payloadType(structure)) : null, archive);
+  const withFields = (sql: string, mode: FieldMode) => fieldsView(sql, structure, mode, rawPayload || structure.fields.length === 0);
+
+  const all = fileList('all', files.all);
+  const archived = plan('archived');
+  const live = plan('live');
+  const unified = plan('unified');
+  const create = (name: string, body: string) => statements.push(`CREATE VIEW ${quoteIdent(name)} AS ${body}`);
+
+  create(archived.name, withFields(scanOf(archived.sql.duckdb, all, archivedMode), archivedMode));
+  create(live.name, withFields(live.sql.duckdb, 'json'));
+  if (archive.via !== 'archiver') {
+    // Only the archiver guarantees each record is in one file once; otherwise keep the plan's
+    // de-duplication over everything.
+    create(unified.name, withFields(scanOf(unified.sql.duckdb, all, 'json'), 'json'));
+  } else if (inputs.liveRows === 0) {
+    // Nothing live to repeat, and the archiver writes each record once: the unified view is the archive.
+    create(unified.name, `SELECT * FROM ${quoteIdent(archived.name)}`);
+  } else {
+    // The plan's de-duplication (archived copy kept) over the files that may repeat live records,
+    // and the rest of the archive as is: de-duplicating a million archived rows that cannot
+    // repeat anything would cost more than the query.
+    const overlapping = withFields(scanOf(unified.sql.duckdb, fileList('overlapping', files.overlapping), 'json'), 'json');
+    const settled = withFields(scanOf(archived.sql.duckdb, fileList('settled', files.settled), archivedMode), archivedMode);
+    create(unified.name, `${overlapping}\nUNION ALL\n${settled}`);
+  }
+  return { fileLists, statements };
+}
+
+/** The plan view's SQL reading exactly the files in `variable` (none when null), the payload typed when `typed` is given. */
+function scanSql(sql: string, variable: string | null, typed: string | null, archive: ArchiveStep): string {
+  const call = findScan(sql);
+  if (variable === null) return replaceScan(sql, call, emptyScan(archive, typed));
+  const args = [`getvariable(${quoteString(variable)})`, ...call.args.slice(1)];
+  if (typed === null) return replaceScan(sql, call, `${call.fn}(${args.join(', ')})`);
+  return replaceScan(sql, call, typedScan(call, args, typed));
+}
+
+function typedScan(call: ScanCall, args: string[], payloadType: string): string {
+  const columns = RECORD_COLUMNS.map((c) => `${quoteString(c.name)}: ${quoteString(c.type === 'json' ? payloadType : DUCKDB_TYPES[c.type])}`);
+  const rest = args.filter((a) => !/^columns\s*=/i.test(a) && !/^ignore_errors\s*=/i.test(a));
+  return `${call.fn}(${[...rest, `columns = {${columns.join(', ')}}`, 'ignore_errors = true'].join(', ')})`;
+}
+
+/** No files yet: the scan's columns with no rows (read_json fails on a glob matching nothing). */
+function emptyScan(archive: ArchiveStep, typed: string | null): string {
+  const columns = RECORD_COLUMNS.map((c) => `CAST(NULL AS ${c.type === 'json' && typed ? typed : DUCKDB_TYPES[c.type]}) AS ${quoteIdent(c.name)}`);
+  const partitions = partitionColumns(archive.partition).map((p) => `CAST(NULL AS VARCHAR) AS ${quoteIdent(p)}`);
+  return `(SELECT ${[...columns, ...partitions].join(', ')} WHERE false)`;
+}
+
+/** The plan view's rows with the payload's top-level keys as columns (and `payload` when `raw`). */
+function fieldsView(planSql: string, structure: PayloadStructure, mode: FieldMode, raw: boolean): string {
+  const metadata = METADATA_COLUMNS.map((c) => `v.${quoteIdent(c)}`);
+  const payload = raw ? [`v.${quoteIdent(PAYLOAD_COLUMN)}`] : [];
+  if (structure.fields.length === 0) return `SELECT ${[...metadata, ...payload].join(', ')} FROM (${planSql}) AS v`;
+  const source = mode === 'typed' ? `v.${quoteIdent(PAYLOAD_COLUMN)}` : `v.${quoteIdent(FIELDS)}`;
+  const fields = structure.fields.map((f) => `struct_extract(${source}, ${quoteString(f.name)}) AS ${quoteIdent(f.name)}`);
+  const select = [...metadata, ...fields, ...payload].join(', ');
+  if (mode === 'typed') return `SELECT ${select} FROM (${planSql}) AS v`;
+  const structureJson = JSON.stringify(transformStructure(payloadType(structure)));
+  return `SELECT ${select} FROM (SELECT *, json_transform(${quoteIdent(PAYLOAD_COLUMN)}, ${quoteString(structureJson)}) AS ${quoteIdent(FIELDS)} FROM (${planSql}) AS p) AS v`;
+}

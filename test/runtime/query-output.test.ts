@@ -1,0 +1,144 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Writable } from 'node:stream';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { compile } from '../../src/compiler/compile.ts';
+import type { Plan } from '../../src/compiler/plan/types.ts';
+import type { OutputFormat } from '../../src/runtime/query/output.ts';
+import { runQuery } from '../../src/runtime/query/run-query.ts';
+import { tempDir, type TempDir } from './helpers/local-kinesis.ts';
+
+let dir: TempDir;
+let plan: Plan;
+test.before(async () => {
+  dir = await tempDir('wshed-query-out-');
+  const config = { target: 'local' as const, kinesisPort: 4567, home: '.wshed', duckdb: { threads: 2, memoryLimit: '256MB' }, replay: { shardBudgetFraction: 0.8, maxRetries: 5 } };
+  const text = `stream s { shards 1 }\nreservoir r { from stream s at "${dir.path}/r" }\n`;
+  plan = compile({ path: 'out.wshed', text }, { config, now: new Date() }).plan!;
+});
+test.after(async () => {
+  await dir.remove();
+});
+
+/** A full garbage collection on demand, to measure what stays alive rather than garbage not yet collected. */
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+const liveHeap = () => {
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
+};
+
+async function render(sql: string, format: OutputFormat): Promise<string> {
+  let text = '';
+  const out = new Writable({ write: (chunk: Buffer, _e, done) => ((text += chunk.toString('utf8')), done()) });
+  await runQuery({ plan, cwd: dir.path, streams: null, sql, format, out });
+  return text;
+}
+
+// Quotes, commas, a line break and non-ASCII text; a decimal, a timestamp, a struct, a list, JSON,
+// an integer past 2^53, NULLs and an empty string.
+const SMALL = `
+  SELECT * FROM (VALUES
+    (1, 'plain', 2.50::DECIMAL(5, 2), TIMESTAMP '2026-01-02 03:04:05.678', {'a': 1, 'b': [1, 2]}, '{"k":[1,null]}'::JSON, 9223372036854775807::BIGINT),
+    (2, 'a,b "q" ' || chr(10) || 'é', NULL, NULL, NULL, NULL, -3),
+    (3, '', 0.10, NULL, NULL, 'null'::JSON, 0)
+  ) AS t(n, s, d, ts, st, j, big) ORDER BY n`;
+
+test('table: columns sized from the first page, numbers right-aligned, NULL shown, a row count', async () => {
+  assert.is(
+    await render(SMALL, 'table'),
+    [
+      ' n | s           |    d | ts                      | st                | j              |                 big',
+      '---+-------------+------+-------------------------+-------------------+----------------+---------------------',
+      ' 1 | plain       | 2.50 | 2026-01-02 03:04:05.678 | {"a":1,"b":[1,2]} | {"k":[1,null]} | 9223372036854775807',
+      ' 2 | a,b "q" \\né | NULL | NULL                    | NULL              | NULL           |                  -3',
+      ' 3 |             | 0.10 | NULL                    | NULL              | null           |                   0',
+      '(3 rows)',
+      '',
+    ].join('\n'),
+  );
+  assert.is(await render('SELECT 1 AS one WHERE false', 'table'), ' one\n-----\n(0 rows)\n');
+});
+
+test('json: one array streamed, an object per line, JSON escaping, big integers as strings', async () => {
+  assert.is(
+    await render(SMALL, 'json'),
+    [
+      '[',
+      '{"n":1,"s":"plain","d":2.50,"ts":"2026-01-02 03:04:05.678","st":{"a":1,"b":[1,2]},"j":{"k":[1,null]},"big":"9223372036854775807"},',
+      '{"n":2,"s":"a,b \\"q\\" \\né","d":null,"ts":null,"st":null,"j":null,"big":-3},',
+      '{"n":3,"s":"","d":0.10,"ts":null,"st":null,"j":null,"big":0}',
+      ']',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(JSON.parse(await render(SMALL, 'json'))[1].s, 'a,b "q" \né');
+  assert.is(await render('SELECT 1 AS one WHERE false', 'json'), '[]\n');
+  assert.is(await render('SELECT 1 AS a, 2 AS a', 'json'), '[\n{"a":1,"a_2":2}\n]\n');
+});
+
+test('ndjson: one object per line', async () => {
+  assert.is(
+    await render(SMALL, 'ndjson'),
+    [
+      '{"n":1,"s":"plain","d":2.50,"ts":"2026-01-02 03:04:05.678","st":{"a":1,"b":[1,2]},"j":{"k":[1,null]},"big":"9223372036854775807"}',
+      '{"n":2,"s":"a,b \\"q\\" \\né","d":null,"ts":null,"st":null,"j":null,"big":-3}',
+      '{"n":3,"s":"","d":0.10,"ts":null,"st":null,"j":null,"big":0}',
+      '',
+    ].join('\n'),
+  );
+  assert.is(await render('SELECT 1 AS one WHERE false', 'ndjson'), '');
+});
+
+test('csv: RFC 4180 quoting, NULL as an empty field and the empty string as ""', async () => {
+  assert.is(
+    await render(SMALL, 'csv'),
+    [
+      'n,s,d,ts,st,j,big',
+      '1,plain,2.50,2026-01-02 03:04:05.678,"{""a"":1,""b"":[1,2]}","{""k"":[1,null]}",9223372036854775807',
+      '2,"a,b ""q"" \né",,,,,-3',
+      '3,"",0.10,,,null,0',
+      '',
+    ].join('\n'),
+  );
+  assert.is(await render('SELECT 1 AS "a,b" WHERE false', 'csv'), '"a,b"\n');
+});
+
+test('a large result streams: rows reach the output while the query runs, and a stalled reader stalls it', async () => {
+  const rows = 200_000;
+  const sql = `SELECT range AS n, repeat('x', 500) AS pad FROM range(${rows})`;
+  // A reader that takes nothing until released: the writer must wait for it, not buffer rows.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let written = 0;
+  let writes = 0;
+  let heapPeak = 0;
+  const heapBefore = liveHeap();
+  const out = new Writable({
+    highWaterMark: 64 * 1024,
+    write(chunk: Buffer, _e, done) {
+      written += chunk.length;
+      writes++;
+      if (writes % 10 === 0) heapPeak = Math.max(heapPeak, liveHeap());
+      if (writes === 1) released.then(() => done());
+      else setImmediate(done);
+    },
+  });
+  let finished = false;
+  const run = runQuery({ plan, cwd: dir.path, streams: null, sql, format: 'ndjson', out }).finally(() => (finished = true));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.ok(!finished && writes === 1, 'the query goes on only as the reader takes rows');
+  const stalledAt = written;
+  // At most two chunks of rows (DuckDB hands over 2,048 at a time) of the 105 MB.
+  assert.ok(stalledAt > 0 && stalledAt < 4_000_000, `bytes handed over while stalled: ${stalledAt}`);
+  release();
+  const result = await run;
+  assert.is(result.rows, rows);
+  assert.ok(writes > 50, `writes ${writes}`);
+  // 200k rows of ~525 bytes: about 105 MB of output, which a materialised result would hold at once.
+  assert.ok(written > 100_000_000, `bytes ${written}`);
+  assert.ok(heapPeak - heapBefore < 20_000_000, `live heap grew by ${((heapPeak - heapBefore) / 1e6).toFixed(1)} MB`);
+});
+
+test.run();
