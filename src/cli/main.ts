@@ -6,9 +6,11 @@ import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { archiveCommand } from './commands/archive.ts';
+import { demoCommand } from './commands/demo.ts';
 import { fmtCommand } from './commands/fmt.ts';
 import { localCommand } from './commands/local.ts';
 import { putCommand } from './commands/put.ts';
+import { queryCommand } from './commands/query.ts';
 import { runCommand } from './commands/run.ts';
 import { tailCommand } from './commands/tail.ts';
 import { planCommand } from './commands/plan.ts';
@@ -28,8 +30,10 @@ export async function main(args: string[]): Promise<void> {
       .command(fmtCommand)
       .command(runCommand)
       .command(archiveCommand)
+      .command(queryCommand)
       .command(localCommand)
       .command(putCommand)
+      .command(demoCommand)
       .command(tailCommand)
       .demandCommand(1, 'name a command; see wshed --help')
       .strict()

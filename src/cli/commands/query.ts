@@ -1,0 +1,42 @@
+// `wshed query FILE "SQL"` or `--name SAVED`: SQL over the pipeline's reservoirs (archive + live,
+// de-duplicated) on embedded DuckDB, streamed out as a table, JSON, NDJSON or CSV.
+
+import type { Argv } from 'yargs';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../runtime/query/output.ts';
+import { runQuery } from '../../runtime/query/run-query.ts';
+import { UsageError } from '../io.ts';
+import { formatMs } from '../progress.ts';
+import { connectIfRunning, localConfig, planFor } from '../session.ts';
+
+export const queryCommand = {
+  command: 'query <file> [sql]',
+  describe: "run SQL over a pipeline's reservoirs (each reservoir is a view: archive + live)",
+  builder: (y: Argv) =>
+    y
+      .positional('file', { type: 'string', demandOption: true })
+      .positional('sql', { type: 'string', describe: 'the query' })
+      .option('name', { alias: 'n', type: 'string', describe: 'run the saved query of this name instead' })
+      .option('format', { choices: OUTPUT_FORMATS, default: 'table' as OutputFormat, describe: 'output format' })
+      .option('conf', { type: 'string' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no summary line on stderr' }),
+  handler: async (argv: { file: string; sql?: string; name?: string; format: OutputFormat; conf?: string; quiet: boolean }) => {
+    if (!argv.sql === !argv.name) throw new UsageError('give either SQL or --name SAVED_QUERY');
+    const config = localConfig(argv.conf);
+    const plan = planFor(argv.file, config);
+    if (argv.name && !plan.steps.some((s) => s.kind === 'query' && s.name === argv.name)) {
+      const names = plan.steps.flatMap((s) => (s.kind === 'query' ? [s.name] : []));
+      throw new UsageError(`${argv.file} has no saved query '${argv.name}' (it has: ${names.join(', ') || 'none'})`);
+    }
+    const streams = await connectIfRunning(config);
+    try {
+      const text = argv.name ? { name: argv.name } : { sql: argv.sql! };
+      const r = await runQuery({ ...text, plan, cwd: process.cwd(), streams, format: argv.format, out: process.stdout, duckdb: config.duckdb });
+      if (!argv.quiet) {
+        for (const note of r.notes) process.stderr.write(`note: ${note}\n`);
+        process.stderr.write(`${r.rows} row${r.rows === 1 ? '' : 's'} in ${formatMs(r.durationMs)}\n`);
+      }
+    } finally {
+      streams?.close();
+    }
+  },
+};
