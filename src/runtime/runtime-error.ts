@@ -15,7 +15,7 @@ const e = (summary: string, message: (a: Args) => string, fix: (a: Args) => stri
   fix,
 });
 
-/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive. */
+/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive, WS74x query, WS75x replay. */
 export const RUNTIME_ERRORS = {
   WS701: e(
     'local service not running',
