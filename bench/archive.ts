@@ -1,12 +1,15 @@
 // Measures the archiver: fills a stream of the local Kinesis service (a background process, as
-// in real use) and archives it, reporting records per second and the archiver's peak memory.
-// Usage: node --expose-gc --import tsx bench/archive.ts [--records 1000000] [--per-aggregate 100] [--format json|parquet] [--shards 4]
+// in real use), reads it once with a plain SDK GetRecords loop (the baseline: reading only), then
+// archives it, printing both rates, their ratio, and the archiver's peak memory.
+// Usage: node --expose-gc --import tsx bench/archive.ts [--records 200000] [--per-aggregate 1] [--format json|parquet] [--shards 4]
 
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { archiveReservoir } from '../src/runtime/archive/archiver.ts';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { createStreamService } from '../src/runtime/kinesis/aws-stream-service.ts';
+import { createKinesisClient } from '../src/runtime/kinesis/client.ts';
 import { KplAggregator } from '../src/runtime/kinesis/kpl.ts';
 import { putAllRecords } from '../src/runtime/kinesis/put-records.ts';
 import type { PutEntry } from '../src/runtime/kinesis/stream-service.ts';
@@ -17,8 +20,8 @@ function option(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-const records = Number(option('records', '1000000'));
-const perAggregate = Number(option('per-aggregate', '100'));
+const records = Number(option('records', '200000'));
+const perAggregate = Number(option('per-aggregate', '1'));
 const format = option('format', 'json') as 'json' | 'parquet';
 const shards = Number(option('shards', '4'));
 
@@ -48,6 +51,25 @@ try {
   }
   const putMs = Date.now() - t;
   console.log(`put ${records.toLocaleString()} user records in ${kinesisRecords.toLocaleString()} Kinesis records: ${(putMs / 1000).toFixed(1)} s`);
+
+  // Baseline: the same records read with nothing but GetRecords, shard after shard, to the tip.
+  const raw = createKinesisClient(service.endpoint);
+  t = Date.now();
+  let rawRecords = 0;
+  const { Shards = [] } = await raw.send(new ListShardsCommand({ StreamName: 'bench' }));
+  for (const shard of Shards) {
+    let iterator = (await raw.send(new GetShardIteratorCommand({ StreamName: 'bench', ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    while (iterator) {
+      const page = await raw.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      rawRecords += page.Records?.length ?? 0;
+      if (!page.Records?.length && page.MillisBehindLatest === 0) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  const rawMs = Date.now() - t;
+  raw.destroy();
+  const rawRate = ((rawRecords * (perAggregate > 1 ? perAggregate : 1)) * 1000) / rawMs;
+  console.log(`baseline: plain GetRecords loop read ${rawRecords.toLocaleString()} Kinesis records in ${(rawMs / 1000).toFixed(1)} s: ${Math.round(rawRate).toLocaleString()} user records/s`);
 
   (globalThis as { gc?: () => void }).gc?.();
   const rssBefore = process.memoryUsage().rss;
@@ -84,6 +106,8 @@ try {
       `${Math.round((result.records * 1000) / ms).toLocaleString()} records/s; ` +
       `peak heap ${(peakHeap / 1e6).toFixed(0)} MB, peak RSS ${(peakRss / 1e6).toFixed(0)} MB (${(rssBefore / 1e6).toFixed(0)} MB before)`,
   );
+  const archiveRate = (result.records * 1000) / ms;
+  console.log(`archiver / plain read = ${(archiveRate / rawRate).toFixed(2)} (aim: 0.80 or more)`);
 } finally {
   streams.close();
   await stopLocalService(home);
