@@ -15,7 +15,9 @@ const e = (summary: string, message: (a: Args) => string, fix: (a: Args) => stri
   fix,
 });
 
-/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive, WS74x query, WS75x replay. */
+const resumeHint = (a: Args) => `resume it with 'wshed replay FILE ${a.replay} --resume' (its position is kept in ${a.checkpoint})`;
+
+/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive, WS74x query, WS75x and WS760 replay. */
 export const RUNTIME_ERRORS = {
   WS701: e(
     'local service not running',
@@ -82,6 +84,56 @@ export const RUNTIME_ERRORS = {
     (a) => `the pipeline has no saved query '${a.name}'`,
     (a) => `saved queries: ${a.known}`,
   ),
+  WS751: e(
+    'replay stopped after retries',
+    (a) => `replay '${a.replay}' stopped: ${a.failed} Kinesis record(s) still failing after ${a.limit} (${a.lastError}); ${a.acknowledged} record(s) acknowledged`,
+    (a) => `check the destination stream '${a.into}', then ${resumeHint(a)}`,
+  ),
+  WS752: e(
+    'destination rejected the records',
+    (a) => `replay '${a.replay}': stream '${a.into}' rejected a PutRecords call: ${a.why}`,
+    (a) => `fix the destination (does it exist, may you write to it?), then ${resumeHint(a)}`,
+  ),
+  WS753: e(
+    'unfinished replay',
+    (a) => `replay '${a.replay}' has an unfinished run (${a.replayId}, ${a.acknowledged} record(s) acknowledged, last update ${a.updatedAt})`,
+    (a) => `resume it with --resume, or delete ${a.checkpoint} to start over (records already sent would be sent again)`,
+  ),
+  WS754: e(
+    'nothing to resume',
+    (a) => `replay '${a.replay}' has no unfinished run to resume (${a.why})`,
+    () => `run it without --resume`,
+  ),
+  WS755: e(
+    'replay already running',
+    (a) => `replay '${a.replay}' is already running (pid ${a.pid})`,
+    (a) => `wait for it to finish; if no such process runs, delete ${a.lock}`,
+  ),
+  WS756: e(
+    'reservoir has no files',
+    (a) => `reservoir '${a.reservoir}' holds no archived file yet, which the replay's SQL needs (${a.why})`,
+    () => `archive the stream first ('wshed run'); an empty reservoir needs one empty file under a partition folder`,
+  ),
+  WS757: e(
+    'record too large',
+    (a) => `replay '${a.replay}': the record at ${a.origin} is ${a.bytes} bytes once annotated, over the Kinesis limit of 1 MiB (data + partition key)`,
+    (a) => `exclude it with a where clause, then ${resumeHint(a)}`,
+  ),
+  WS758: e(
+    'replay checkpoint unreadable',
+    (a) => `the replay checkpoint ${a.checkpoint} cannot be used: ${a.why}`,
+    (a) => `delete ${a.checkpoint} to start replay '${a.replay}' over`,
+  ),
+  WS759: e(
+    'replay interrupted',
+    (a) => `replay '${a.replay}' was interrupted after ${a.acknowledged} acknowledged record(s)`,
+    (a) => resumeHint(a),
+  ),
+  WS760: e(
+    'destination has no open shard',
+    (a) => `stream '${a.into}' has no open shard to write to`,
+    () => `check the stream's status (a stream being deleted has none)`,
+  ),
 } as const;
 
 export type RuntimeErrorCode = keyof typeof RUNTIME_ERRORS;
@@ -91,9 +143,9 @@ export class RuntimeError extends Error {
   readonly fix: string;
   readonly args: Args;
 
-  constructor(code: RuntimeErrorCode, args: Args = {}) {
+  constructor(code: RuntimeErrorCode, args: Args = {}, options?: { cause?: unknown }) {
     const format = RUNTIME_ERRORS[code];
-    super(format.message(args));
+    super(format.message(args), options);
     this.name = 'RuntimeError';
     this.code = code;
     this.fix = format.fix(args);

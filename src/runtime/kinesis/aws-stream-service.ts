@@ -17,7 +17,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import { RuntimeError } from '../runtime-error.ts';
-import { createKinesisClient, type KinesisEndpoint } from './client.ts';
+import { type ClientOptions, createKinesisClient, type KinesisEndpoint } from './client.ts';
 import {
   isNotFound,
   type EnsureStreamResult,
@@ -33,8 +33,8 @@ import {
 
 const STREAM_WAIT_MS = 60_000;
 
-export function createStreamService(endpoint: KinesisEndpoint): StreamService {
-  return new AwsStreamService(createKinesisClient(endpoint));
+export function createStreamService(endpoint: KinesisEndpoint, options: ClientOptions = {}): StreamService {
+  return new AwsStreamService(createKinesisClient(endpoint, options));
 }
 
 export class AwsStreamService implements StreamService {

@@ -23,14 +23,22 @@ export function localKinesisEndpoint(port: number): KinesisEndpoint {
   };
 }
 
-export function createKinesisClient(endpoint: KinesisEndpoint): KinesisClient {
+export interface ClientOptions {
+  /**
+   * Attempts per call, the SDK's own retries included (default 4). A replay's destination uses 1:
+   * the replay retries by itself, and only then does it see, and count, every attempt.
+   */
+  readonly maxAttempts?: number;
+}
+
+export function createKinesisClient(endpoint: KinesisEndpoint, options: ClientOptions = {}): KinesisClient {
   // Versions are pinned; the SDK's notice about future Node 22 requirements is noise for users.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new KinesisClient({
     region: endpoint.region,
     ...(endpoint.url ? { endpoint: endpoint.url } : {}),
     ...(endpoint.credentials ? { credentials: endpoint.credentials } : {}),
-    maxAttempts: 4,
+    maxAttempts: options.maxAttempts ?? 4,
     requestHandler: new NodeHttpHandler({
       requestTimeout: REQUEST_TIMEOUT_MS,
       connectionTimeout: 5_000,

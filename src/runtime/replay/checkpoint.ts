@@ -1,0 +1,111 @@
+// A replay's progress, persisted under the watershed home (`<home>/replays/<name>.json`) after
+// every acknowledged batch, so a crashed run resumes where it was and re-sends at most the batch
+// that was in flight. Plain serializable data, written atomically (temp file, fsync, rename).
+
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ReplayStep } from '../../compiler/plan/types.ts';
+import { compareSequence } from '../kinesis/sequence.ts';
+import { acquirePidLock, type PidLock } from '../pid-lock.ts';
+import { ReplayError } from './replay-errors.ts';
+import type { SourceCut } from './watermark.ts';
+
+export const REPLAY_CHECKPOINT_VERSION = 1;
+
+/** The position of a row in the replay order (the SQL's ORDER BY, which is total). */
+export interface RowPosition {
+  readonly arrival_time: string;
+  readonly sequence_number: string;
+  readonly sub_sequence_number: number;
+  readonly shard_id: string;
+}
+
+export interface ReplayCheckpoint {
+  readonly kind: 'replay-checkpoint';
+  readonly version: typeof REPLAY_CHECKPOINT_VERSION;
+  readonly replay: string;
+  readonly replayId: string;
+  /** The step the run started with: a resumed run keeps its SQL, so `7d ago` means the same rows. */
+  readonly step: ReplayStep;
+  readonly aggregate: boolean;
+  /** The watermark and shard lists, reused by a resumed run. */
+  readonly cut: SourceCut;
+  /** Every row up to this ordinal (and position) is acknowledged by Kinesis. */
+  readonly acknowledged: { readonly ordinal: number; readonly position: RowPosition | null };
+  /** User records acknowledged over all runs of this replay id. */
+  readonly emitted: number;
+  readonly duplicatesPossible: number;
+  /** running: in progress or crashed; stopped: ended on an error or a signal; completed: done. */
+  readonly state: 'running' | 'stopped' | 'completed';
+  readonly stoppedBecause: string | null;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+}
+
+export function checkpointPaths(home: string, replay: string): { file: string; lock: string } {
+  const folder = path.join(home, 'replays');
+  // Replay names are identifiers, but a name is a file name here: never let it leave the folder.
+  const base = encodeURIComponent(replay);
+  return { file: path.join(folder, `${base}.json`), lock: path.join(folder, `${base}.lock`) };
+}
+
+/** The replay's checkpoint, or null when there is none. */
+export async function readReplayCheckpoint(home: string, replay: string): Promise<ReplayCheckpoint | null> {
+  const { file } = checkpointPaths(home, replay);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  let parsed: Partial<ReplayCheckpoint>;
+  try {
+    parsed = JSON.parse(text) as Partial<ReplayCheckpoint>;
+  } catch (err) {
+    throw new ReplayError('WS758', { checkpoint: file, replay, why: `not valid JSON (${(err as Error).message})` });
+  }
+  if (parsed.kind !== 'replay-checkpoint' || parsed.version !== REPLAY_CHECKPOINT_VERSION || !parsed.step || !parsed.cut) {
+    throw new ReplayError('WS758', { checkpoint: file, replay, why: `not a version ${REPLAY_CHECKPOINT_VERSION} replay checkpoint` });
+  }
+  return parsed as ReplayCheckpoint;
+}
+
+export async function writeReplayCheckpoint(home: string, checkpoint: ReplayCheckpoint): Promise<void> {
+  const { file } = checkpointPaths(home, checkpoint.replay);
+  const folder = path.dirname(file);
+  await fs.mkdir(folder, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const handle = await fs.open(tmp, 'w');
+  try {
+    await handle.writeFile(JSON.stringify(checkpoint, null, 1) + '\n');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+  // The rename is durable only once the folder is.
+  const dir = await fs.open(folder, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/** One run of a replay at a time: two would interleave records and overwrite each other's checkpoint. */
+export async function lockReplay(home: string, replay: string): Promise<PidLock> {
+  const { lock } = checkpointPaths(home, replay);
+  const attempt = await acquirePidLock(lock);
+  if (!attempt.ok) throw new ReplayError('WS755', { replay, pid: attempt.ownerPid, lock });
+  return attempt.lock;
+}
+
+/** Orders two row positions as the replay SQL does (arrival time, sequence number, sub-sequence, shard). */
+export function comparePosition(a: RowPosition, b: RowPosition): number {
+  if (a.arrival_time !== b.arrival_time) return a.arrival_time < b.arrival_time ? -1 : 1;
+  const seq = compareSequence(a.sequence_number, b.sequence_number);
+  if (seq !== 0) return seq;
+  if (a.sub_sequence_number !== b.sub_sequence_number) return a.sub_sequence_number - b.sub_sequence_number;
+  return a.shard_id < b.shard_id ? -1 : a.shard_id > b.shard_id ? 1 : 0;
+}

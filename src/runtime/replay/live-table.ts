@@ -1,0 +1,114 @@
+// Fills the DuckDB table the replay SQL reads live records from (`wshed_live."<reservoir>"`): the
+// records past the archive checkpoint up to the cut, in the reservoir record layout. The records
+// go through an NDJSON file so memory stays flat however many there are; the cut is taken by the
+// same read (watermark.ts), so the table holds exactly the live records before the watermark.
+
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { RECORD_COLUMNS } from '../../compiler/record-layout.ts';
+import { DUCKDB_LIVE_SCHEMA } from '../../compiler/sql/dialects/duckdb.ts';
+import { deaggregate } from '../kinesis/kpl.ts';
+import type { KinesisRecord, StreamService } from '../kinesis/stream-service.ts';
+import type { ArchiveCheckpoint } from '../reservoir/checkpoint.ts';
+import { checkPayload, reservoirLine } from '../reservoir/record-encoding.ts';
+import { captureAtTip, type SourceCut } from './watermark.ts';
+
+const DUCKDB_TYPES = { string: 'VARCHAR', integer: 'BIGINT', json: 'JSON' } as const;
+
+export interface LiveLoad {
+  readonly cut: SourceCut;
+  /** User records loaded. */
+  readonly records: number;
+  /** Records whose data is not JSON: never replayed (the archiver quarantines them). */
+  readonly skipped: number;
+}
+
+export interface LiveLoadOptions {
+  /** The table as the plan's SQL names it (`ReplayInputs.duckdbLiveTable`). */
+  readonly table: string;
+  readonly stream: string;
+  readonly archive: ArchiveCheckpoint | null;
+  /** A resumed run's cut: load up to it rather than to the tips. */
+  readonly bound?: SourceCut;
+  /** Scratch file for the NDJSON lines (removed by the caller with its folder). */
+  readonly scratchFile: string;
+  readonly signal?: AbortSignal;
+}
+
+export async function loadLiveTable(connection: DuckDBConnection, streams: StreamService, options: LiveLoadOptions): Promise<LiveLoad> {
+  const out = createWriteStream(options.scratchFile);
+  let records = 0;
+  let skipped = 0;
+  const onRecord = async (shardId: string, record: KinesisRecord) => {
+    const unpacked = deaggregate(record);
+    if (!unpacked.ok) {
+      skipped++;
+      return;
+    }
+    const arrivalTime = record.arrivalTime.toISOString();
+    let lines = '';
+    for (const user of unpacked.records) {
+      const payload = checkPayload(user.data);
+      if (!payload.ok) {
+        skipped++;
+        continue;
+      }
+      const meta = {
+        stream: options.stream,
+        shardId,
+        sequenceNumber: record.sequenceNumber,
+        subSequenceNumber: user.subSequenceNumber,
+        partitionKey: user.partitionKey,
+        arrivalTime,
+      };
+      lines += reservoirLine(meta, payload.text);
+      records++;
+    }
+    if (lines !== '' && !out.write(lines)) await drained(out);
+  };
+  let cut: SourceCut;
+  try {
+    cut = await captureAtTip(streams, options.stream, {
+      archive: options.archive,
+      onRecord,
+      ...(options.bound ? { bound: options.bound } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } finally {
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+
+  const columns = RECORD_COLUMNS.map((c) => `${quoteIdent(c.name)} ${DUCKDB_TYPES[c.type]}`).join(', ');
+  await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(DUCKDB_LIVE_SCHEMA)}`);
+  await connection.run(`CREATE OR REPLACE TABLE ${options.table} (${columns})`);
+  if (records > 0) {
+    const typed = RECORD_COLUMNS.map((c) => `${quoteString(c.name)}: '${DUCKDB_TYPES[c.type]}'`).join(', ');
+    await connection.run(
+      `INSERT INTO ${options.table} SELECT * FROM read_json(${quoteString(options.scratchFile)}, format = 'newline_delimited', columns = {${typed}})`,
+    );
+  }
+  return { cut, records, skipped };
+}
+
+function drained(out: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      out.off('error', onError);
+      resolve();
+    };
+    const onError = (err: Error) => {
+      out.off('drain', onDrain);
+      reject(err);
+    };
+    out.once('drain', onDrain);
+    out.once('error', onError);
+  });
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function quoteString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}

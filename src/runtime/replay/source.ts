@@ -1,0 +1,186 @@
+// The records a replay sends: the step's pushed-down DuckDB SQL (filter, bounds, compaction,
+// order and limit all run there), streamed chunk by chunk in origin order so memory stays flat
+// however many rows it returns. Provides the live table first when the source includes live.
+
+import { RECORD_COLUMNS } from '../../compiler/record-layout.ts';
+import { findScan, replaceScan } from '../query/plan-scan.ts';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { isProcessAlive } from '../pid-lock.ts';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ReplayStep } from '../../compiler/plan/types.ts';
+import type { StreamService } from '../kinesis/stream-service.ts';
+import type { ArchiveCheckpoint } from '../reservoir/checkpoint.ts';
+import { loadLiveTable } from './live-table.ts';
+import { ReplayError } from './replay-errors.ts';
+import { captureAtTip, cutAtArchive, type SourceCut } from './watermark.ts';
+
+/** One row of the replay SQL: a reservoir record and its place in the replay order. */
+export interface SourceRow {
+  /** 1-based position in the SQL's order (which is total: origin position). */
+  readonly ordinal: number;
+  readonly stream: string;
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly subSequenceNumber: number;
+  readonly partitionKey: string;
+  readonly arrivalTime: string;
+  /** The payload as JSON text. */
+  readonly payload: string;
+}
+
+export interface SourceOptions {
+  /**
+   * The reservoir has no data file yet: the plan's scan (a glob, which DuckDB refuses when it
+   * matches nothing) is swapped for an empty relation of the same columns.
+   */
+  readonly archiveEmpty?: boolean;
+  readonly step: ReplayStep;
+  readonly streams: StreamService;
+  readonly archive: ArchiveCheckpoint | null;
+  /** A resumed run's cut, reused as is. */
+  readonly bound?: SourceCut;
+  readonly threads?: number;
+  readonly memoryLimit?: string;
+  /** Folder for DuckDB's spill files and the live records file (default: the system's temp folder). */
+  readonly scratchRoot?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** DuckDB's own budget; the process adds ~200 MB (node, one chunk, one batch) on top. */
+export const DEFAULT_MEMORY_LIMIT = '512MB';
+
+const COLUMNS = ['stream', 'shard_id', 'sequence_number', 'sub_sequence_number', 'partition_key', 'arrival_time', 'payload'] as const;
+
+/** The archive scan's columns (record layout plus Hive partition folders) with no rows. */
+const EMPTY_ARCHIVE = `(SELECT ${[
+  ...RECORD_COLUMNS.map((c) => `CAST(NULL AS ${c.type === 'json' ? 'JSON' : c.type === 'integer' ? 'BIGINT' : 'VARCHAR'}) AS "${c.name}"`),
+  'CAST(NULL AS VARCHAR) AS "dt"',
+  'CAST(NULL AS VARCHAR) AS "hour"',
+].join(', ')} WHERE false)`;
+
+export class ReplaySource {
+  private constructor(
+    private readonly step: ReplayStep,
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly scratch: string,
+    /** Where the replay ends in the source stream. */
+    readonly cut: SourceCut,
+    /** Live records loaded into the live table (0 when the source has none). */
+    readonly liveRecords: number,
+    private readonly archiveEmpty: boolean = false,
+  ) {}
+
+  /** Opens DuckDB, takes the cut and loads the live table when the SQL reads one. */
+  static async open(options: SourceOptions): Promise<ReplaySource> {
+    const { step } = options;
+    const scratch = await makeScratch(options.scratchRoot ?? os.tmpdir());
+    let instance: DuckDBInstance | null = null;
+    try {
+      instance = await DuckDBInstance.create(':memory:', {
+        threads: String(options.threads ?? 2),
+        // 512MB keeps a 5M-record compaction under 1 GiB of RSS in all (bench/compaction-memory.ts).
+        memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+        // Sorting and compaction spill here rather than failing when over memory_limit.
+        temp_directory: path.join(scratch, 'spill'),
+      });
+      const connection = await instance.connect();
+      let cut: SourceCut;
+      let liveRecords = 0;
+      const signal = options.signal ? { signal: options.signal } : {};
+      const bound = options.bound ? { bound: options.bound } : {};
+      if (step.inputs.duckdbLiveTable) {
+        const live = await loadLiveTable(connection, options.streams, {
+          table: step.inputs.duckdbLiveTable,
+          stream: step.stream,
+          archive: options.archive,
+          scratchFile: path.join(scratch, 'live.ndjson'),
+          ...bound,
+          ...signal,
+        });
+        cut = live.cut;
+        liveRecords = live.records;
+      } else if (options.bound) {
+        cut = options.bound;
+      } else if (options.archive) {
+        cut = await cutAtArchive(options.streams, step.stream, options.archive);
+      } else {
+        cut = await captureAtTip(options.streams, step.stream, { archive: null, ...signal });
+      }
+      return new ReplaySource(step, instance, connection, scratch, cut, liveRecords, options.archiveEmpty === true);
+    } catch (err) {
+      instance?.closeSync();
+      await fs.rm(scratch, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** How many rows the SQL returns (for progress): DuckDB drops the ORDER BY to count. */
+  async count(): Promise<number> {
+    const reader = await this.run(() => this.connection.runAndReadAll(`SELECT count(*) AS n FROM (${this.sql()}) AS replayed`));
+    return Number(reader.getRows()[0][0]);
+  }
+
+  /** The rows in the SQL's order, fetched a DuckDB chunk (2,048 rows) at a time. */
+  async *rows(): AsyncGenerator<SourceRow> {
+    const result = await this.run(() => this.connection.stream(this.sql()));
+    const names = result.columnNames();
+    const index = COLUMNS.map((c) => names.indexOf(c));
+    if (index.some((i) => i < 0)) throw new Error(`the replay SQL returns columns ${names.join(', ')}, not ${COLUMNS.join(', ')}`);
+    let ordinal = 0;
+    for (;;) {
+      const chunk = await this.run(() => result.fetchChunk());
+      if (!chunk || chunk.rowCount === 0) return;
+      const [stream, shard, seq, sub, key, arrival, payload] = index.map((i) => chunk.getColumnValues(i));
+      for (let r = 0; r < chunk.rowCount; r++) {
+        yield {
+          ordinal: ++ordinal,
+          stream: String(stream[r]),
+          shardId: String(shard[r]),
+          sequenceNumber: String(seq[r]),
+          subSequenceNumber: Number(sub[r] ?? 0),
+          partitionKey: String(key[r]),
+          arrivalTime: String(arrival[r]),
+          // The JSON type comes back as its text.
+          payload: payload[r] === null ? 'null' : String(payload[r]),
+        };
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+    await fs.rm(this.scratch, { recursive: true, force: true });
+  }
+
+  private sql(): string {
+    // The plan's SQL as is, without its trailing semicolon if any, so it nests as a subquery.
+    const sql = this.step.sql.duckdb.trim().replace(/;$/, '');
+    return this.archiveEmpty ? replaceScan(sql, findScan(sql), EMPTY_ARCHIVE) : sql;
+  }
+
+  private async run<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      const message = (err as Error).message ?? '';
+      if (/No files found that match the pattern/i.test(message)) {
+        throw new ReplayError('WS756', { reservoir: this.step.reservoir, why: message.split('\n')[0] }, { cause: err });
+      }
+      throw err;
+    }
+  }
+}
+
+/** A scratch folder named after this process; those of dead processes (crashed runs) are removed. */
+async function makeScratch(root: string): Promise<string> {
+  await fs.mkdir(root, { recursive: true });
+  for (const name of await fs.readdir(root)) {
+    const pid = /^wshed-replay-(\d+)-/.exec(name)?.[1];
+    if (pid && !isProcessAlive(Number(pid))) await fs.rm(path.join(root, name), { recursive: true, force: true });
+  }
+  return fs.mkdtemp(path.join(root, `wshed-replay-${process.pid}-`));
+}
