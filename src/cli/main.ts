@@ -10,6 +10,7 @@ import { demoCommand } from './commands/demo.ts';
 import { fmtCommand } from './commands/fmt.ts';
 import { localCommand } from './commands/local.ts';
 import { putCommand } from './commands/put.ts';
+import { replayCommand } from './commands/replay.ts';
 import { queryCommand } from './commands/query.ts';
 import { runCommand } from './commands/run.ts';
 import { tailCommand } from './commands/tail.ts';
@@ -31,6 +32,7 @@ export async function main(args: string[]): Promise<void> {
       .command(runCommand)
       .command(archiveCommand)
       .command(queryCommand)
+      .command(replayCommand)
       .command(localCommand)
       .command(putCommand)
       .command(demoCommand)

@@ -76,6 +76,29 @@ test("the stream's records survive a stop and start of the service", () => {
   assert.is(out.length, 101);
 });
 
+test('a replay over a reservoir with nothing archived yet emits nothing and succeeds', () => {
+  writeFileSync(
+    path.join(scratch.dir, 'quiet.wshed'),
+    'stream quiet { shards 1 }\nstream quiet_copy { shards 1 }\nreservoir quiet_archive { from stream quiet at "./reservoir/quiet" }\nreplay copy from archive+live into stream quiet_copy\n',
+  );
+  const lines = ok(['run', 'quiet.wshed', '--json']).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const replay = lines.find((l) => l.kind === 'replay')!;
+  assert.is(replay.emitted, 0);
+  assert.is(replay.records, 0);
+});
+
+test('replay --preview shows records as they would be emitted and sends nothing', () => {
+  writeFileSync(path.join(scratch.dir, 'copy.wshed'), `${PIPELINE}\nstream copies { shards 1 }\nreplay copy from archive compact by key annotate <replay: true> into stream copies\n`);
+  const out = JSON.parse(ok(['replay', 'copy.wshed', 'copy', '--preview', '2', '--json'])) as { preview: { data: string }[]; emitted: number };
+  assert.is(out.preview.length, 2);
+  const first = JSON.parse(out.preview[0].data) as { replay: boolean; _wshed: { origin: { stream: string } } };
+  assert.is(first.replay, true);
+  assert.is(first._wshed.origin.stream, 'orders');
+  assert.is(out.emitted, 0);
+  const done = JSON.parse(ok(['replay', 'copy.wshed', 'copy', '--json'])) as { emitted: number };
+  assert.is(done.emitted, 40, 'one record per key (40 order ids)');
+});
+
 test('an invalid pipeline stops run with exit code 2 and positioned diagnostics', () => {
   writeFileSync(path.join(scratch.dir, 'bad.wshed'), 'stream orders { shard 2 }\n');
   const r = scratch.wshed(['run', 'bad.wshed']);

@@ -66,7 +66,7 @@ export async function executePlan(plan: Plan, config: LocalTargetConfig, options
           break;
         case 'replay':
           if (!options.json) process.stdout.write(`${marker(step)} ${step.id}: `);
-          await replayWithProgress(step, need(streams), { json: options.json, home: config.home });
+          await replayWithProgress(step, need(streams), plan, config, { json: options.json });
           break;
         case 'reservoir-views':
         case 'query':
