@@ -13,6 +13,7 @@ import { putCommand } from './commands/put.ts';
 import { replayCommand } from './commands/replay.ts';
 import { queryCommand } from './commands/query.ts';
 import { runCommand } from './commands/run.ts';
+import { serveCommand } from './commands/serve.ts';
 import { tailCommand } from './commands/tail.ts';
 import { planCommand } from './commands/plan.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -35,6 +36,7 @@ export async function main(args: string[]): Promise<void> {
       .command(replayCommand)
       .command(localCommand)
       .command(putCommand)
+      .command(serveCommand)
       .command(demoCommand)
       .command(tailCommand)
       .demandCommand(1, 'name a command; see wshed --help')

@@ -1,0 +1,78 @@
+// `wshed serve [FILE...]`: the pump service (docs/service.md) over the reservoirs and replays of
+// the given pipeline files, on 127.0.0.1 unless given a token; runs until interrupted.
+
+import type { Argv } from 'yargs';
+import type { Plan } from '../../compiler/plan/types.ts';
+import { createStreamService } from '../../runtime/kinesis/aws-stream-service.ts';
+import { localServiceEndpoint } from '../../runtime/local/service.ts';
+import { runStreamStep } from '../../runtime/steps.ts';
+import { mergePlans } from '../../service/context.ts';
+import { DEFAULT_CONCURRENCY, DEFAULT_PORT, PumpConfigError, startPumpServer } from '../../service/server.ts';
+import { UsageError } from '../io.ts';
+import { connect, homeOf, localConfig, planFor } from '../session.ts';
+
+export const serveCommand = {
+  command: 'serve [files..]',
+  describe: 'serve the pump API (jobs that replay query results into streams) over the pipelines\' reservoirs',
+  builder: (y: Argv) =>
+    y
+      .positional('files', { type: 'string', array: true, describe: 'pipeline files whose reservoirs and replays to serve' })
+      .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'port to listen on (0 picks a free one)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on; any but 127.0.0.1 needs --token' })
+      .option('token', { type: 'string', describe: 'require Authorization: Bearer TOKEN on every request (or set $WSHED_TOKEN)' })
+      .option('concurrency', { type: 'number', default: DEFAULT_CONCURRENCY, describe: 'jobs that run at once; the rest queue' })
+      .option('conf', { type: 'string' }),
+  handler: async (argv: { files?: string[]; port: number; host: string; token?: string; concurrency: number; conf?: string }) => {
+    if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new UsageError('--port takes a port number (0 to 65535)');
+    if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) throw new UsageError('--concurrency takes a whole number of at least 1');
+    const config = localConfig(argv.conf);
+    const plans: Plan[] = (argv.files ?? []).map((file) => planFor(file, config));
+    const plan = mergePlans(plans);
+    const home = homeOf(config);
+    const streams = await connect(config, { start: true });
+    // The replays' own streams are provisioned as `wshed replay` would (created when absent).
+    const replayStreams = new Set(plan.steps.flatMap((s) => (s.kind === 'replay' ? [s.stream, s.into] : [])));
+    for (const s of plan.steps) if (s.kind === 'stream' && replayStreams.has(s.name)) await runStreamStep(s, streams);
+    // Jobs retry by themselves (as replays do): the destination makes one attempt per call.
+    const destination = createStreamService(await localServiceEndpoint(home), { maxAttempts: 1 });
+    const token = argv.token ?? process.env.WSHED_TOKEN;
+    let server;
+    try {
+      server = await startPumpServer({
+        plan,
+        cwd: process.cwd(),
+        home,
+        streams,
+        destination,
+        duckdb: config.duckdb,
+        shardBudgetFraction: config.replay.shardBudgetFraction,
+        maxRetries: config.replay.maxRetries,
+        port: argv.port,
+        host: argv.host,
+        ...(token ? { token } : {}),
+        concurrency: argv.concurrency,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+    } catch (err) {
+      streams.close();
+      destination.close();
+      if (err instanceof PumpConfigError) throw new UsageError(err.message);
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${argv.port} is in use on ${argv.host}: pick another with --port (0 picks a free one)`);
+      throw err;
+    }
+    process.stdout.write(`serving ${plans.length} pipeline file(s) on ${server.url} (stop with Ctrl-C)\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    process.stderr.write('stopping: running jobs stop after their batch in flight and can be resumed\n');
+    await server.close();
+    streams.close();
+    destination.close();
+  },
+};

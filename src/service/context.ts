@@ -1,0 +1,33 @@
+// What the pump service works with: the pipelines' plans (merged: every reservoir and replay of
+// every file given), the working folder and home, and the Kinesis services to read and write.
+
+import type { Plan, ReplayStep } from '../compiler/plan/types.ts';
+import type { StreamService } from '../runtime/kinesis/stream-service.ts';
+
+export interface PumpContext {
+  /** The steps of every pipeline file served, in one plan. */
+  readonly plan: Plan;
+  /** Folder relative reservoir paths are relative to. */
+  readonly cwd: string;
+  /** The watershed home: jobs in `<home>/jobs/`, replay checkpoints in `<home>/replays/`. */
+  readonly home: string;
+  /** Reads source streams (live views, replay sources). */
+  readonly streams: StreamService;
+  /** Writes destination streams; built with the SDK's retries off, as replays need (emitter.ts retries). */
+  readonly destination: StreamService;
+  readonly duckdb?: { readonly threads?: number; readonly memoryLimit?: string };
+  /** Fraction of each destination shard's write budget a job may use (target config replay.shardBudgetFraction). */
+  readonly shardBudgetFraction: number;
+  /** Retries per Kinesis record before a job stops (target config replay.maxRetries). */
+  readonly maxRetries: number;
+}
+
+/** Plans of several files as one: their steps side by side. */
+export function mergePlans(plans: readonly Plan[]): Plan {
+  if (plans.length === 0) return { version: 1, pipeline: '', target: 'local', now: new Date().toISOString(), steps: [] };
+  return { ...plans[0], pipeline: plans.map((p) => p.pipeline).join(', '), steps: plans.flatMap((p) => p.steps) };
+}
+
+export function replaySteps(plan: Plan): ReplayStep[] {
+  return plan.steps.filter((s): s is ReplayStep => s.kind === 'replay');
+}
