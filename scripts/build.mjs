@@ -15,3 +15,6 @@ await build({
   banner: { js: "import { createRequire as __wshedRequire } from 'node:module'; const require = __wshedRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The job service's web page (dist/web), served by `wshed serve` at /.
+await (await import('./build-web.mjs')).buildWeb();
