@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { archiveCommand } from './commands/archive.ts';
 import { demoCommand } from './commands/demo.ts';
 import { fmtCommand } from './commands/fmt.ts';
+import { jobsCommand } from './commands/jobs.ts';
 import { localCommand } from './commands/local.ts';
 import { putCommand } from './commands/put.ts';
 import { replayCommand } from './commands/replay.ts';
@@ -37,6 +38,7 @@ export async function main(args: string[]): Promise<void> {
       .command(localCommand)
       .command(putCommand)
       .command(serveCommand)
+      .command(jobsCommand)
       .command(demoCommand)
       .command(tailCommand)
       .demandCommand(1, 'name a command; see wshed --help')

@@ -1,0 +1,199 @@
+// `wshed jobs create|preview|get|list`: a client of the job service (`wshed serve`) over its HTTP
+// "pump" API; `-p` follows a job with a progress bar, `-t` prints one summary line a job.
+
+import type { Argv } from 'yargs';
+import { createRowWriter } from '../../runtime/query/output.ts';
+import type { SqlColumn, SqlValue } from '../../runtime/query/sql-engine.ts';
+import { EXIT, UsageError } from '../io.ts';
+import { formatMs, progressBar } from '../progress.ts';
+import { DEFAULT_PUMP_SERVER, PumpClient, PumpHttpError, PumpUnavailableError, jobError, type PumpJob } from '../pump-client.ts';
+
+interface ServerArgs {
+  server?: string;
+  token?: string;
+}
+
+const POLL_MS = 500;
+
+export const jobsCommand = {
+  command: 'jobs',
+  describe: 'create, preview and follow jobs of the job service (wshed serve)',
+  builder: (y: Argv) =>
+    y
+      .option('server', { type: 'string', describe: `the job service's URL (default $WSHED_SERVER or ${DEFAULT_PUMP_SERVER})` })
+      .option('token', { type: 'string', describe: 'bearer token the service expects (default $WSHED_TOKEN)' })
+      .command(createCommand)
+      .command(previewCommand)
+      .command(getCommand)
+      .command(listCommand)
+      .demandCommand(1, 'name an action: create, preview, get or list'),
+  handler: () => {},
+};
+
+const createCommand = {
+  command: 'create',
+  describe: 'create a job that runs SQL over the reservoirs and sends the rows to a stream',
+  builder: (y: Argv) =>
+    y
+      .option('query', { alias: 'q', type: 'string', demandOption: true, describe: 'the SQL whose rows the job sends' })
+      .option('stream', { alias: 's', type: 'string', demandOption: true, describe: 'the stream the rows go to' })
+      .option('replay', { alias: 'r', type: 'boolean', default: false, describe: 'mark the job as a replay' })
+      .option('overwrite', { alias: 'o', type: 'boolean', default: false, describe: 'let the job overwrite what the stream holds' })
+      .option('partition-key-column', { type: 'string', describe: 'the column whose value is the partition key' })
+      .option('raw-data-column', { type: 'string', describe: 'the column whose value is sent as the record data' })
+      .option('progress', { alias: 'p', type: 'boolean', default: false, describe: 'follow the job until it completes' })
+      .option('summary', { alias: 't', type: 'boolean', default: false, describe: 'print one summary line instead of the job JSON' }),
+  handler: (argv: ServerArgs & { query: string; stream: string; replay: boolean; overwrite: boolean; partitionKeyColumn?: string; rawDataColumn?: string; progress: boolean; summary: boolean }) =>
+    withClient(argv, async (client) => {
+      const job = await client.createJob({
+        queryIn: argv.query,
+        streamOut: argv.stream,
+        hasReplayFlag: argv.replay,
+        hasOverwriteFlag: argv.overwrite,
+        ...(argv.partitionKeyColumn !== undefined ? { partitionKeyColumn: argv.partitionKeyColumn } : {}),
+        ...(argv.rawDataColumn !== undefined ? { rawDataColumn: argv.rawDataColumn } : {}),
+      });
+      return show(argv.progress ? await follow(client, job) : job, argv.summary);
+    }),
+};
+
+const previewCommand = {
+  command: 'preview',
+  describe: "show the first rows a job's SQL would send, and how many there are",
+  builder: (y: Argv) =>
+    y
+      .option('query', { alias: 'q', type: 'string', demandOption: true, describe: 'the SQL' })
+      .option('count', { alias: 'n', type: 'number', default: 10, describe: 'rows to show' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the answer as JSON' }),
+  handler: (argv: ServerArgs & { query: string; count: number; json: boolean }) =>
+    withClient(argv, async (client) => {
+      if (!(Number.isInteger(argv.count) && argv.count > 0)) throw new UsageError('-n takes a positive whole number');
+      const preview = await client.preview(argv.query, argv.count);
+      if (argv.json) return void process.stdout.write(JSON.stringify(preview, null, 2) + '\n');
+      await printTable(preview.rows, preview.columns);
+      const total = preview.count === null ? 'an uncounted number of' : preview.count.toLocaleString('en-US');
+      process.stderr.write(`${preview.rows.length} of ${total} row${preview.count === 1 ? '' : 's'}\n`);
+    }),
+};
+
+const getCommand = {
+  command: 'get',
+  describe: 'show one job (and follow it with -p)',
+  builder: (y: Argv) =>
+    y
+      .option('id', { type: 'string', demandOption: true, describe: 'the job id' })
+      .option('progress', { alias: 'p', type: 'boolean', default: false, describe: 'follow the job until it completes' })
+      .option('summary', { alias: 't', type: 'boolean', default: false, describe: 'print one summary line instead of the job JSON' }),
+  handler: (argv: ServerArgs & { id: string; progress: boolean; summary: boolean }) =>
+    withClient(argv, async (client) => {
+      const job = await client.getJob(argv.id);
+      return show(argv.progress ? await follow(client, job) : job, argv.summary);
+    }),
+};
+
+const listCommand = {
+  command: 'list',
+  describe: 'show every job the service knows',
+  builder: (y: Argv) => y.option('summary', { alias: 't', type: 'boolean', default: false, describe: 'one summary line a job instead of JSON' }),
+  handler: (argv: ServerArgs & { summary: boolean }) =>
+    withClient(argv, async (client) => {
+      const jobs = await client.listJobs();
+      process.stdout.write(argv.summary ? jobs.map((j) => summaryLine(j) + '\n').join('') : JSON.stringify(jobs, null, 2) + '\n');
+    }),
+};
+
+/** The client for --server/--token (or the environment); service failures become one line. */
+async function withClient(argv: ServerArgs, run: (client: PumpClient) => Promise<void>): Promise<void> {
+  const server = argv.server ?? (process.env.WSHED_SERVER || DEFAULT_PUMP_SERVER);
+  if (!/^https?:\/\/[^/]/.test(server)) throw new UsageError(`--server takes an http(s) URL such as ${DEFAULT_PUMP_SERVER} (got '${server}')`);
+  const client = new PumpClient(server, { token: argv.token ?? process.env.WSHED_TOKEN });
+  try {
+    await run(client);
+  } catch (e) {
+    if (e instanceof PumpUnavailableError) return fail(e.message);
+    if (e instanceof PumpHttpError) {
+      if (e.status === 401 || e.status === 403) {
+        return fail(`the job service refused the request (${e.status}: ${e.message}); pass its token with --token or $WSHED_TOKEN`);
+      }
+      // A mistake in what was asked (bad SQL, unknown job) is the user's to fix: exit code 2.
+      // The status goes on the first line: DuckDB's messages go on with the SQL and a caret under the error.
+      if (e.status === 400 || e.status === 404 || e.status === 409 || e.status === 422) throw new UsageError(e.message.replace(/^[^\n]*/, (first) => `${first} (HTTP ${e.status})`));
+      return fail(`the job service failed (HTTP ${e.status}): ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+function fail(line: string): void {
+  process.stderr.write(`wshed: ${line}\n`);
+  process.exitCode = EXIT.failed;
+}
+
+/** Polls the job every 500 ms with a progress bar (drawn only on terminals) until it completes. */
+async function follow(client: PumpClient, job: PumpJob): Promise<PumpJob> {
+  const bar = progressBar(`job ${job.jobId}`, { total: 0, extra: ' | {failed} failed' });
+  try {
+    return await client.waitForJob(job.jobId, {
+      intervalMs: POLL_MS,
+      onPoll: (j) => {
+        bar.setTotal(j.successfulRecordCount + j.failureRecordCount + j.pendingRecordCount);
+        bar.update(j.successfulRecordCount + j.failureRecordCount, { failed: j.failureRecordCount });
+      },
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
+/** Prints the job (JSON or summary line); a failed job ends with its error and exit code 1. */
+function show(job: PumpJob, summary: boolean): void {
+  process.stdout.write(summary ? summaryLine(job) + '\n' : JSON.stringify(job, null, 2) + '\n');
+  if (job.stage === 'COMPLETED_ERROR') fail(`job ${job.jobId} failed: ${jobError(job) ?? 'the service gave no reason'}`);
+}
+
+/** `jobId: stage (elapsed, rate) N successful, N failed, N pending`. */
+export function summaryLine(job: PumpJob): string {
+  const elapsed = elapsedMs(job);
+  const rate =
+    typeof job.meanRate === 'number' && Number.isFinite(job.meanRate)
+      ? `${Math.round(job.meanRate).toLocaleString('en-US')} records/s`
+      : elapsed !== undefined && elapsed > 0
+        ? `${Math.round((job.successfulRecordCount * 1000) / elapsed).toLocaleString('en-US')} records/s`
+        : '- records/s';
+  const n = (v: number) => (v ?? 0).toLocaleString('en-US');
+  return `${job.jobId}: ${job.stage} (${elapsed === undefined ? '-' : formatMs(elapsed)}, ${rate}) ${n(job.successfulRecordCount)} successful, ${n(job.failureRecordCount)} failed, ${n(job.pendingRecordCount)} pending`;
+}
+
+/** elapsedTime when the service gives it, else from the start time to completion (or now). */
+function elapsedMs(job: PumpJob): number | undefined {
+  if (typeof job.elapsedTime === 'number' && Number.isFinite(job.elapsedTime)) return job.elapsedTime;
+  const start = instant(job.startTime);
+  if (start === undefined) return undefined;
+  return (instant(job.completionTime) ?? Date.now()) - start;
+}
+
+function instant(v: string | number | null | undefined): number | undefined {
+  if (v === null || v === undefined || v === '') return undefined;
+  const t = typeof v === 'number' ? v : Date.parse(v);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** Preview rows as the query command's table: columns from the rows' keys, nested values as JSON. */
+async function printTable(rows: readonly unknown[], given: readonly string[] | undefined): Promise<void> {
+  const objects = rows.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r));
+  const names = !objects ? ['value'] : given && given.length > 0 ? [...given] : [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
+  const cells = rows.map((r) => (objects ? names.map((k) => (r as Record<string, unknown>)[k]) : [r]));
+  const columns: SqlColumn[] = names.map((name, i) => ({
+    name,
+    type: cells.every((c) => c[i] === null || c[i] === undefined || typeof c[i] === 'number') && cells.some((c) => typeof c[i] === 'number') ? 'DOUBLE' : 'VARCHAR',
+  }));
+  const writer = createRowWriter('table', columns, process.stdout);
+  await writer.write(cells.map((c) => c.map(sqlValue)));
+  await writer.end();
+}
+
+function sqlValue(v: unknown): SqlValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  return { kind: 'json', text: JSON.stringify(v) };
+}
