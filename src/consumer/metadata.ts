@@ -16,7 +16,8 @@ export interface Origin {
 
 /**
  * The source stream's position when the replay started, per shard: the sequence number of the
- * last record each shard held then (absent for shards that were empty). Every replayed record is
+ * last record each open shard held then (absent for shards that were empty or closed; consumers
+ * treat an absent shard conservatively, see docs/consistency.md). Every replayed record is
  * at or before this watermark; every record after it reaches consumers through the live stream.
  */
 export interface Watermark {
