@@ -27,6 +27,17 @@ export function parse(source: SourceFile): { pipeline: Pipeline; diagnostics: Di
 
   return {
     pipeline: { statements, comments, span: { start: 0, end: text.length } },
-    diagnostics: sortDiagnostics(diagnostics),
+    diagnostics: sortDiagnostics(withoutSwallowedBraces(diagnostics, text)),
   };
+}
+
+/**
+ * An unterminated string runs to the end of its line and swallows the block's `}` there; the
+ * block then looks unclosed (WS103), which is the same mistake reported twice. Keep only WS102.
+ */
+function withoutSwallowedBraces(diagnostics: Diagnostic[], text: string): Diagnostic[] {
+  const unterminated = diagnostics.filter((d) => d.code === 'WS102');
+  return diagnostics.filter(
+    (d) => d.code !== 'WS103' || !unterminated.some((u) => u.span.start > d.span.start && text.slice(u.span.start, u.span.end).includes('}')),
+  );
 }
