@@ -2,7 +2,9 @@
 // retrying rejected records; the partition key comes from the stream's declared key, else a hash.
 
 import type { Argv } from 'yargs';
+import type { StreamStep } from '../../compiler/plan/types.ts';
 import { putAllRecords } from '../../runtime/kinesis/put-records.ts';
+import { runStreamStep } from '../../runtime/steps.ts';
 import type { PutEntry } from '../../runtime/kinesis/stream-service.ts';
 import { UsageError } from '../io.ts';
 import { formatMs, formatRate, progressBar } from '../progress.ts';
@@ -27,12 +29,11 @@ export const putCommand = {
   handler: async (argv: { stream: string; source?: string; file?: string; raw: boolean; key?: string; pipeline?: string; conf?: string; json: boolean }) => {
     const config = localConfig(argv.conf);
     let keyPath: string[] | null = argv.key ? argv.key.split('.') : null;
-    let declared: { shards: number; retentionHours: number } | null = null;
+    let declared: StreamStep | null = null;
     if (argv.pipeline) {
-      const step = planFor(argv.pipeline, config).steps.find((s) => s.kind === 'stream' && s.name === argv.stream);
-      if (!step || step.kind !== 'stream') throw new UsageError(`${argv.pipeline} declares no stream '${argv.stream}'`);
-      declared = { shards: step.shards, retentionHours: step.retentionHours };
-      if (!keyPath && step.key?.kind === 'field') keyPath = [...step.key.path];
+      declared = planFor(argv.pipeline, config).steps.find((s): s is StreamStep => s.kind === 'stream' && s.name === argv.stream) ?? null;
+      if (!declared) throw new UsageError(`${argv.pipeline} declares no stream '${argv.stream}'`);
+      if (!keyPath && declared.key?.kind === 'field') keyPath = [...declared.key.path];
     }
     // yargs hands a lone '-' positional over as ''.
     const source = argv.source === '' ? '-' : argv.source;
@@ -40,7 +41,7 @@ export const putCommand = {
     const input = await prepareInput(argv.file ?? source ?? '-', { raw: argv.raw });
     const streams = await connect(config, { start: true });
     try {
-      if (declared) await streams.ensureStream(argv.stream, declared.shards, declared.retentionHours);
+      if (declared) await runStreamStep(declared, streams);
       else if (!(await streams.describeStream(argv.stream))) throw new UsageError(`stream '${argv.stream}' does not exist; declare it in a .wshed file and run 'wshed run', or pass --pipeline FILE`);
       const started = Date.now();
       const bar = progressBar(`put ${argv.stream}`, { total: input.lines });

@@ -85,19 +85,3 @@ export function parseInstant(text: string): Parsed<number> {
   const utc = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), ms) - offsetMinutes * 60_000;
   return ok(utc);
 }
-
-/** Human text for a duration in ms, in the largest unit that divides it (`3600000` → `1h`). */
-export function formatDuration(ms: number): string {
-  for (const [unit, factor] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
-    if (ms % factor === 0) return `${ms / factor}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
-/** Human text for a size in bytes (`67108864` → `64MB`). */
-export function formatSize(bytes: number): string {
-  for (const [unit, factor] of [['TB', 1024 ** 4], ['GB', 1024 ** 3], ['MB', 1024 ** 2], ['KB', 1024]] as const) {
-    if (bytes % factor === 0) return `${bytes / factor}${unit}`;
-  }
-  return `${bytes}B`;
-}

@@ -8,6 +8,7 @@ import {
   type ShardPosition,
   type StreamService,
 } from './stream-service.ts';
+import { sleep } from '../sleep.ts';
 
 export interface ShardPage {
   readonly records: readonly KinesisRecord[];
@@ -110,16 +111,4 @@ async function withRetries<T>(call: () => Promise<T>): Promise<T> {
       await sleep(Math.min(200 * 2 ** attempt, 5_000) * (0.5 + Math.random() / 2));
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -4,15 +4,14 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { RECORD_COLUMNS, type ColumnType } from '../../compiler/record-layout.ts';
 import { DUCKDB_LIVE_SCHEMA } from '../../compiler/sql/dialects/duckdb.ts';
 import type { StreamService } from '../kinesis/stream-service.ts';
 import { readArchiveCheckpoint } from '../reservoir/checkpoint.ts';
 import { readLiveLines } from '../reservoir/live.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
+import { recordColumnsDdl, recordColumnsSpec } from './record-table.ts';
 import { quoteIdent, quoteString, type SqlEngine } from './sql-engine.ts';
 
-const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = { string: 'VARCHAR', integer: 'BIGINT', json: 'JSON' };
 
 export interface LiveTableRequest {
   readonly reservoir: string;
@@ -34,11 +33,6 @@ export interface LiveTable {
   readonly firstSequence: ReadonlyMap<string, bigint>;
   /** Why the table is empty, when it is empty for a reason the user should know. */
   readonly note: string | null;
-}
-
-/** The column list shared by the table and by its NDJSON load, in RECORD_COLUMNS order. */
-export function recordColumnsDdl(): string {
-  return RECORD_COLUMNS.map((c) => `${quoteIdent(c.name)} ${DUCKDB_TYPES[c.type]}`).join(', ');
 }
 
 export async function loadLiveTable(engine: SqlEngine, request: LiveTableRequest): Promise<LiveTable> {
@@ -71,10 +65,9 @@ export async function loadLiveTable(engine: SqlEngine, request: LiveTableRequest
       await handle.close();
     }
     if (bytes > 0) {
-      const columns = RECORD_COLUMNS.map((c) => `${quoteString(c.name)}: ${quoteString(DUCKDB_TYPES[c.type])}`).join(', ');
       await engine.exec(
         `INSERT INTO ${table} SELECT * FROM read_json(${quoteString(file)}, format = 'newline_delimited', ` +
-          `columns = {${columns}}, maximum_object_size = 16777216)`,
+          `columns = ${recordColumnsSpec()}, maximum_object_size = 16777216)`,
       );
     }
     const firstSequence = new Map<string, bigint>();

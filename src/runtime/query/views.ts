@@ -2,9 +2,10 @@
 // view SQL: metadata under `_` names, each top-level payload key as a typed column, and `payload`.
 
 import type { ArchiveStep, ReservoirViewsStep, ReservoirView } from '../../compiler/plan/types.ts';
-import { METADATA_FIELDS, partitionColumns, RECORD_COLUMNS, type ColumnType } from '../../compiler/record-layout.ts';
+import { METADATA_FIELDS, partitionColumns } from '../../compiler/record-layout.ts';
 import { duckdbType, payloadType, transformStructure, type PayloadStructure } from './payload-structure.ts';
 import { findScan, replaceScan, type ScanCall } from './plan-scan.ts';
+import { emptyArchiveScan, recordColumnsSpec } from './record-table.ts';
 import type { ArchivedFiles } from './reservoir-snapshot.ts';
 import { quoteIdent, quoteString } from './sql-engine.ts';
 
@@ -41,7 +42,6 @@ export interface ViewDefinitions {
  */
 type FieldMode = 'typed' | 'json';
 
-const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = { string: 'VARCHAR', integer: 'BIGINT', json: 'JSON' };
 const FIELDS = '__wshed_fields';
 
 export function defineReservoirViews(inputs: ReservoirViewInputs, rawPayload: boolean): ViewDefinitions {
@@ -94,23 +94,15 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, rawPayload: bo
 /** The plan view's SQL reading exactly the files in `variable` (none when null), the payload typed when `typed` is given. */
 function scanSql(sql: string, variable: string | null, typed: string | null, archive: ArchiveStep): string {
   const call = findScan(sql);
-  if (variable === null) return replaceScan(sql, call, emptyScan(archive, typed));
+  if (variable === null) return replaceScan(sql, call, emptyArchiveScan(partitionColumns(archive.partition), typed ?? undefined));
   const args = [`getvariable(${quoteString(variable)})`, ...call.args.slice(1)];
   if (typed === null) return replaceScan(sql, call, `${call.fn}(${args.join(', ')})`);
   return replaceScan(sql, call, typedScan(call, args, typed));
 }
 
 function typedScan(call: ScanCall, args: string[], payloadType: string): string {
-  const columns = RECORD_COLUMNS.map((c) => `${quoteString(c.name)}: ${quoteString(c.type === 'json' ? payloadType : DUCKDB_TYPES[c.type])}`);
   const rest = args.filter((a) => !/^columns\s*=/i.test(a) && !/^ignore_errors\s*=/i.test(a));
-  return `${call.fn}(${[...rest, `columns = {${columns.join(', ')}}`, 'ignore_errors = true'].join(', ')})`;
-}
-
-/** No files yet: the scan's columns with no rows (read_json fails on a glob matching nothing). */
-function emptyScan(archive: ArchiveStep, typed: string | null): string {
-  const columns = RECORD_COLUMNS.map((c) => `CAST(NULL AS ${c.type === 'json' && typed ? typed : DUCKDB_TYPES[c.type]}) AS ${quoteIdent(c.name)}`);
-  const partitions = partitionColumns(archive.partition).map((p) => `CAST(NULL AS VARCHAR) AS ${quoteIdent(p)}`);
-  return `(SELECT ${[...columns, ...partitions].join(', ')} WHERE false)`;
+  return `${call.fn}(${[...rest, `columns = ${recordColumnsSpec(payloadType)}`, 'ignore_errors = true'].join(', ')})`;
 }
 
 /** The plan view's rows with the payload's top-level keys as columns (and `payload` when `raw`). */

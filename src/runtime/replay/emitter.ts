@@ -6,7 +6,8 @@
 
 import { errorName, isThrottled, type PutEntry, type StreamService } from '../kinesis/stream-service.ts';
 import type { Batch, BatchEntry } from './batcher.ts';
-import { sleep, type Demand, type ReplayRateLimiter } from './rate-limiter.ts';
+import { sleep } from '../sleep.ts';
+import type { Demand, ReplayRateLimiter } from './rate-limiter.ts';
 
 export interface EmitterStats {
   /** User records acknowledged. */

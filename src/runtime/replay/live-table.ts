@@ -5,15 +5,15 @@
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { RECORD_COLUMNS } from '../../compiler/record-layout.ts';
 import { DUCKDB_LIVE_SCHEMA } from '../../compiler/sql/dialects/duckdb.ts';
 import { deaggregate } from '../kinesis/kpl.ts';
+import { recordColumnsDdl, recordColumnsSpec } from '../query/record-table.ts';
+import { quoteIdent, quoteString } from '../query/sql-engine.ts';
 import type { KinesisRecord, StreamService } from '../kinesis/stream-service.ts';
 import type { ArchiveCheckpoint } from '../reservoir/checkpoint.ts';
 import { checkPayload, reservoirLine } from '../reservoir/record-encoding.ts';
 import { captureAtTip, type SourceCut } from './watermark.ts';
 
-const DUCKDB_TYPES = { string: 'VARCHAR', integer: 'BIGINT', json: 'JSON' } as const;
 
 export interface LiveLoad {
   readonly cut: SourceCut;
@@ -78,13 +78,11 @@ export async function loadLiveTable(connection: DuckDBConnection, streams: Strea
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
 
-  const columns = RECORD_COLUMNS.map((c) => `${quoteIdent(c.name)} ${DUCKDB_TYPES[c.type]}`).join(', ');
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(DUCKDB_LIVE_SCHEMA)}`);
-  await connection.run(`CREATE OR REPLACE TABLE ${options.table} (${columns})`);
+  await connection.run(`CREATE OR REPLACE TABLE ${options.table} (${recordColumnsDdl()})`);
   if (records > 0) {
-    const typed = RECORD_COLUMNS.map((c) => `${quoteString(c.name)}: '${DUCKDB_TYPES[c.type]}'`).join(', ');
     await connection.run(
-      `INSERT INTO ${options.table} SELECT * FROM read_json(${quoteString(options.scratchFile)}, format = 'newline_delimited', columns = {${typed}})`,
+      `INSERT INTO ${options.table} SELECT * FROM read_json(${quoteString(options.scratchFile)}, format = 'newline_delimited', columns = ${recordColumnsSpec()})`,
     );
   }
   return { cut, records, skipped };
@@ -103,12 +101,4 @@ function drained(out: WriteStream): Promise<void> {
     out.once('drain', onDrain);
     out.once('error', onError);
   });
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-export function quoteString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }

@@ -6,6 +6,8 @@
 // other producers is neither hammered nor left idle.
 // Tokens of entries Kinesis refused are given back: they did not use the shard's budget.
 
+import { sleep } from '../sleep.ts';
+
 export const SHARD_RECORDS_PER_SECOND = 1000;
 export const SHARD_BYTES_PER_SECOND = 1024 * 1024;
 
@@ -203,17 +205,4 @@ export class ReplayRateLimiter {
     if (!shard) throw new Error(`the rate limiter knows no shard ${id}`);
     return shard;
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

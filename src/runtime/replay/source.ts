@@ -2,8 +2,9 @@
 // order and limit all run there), streamed chunk by chunk in origin order so memory stays flat
 // however many rows it returns. Provides the live table first when the source includes live.
 
-import { RECORD_COLUMNS } from '../../compiler/record-layout.ts';
+import { partitionColumns } from '../../compiler/record-layout.ts';
 import { findScan, replaceScan } from '../query/plan-scan.ts';
+import { emptyArchiveScan } from '../query/record-table.ts';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { isProcessAlive } from '../pid-lock.ts';
 import fs from 'node:fs/promises';
@@ -53,12 +54,8 @@ export const DEFAULT_MEMORY_LIMIT = '512MB';
 
 const COLUMNS = ['stream', 'shard_id', 'sequence_number', 'sub_sequence_number', 'partition_key', 'arrival_time', 'payload'] as const;
 
-/** The archive scan's columns (record layout plus Hive partition folders) with no rows. */
-const EMPTY_ARCHIVE = `(SELECT ${[
-  ...RECORD_COLUMNS.map((c) => `CAST(NULL AS ${c.type === 'json' ? 'JSON' : c.type === 'integer' ? 'BIGINT' : 'VARCHAR'}) AS "${c.name}"`),
-  'CAST(NULL AS VARCHAR) AS "dt"',
-  'CAST(NULL AS VARCHAR) AS "hour"',
-].join(', ')} WHERE false)`;
+/** An empty archive; the hourly folders are a superset of the daily ones, so it fits either plan. */
+const EMPTY_ARCHIVE = emptyArchiveScan(partitionColumns('hourly'));
 
 export class ReplaySource {
   private constructor(

@@ -25,7 +25,8 @@ const KEYWORDS =
   'inner is isnull join left like map natural notnull outer overlaps positional right semi similar struct ' +
   'tablesample try_cast unpack verbose';
 
-const COLUMN_TYPES: Readonly<Record<ColumnType, string>> = { string: 'VARCHAR', integer: 'BIGINT', json: 'JSON' };
+/** DuckDB's type for each column type of the record layout. */
+export const DUCKDB_COLUMN_TYPES: Readonly<Record<ColumnType, string>> = { string: 'VARCHAR', integer: 'BIGINT', json: 'JSON' };
 
 /**
  * A JSON Pointer (RFC 6901) for object keys. Chosen over `$."key"` paths because DuckDB reads a
@@ -95,7 +96,7 @@ export const duckdb: Dialect = {
     const hive = `hive_partitioning = true, hive_types = ${hiveTypes}`;
     if (node.format === 'parquet') return `read_parquet(${h.string(glob)}, ${hive})`;
     // Explicit columns: no schema sniffing (several times faster), and payload stays one JSON value.
-    const columns = `{${RECORD_COLUMNS.map((c) => `${h.string(c.name)}: ${h.string(COLUMN_TYPES[c.type])}`).join(', ')}}`;
+    const columns = `{${RECORD_COLUMNS.map((c) => `${h.string(c.name)}: ${h.string(DUCKDB_COLUMN_TYPES[c.type])}`).join(', ')}}`;
     return `read_json(${h.string(glob)}, format = 'newline_delimited', columns = ${columns}, ${hive})`;
   },
 
