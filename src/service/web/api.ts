@@ -61,10 +61,12 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // Every write is JSON, even one without fields: the service refuses other content types (they
+  // are what a foreign page can send without a preflight).
+  if (method === 'POST') headers['content-type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, headers, body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined });
   } catch {
     throw new ApiError(`cannot reach the service (${method} ${path})`, 0);
   }
