@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildPlan } from '../../src/compiler/plan/build.ts';
+import type { LiveState } from '../../src/compiler/plan/changes.ts';
 import { planToJson, renderPlan } from '../../src/compiler/plan/render.ts';
 import type { Plan } from '../../src/compiler/plan/types.ts';
 import { NOW, awsConfig, localConfig, model, ordersArchive, ordersFirehose } from './fixtures.ts';
@@ -8,18 +9,22 @@ import { NOW, awsConfig, localConfig, model, ordersArchive, ordersFirehose } fro
 const localPlan = () => buildPlan(model(), localConfig(), { pipeline: 'pipelines/orders.wshed', now: NOW }).plan;
 const awsPlan = () => buildPlan(model({ reservoirs: [ordersArchive, ordersFirehose] }), awsConfig(), { pipeline: 'pipelines/orders.wshed', now: NOW }).plan;
 
+/** [create, run, read, destroy] from the closing line, which names only the kinds that occur. */
 function countsInSummary(text: string): number[] {
-  const m = /^Plan: (\d+) to create, (\d+) to run, (\d+) to read, (\d+) to destroy\.$/m.exec(text);
-  assert.ok(m, 'no summary line');
-  return m!.slice(1).map(Number);
+  const line = closing(text);
+  assert.ok(line && /^Plan: (\d+ (to create|to change|to run|to read|to destroy|unchanged)(, |\.$))+/.test(line), `no summary line: ${line}`);
+  const n = (what: string) => Number(new RegExp(`(\\d+) ${what}\\b`).exec(line!)?.[1] ?? 0);
+  return [n('to create'), n('to run'), n('to read'), n('to destroy')];
 }
+
+const closing = (text: string) => text.split('\n').find((l) => l.startsWith('Plan: '));
 const countsOf = (plan: Plan) => (['create', 'run', 'read', 'destroy'] as const).map((a) => plan.steps.filter((s) => s.action === a).length);
 
 test('the summary counts match the steps, on both targets', () => {
   for (const plan of [localPlan(), awsPlan()]) {
     const text = renderPlan(plan);
     assert.equal(countsInSummary(text), countsOf(plan));
-    assert.ok(text.trimEnd().split('\n').at(-1)!.startsWith('Plan: '));
+    assert.ok(text.trimEnd().split('\n').at(-2)!.startsWith('Plan: '));
   }
   assert.equal(countsInSummary(renderPlan(awsPlan())), [10, 3, 3, 1]);
 });
@@ -35,22 +40,55 @@ test('each step shows its marker and id, then aligned attributes', () => {
   for (const [marker, id] of [['+', 'stream.orders'], ['~', 'archive.orders_archive'], ['=', 'views.orders_archive'], ['=', 'query.big_customers'], ['~', 'replay.rebuild']]) {
     assert.ok(text.includes(`\n  ${marker} ${id}\n`), `missing '${marker} ${id}'`);
   }
-  assert.match(text, /\n  \+ stream\.orders\n      after     = service\.local\n      shards    = 2\n      retention = 24h\n/);
+  assert.match(text, /\n  \+ stream\.orders\n      shards    = 2\n      retention = 24h\n/);
+  assert.match(renderPlan(localPlan(), { sql: true }), /\n  \+ stream\.orders\n      after     = service\.local\n      shards    = 2\n      retention = 24h\n/);
   assert.is(renderPlan(awsPlan()).includes('\n  - emr.terminate\n'), true);
+});
+
+test('by default the plan is a summary: no SQL, DDL or plugin JSON, and it says how to see them', () => {
+  for (const plan of [localPlan(), awsPlan()]) {
+    const text = renderPlan(plan);
+    assert.not.match(text, /\bSELECT\b|CREATE EXTERNAL TABLE|"workspaces"|sql \(/);
+    assert.match(text, /views = orders_archive, orders_archive_archived, orders_archive_live/);
+    assert.ok(text.endsWith(`The SQL of each step: wshed plan pipelines/orders.wshed --sql\n`));
+    const full = renderPlan(plan, { sql: true });
+    assert.match(full, /\bSELECT\b/);
+    assert.not.match(full, /--sql\n$/);
+  }
+  assert.match(renderPlan(awsPlan(), { sql: true }), /CREATE EXTERNAL TABLE/);
+});
+
+test('with live state: unchanged steps on one line, a shard drift as ~ with both counts, the real port', () => {
+  const live: LiveState = {
+    source: 'the local service on 127.0.0.1:40123',
+    resources: {
+      'service.local': { kind: 'local-service', running: true, port: 40123, pid: 77 },
+      'stream.orders': { kind: 'stream', exists: true, openShards: 1, retentionHours: 24 },
+      'stream.orders_rebuilt': { kind: 'stream', exists: false },
+      'reservoir.orders_archive': { kind: 'reservoir-folder', exists: true },
+    },
+  };
+  const text = renderPlan(localPlan(), { live });
+  assert.match(text.split('\n')[1], /^Live state read from the local service on 127\.0\.0\.1:40123\.$/);
+  assert.match(text, /\n    service\.local: unchanged \(running on 127\.0\.0\.1:40123, pid 77\)\n/);
+  assert.match(text, /\n  ~ stream\.orders  \(declared 2 shards, has 1; run does not reshard\)\n      shards    = 2 \(has 1\)\n/);
+  assert.match(text, /\n  \+ stream\.orders_rebuilt\n/);
+  assert.match(text, /\n    reservoir\.orders_archive: unchanged \(exists\)\n/);
+  assert.is(closing(text), 'Plan: 1 to create, 1 to change, 2 to run, 2 to read, 2 unchanged.');
 });
 
 test('replay operators are listed in order, and SQL is shown for the chosen dialect', () => {
   const plan = localPlan();
   const replay = plan.steps.find((s) => s.kind === 'replay')!;
   assert.ok(replay.kind === 'replay');
-  const text = renderPlan(plan);
+  const text = renderPlan(plan, { sql: true });
   const block = text.slice(text.indexOf('  ~ replay.rebuild'));
   replay.operators.forEach((op, i) => assert.ok(new RegExp(`\\n        ${i + 1}\\. ${op.op}\\b`).test(block), `operator ${i + 1} ${op.op}`));
   assert.match(block, /emit into orders_rebuilt, partition key @partition_key, rate 500\/s, at most 80% of the shard budget/);
   assert.match(block, /sql \(duckdb\):/);
   const firstSqlLine = replay.sql.duckdb.split('\n').find((l) => l.trim() !== '')!;
   assert.ok(block.includes(`        ${firstSqlLine.trimEnd()}`));
-  const drill = renderPlan(plan, { dialect: 'drill' });
+  const drill = renderPlan(plan, { dialect: 'drill', sql: true });
   assert.match(drill, /sql \(drill\):/);
   assert.not.match(drill, /sql \(duckdb\):/);
 });
@@ -59,7 +97,8 @@ test('rendering is deterministic and uncoloured', () => {
   const a = renderPlan(awsPlan());
   assert.is(a, renderPlan(awsPlan()));
   assert.not.match(a, /\x1b\[/);
-  assert.ok(a.endsWith('.\n'));
+  assert.ok(a.endsWith('--sql\n'));
+  assert.ok(renderPlan(awsPlan(), { sql: true }).endsWith('.\n'));
 });
 
 test('planToJson: the plan as is, 2-space indent, trailing newline', () => {

@@ -25,9 +25,10 @@ export const planCommand = {
     targetOptions(y)
       .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the plan as JSON' })
+      .option('sql', { alias: 'verbose', type: 'boolean', default: false, describe: "also show each step's SQL (and DDL, plugin configuration) and what it waits for" })
       .option('dialect', { choices: ['duckdb', 'drill'] as const, describe: 'SQL dialect to show (default: the target\'s engine)' })
       .option('out', { type: 'string', describe: 'also write the JSON plan to this file' }),
-  handler: (argv: { file: string; json: boolean; out?: string; dialect?: 'duckdb' | 'drill' } & TargetArgs) => {
+  handler: (argv: { file: string; json: boolean; sql: boolean; out?: string; dialect?: 'duckdb' | 'drill' } & TargetArgs) => {
     const source = readSource(argv.file);
     const config = loadTargetConfig(argv.target, argv.conf);
     const result = compile(source, { config, now: new Date() });
@@ -38,6 +39,6 @@ export const planCommand = {
     const json = planToJson(result.plan);
     if (argv.out) writeFileSync(argv.out, json);
     const dialect = argv.dialect ?? (argv.target === 'aws' ? 'drill' : 'duckdb');
-    process.stdout.write(argv.json ? json : renderPlan(result.plan, { dialect }));
+    process.stdout.write(argv.json ? json : renderPlan(result.plan, { dialect, sql: argv.sql }));
   },
 };

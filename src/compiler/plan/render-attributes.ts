@@ -1,5 +1,6 @@
 // What `wshed plan` shows of each step: attribute lines (name = value) and text blocks (SQL,
-// DDL, plugin JSON). Plain text, deterministic, no colour.
+// DDL, plugin JSON). The summary keeps the key attributes; `full` adds the order (`after`), the
+// relations the runtime provides and every text block. Plain text, deterministic, no colour.
 
 import type { Key, Location } from '../model.ts';
 import { humanBytes, humanDuration } from './human.ts';
@@ -19,9 +20,26 @@ const names = (values: readonly string[]): string => `[${values.map((v) => JSON.
 export const keyText = (key: Key): string => (key.kind === 'meta' ? `@${key.name}` : key.path.join('.'));
 export const locationText = (loc: Location): string => (loc.kind === 'local' ? loc.path : `s3://${loc.bucket}/${loc.prefix}`);
 
-export function stepLines(step: PlanStep, dialect: Dialect): Line[] {
+export type Detail = 'summary' | 'full';
+
+export function stepLines(step: PlanStep, dialect: Dialect, detail: Detail = 'full', pipeline = 'FILE'): Line[] {
+  if (detail === 'summary') return summaryLines(step, dialect, pipeline);
   const after = step.after.length > 0 ? [attr('after', step.after.join(', '))] : [];
   return [...after, ...kindLines(step, dialect)];
+}
+
+/** The key attributes only: no SQL, DDL or plugin JSON, which `--sql` shows. */
+function summaryLines(step: PlanStep, dialect: Dialect, pipeline: string): Line[] {
+  switch (step.kind) {
+    case 'reservoir-views':
+      return [attr('views', step.views.map((v) => v.name).join(', '))];
+    case 'query':
+      return [attr('run it with', `wshed query ${pipeline} --name ${step.name}`)];
+    case 'replay':
+      return kindLines(step, dialect).filter((l) => l.kind !== 'block' && !(l.kind === 'attr' && l.name === 'live input'));
+    default:
+      return kindLines(step, dialect).filter((l) => l.kind !== 'block');
+  }
 }
 
 function kindLines(step: PlanStep, dialect: Dialect): Line[] {

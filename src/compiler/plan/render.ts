@@ -1,39 +1,65 @@
-// `wshed plan` output, in the spirit of `terraform plan`: a header, each step with its marker and
-// attributes, and a closing count. Also the JSON form of the same plan, for machines.
+// `wshed plan` output, in the spirit of `terraform plan`: a header, one block a step with its
+// marker and key attributes, and a closing count. `sql` adds every SQL, DDL and plugin text.
+// With the live state a provider read, steps show what exists (`~` for a drift, unchanged ones on
+// one line). Also the JSON form of the same plan, for machines.
 
+import { changeCounts, planChanges, type LiveState, type StepChange } from './changes.ts';
 import { stepLines, type Dialect, type Line } from './render-attributes.ts';
-import type { Plan, PlanAction } from './types.ts';
+import type { Plan, PlanStep } from './types.ts';
 
 export interface RenderOptions {
   /** Which SQL to show; DuckDB unless asked otherwise. */
   readonly dialect?: Dialect;
+  /** Show the SQL (and DDL, plugin configuration) and each step's `after` (`wshed plan --sql`). */
+  readonly sql?: boolean;
+  /** What a provider read of the target; null or absent: offline. */
+  readonly live?: LiveState | null;
 }
 
-const MARKER: Record<PlanAction, string> = { create: '+', run: '~', read: '=', destroy: '-' };
+const MARKER: Record<StepChange['change'], string> = { create: '+', change: '~', run: '~', read: '=', destroy: '-', unchanged: ' ' };
 const STEP = '  ';
 const ATTR = '      ';
 const BODY = '        ';
 
 export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
   const dialect = options.dialect ?? 'duckdb';
+  const live = options.live ?? null;
+  const changes = planChanges(plan, live);
   const out: string[] = [
     `wshed plan for ${plan.pipeline} on target '${plan.target}' (times resolved at ${plan.now})`,
-    'Live state is not known offline, so + means create when absent.',
-    'Markers: + create, ~ run, = read, - destroy.',
+    live ? `Live state read from ${live.source}.` : 'Live state is not known offline, so + means create when absent.',
+    'Markers: + create, ~ change or run, = read, - destroy.',
     '',
   ];
   for (const step of plan.steps) {
-    out.push(`${STEP}${MARKER[step.action]} ${step.id}`);
-    out.push(...renderLines(stepLines(step, dialect)));
+    const change = changes.get(step.id)!;
+    if (change.change === 'unchanged') {
+      out.push(`${STEP}  ${step.id}: unchanged${change.notes.length ? ` (${change.notes.join('; ')})` : ''}`, '');
+      continue;
+    }
+    const notes = change.notes.length ? `  (${change.notes.join('; ')})` : '';
+    out.push(`${STEP}${MARKER[change.change]} ${step.id}${notes}`);
+    out.push(...renderLines(withLive(stepLines(step, dialect, options.sql ? 'full' : 'summary', plan.pipeline), step, change)));
     out.push('');
   }
-  out.push(summary(plan));
+  out.push(changeCounts(changes));
+  if (!options.sql) out.push(`The SQL of each step: wshed plan ${plan.pipeline} --sql`);
   return out.join('\n') + '\n';
 }
 
-export function summary(plan: Plan): string {
-  const count = (a: PlanAction) => plan.steps.filter((s) => s.action === a).length;
-  return `Plan: ${count('create')} to create, ${count('run')} to run, ${count('read')} to read, ${count('destroy')} to destroy.`;
+/** The closing count of a plan without live state. */
+export function summary(plan: Plan, live: LiveState | null = null): string {
+  return changeCounts(planChanges(plan, live));
+}
+
+/** Live values replace declared ones where they differ: `shards = 3 (has 1)`, the real port. */
+function withLive(lines: Line[], step: PlanStep, change: StepChange): Line[] {
+  if (Object.keys(change.live).length === 0) return lines;
+  return lines.map((l) => {
+    const found = l.kind === 'attr' ? change.live[l.name] : undefined;
+    if (l.kind !== 'attr' || found === undefined || found === l.value) return l;
+    return { ...l, value: step.kind === 'stream' ? `${l.value} (has ${found})` : found };
+  });
 }
 
 /** Attribute names are padded so the '=' signs of a step line up, as terraform does. */
