@@ -124,7 +124,8 @@ export class PumpClient {
 
   async #send<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // The service refuses a POST that is not JSON (a foreign page's form or text/plain): say so even without a body.
+    if (body !== undefined || method === 'POST') headers['content-type'] = 'application/json';
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     let response: Response;
     try {

@@ -7,6 +7,7 @@ import type { PumpContext } from './context.ts';
 import type { JobQueue } from './job-queue.ts';
 import { previewQuery, sqlSyntaxError } from './preview.ts';
 import { findReplay } from './replay-job.ts';
+import { PAGE_ROUTES } from './page-routes.ts';
 import { streamJobEvents } from './sse.ts';
 import { checkJobBody, checkPreviewBody, parseJsonObject } from './validate.ts';
 import { replaySteps } from './context.ts';
@@ -27,7 +28,7 @@ export type Route =
   | { readonly kind: 'json'; readonly needsBody: boolean; readonly handle: (deps: RouteDeps, params: string[], body: string) => Promise<Answer> }
   | { readonly kind: 'stream'; readonly handle: (deps: RouteDeps, params: string[], req: IncomingMessage, res: ServerResponse) => Answer | null };
 
-interface RouteEntry {
+export interface RouteEntry {
   readonly method: 'GET' | 'POST';
   readonly pattern: RegExp;
   readonly route: Route;
@@ -49,6 +50,8 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: 'GET', pattern: new RegExp(`^/pump/jobs/${ID}$`), route: json(false, async ({ queue }, [id]) => withJob(queue, id, (job) => ({ status: 200, body: job }))) },
   { method: 'POST', pattern: new RegExp(`^/pump/jobs/${ID}/cancel$`), route: json(false, async ({ queue }, [id]) => withJob(queue, id, async () => conflictOr(await queue.cancel(id)))) },
   { method: 'POST', pattern: new RegExp(`^/pump/jobs/${ID}/resume$`), route: json(false, async ({ queue }, [id]) => withJob(queue, id, async () => conflictOr(await queue.resume(id)))) },
+  // The web page's catalog, record previews and downloads (page-routes.ts).
+  ...PAGE_ROUTES,
 ];
 
 /** The route for a method and path; `allowed` lists the methods the path takes when the method is wrong. */
@@ -58,9 +61,11 @@ export function matchRoute(method: string, pathname: string): { route: Route; pa
     const m = entry.pattern.exec(pathname);
     if (!m) continue;
     // `/pump/jobs/preview` is a POST route, not the job "preview".
-    if (entry.method === method) return { route: entry.route, params: m.slice(1).map((p) => decodeURIComponent(p)) };
+    // HEAD is a GET without the body (node leaves the body out of a HEAD answer).
+    if (entry.method === method || (method === 'HEAD' && entry.method === 'GET')) return { route: entry.route, params: m.slice(1).map((p) => decodeURIComponent(p)) };
     allowed.push(entry.method);
   }
+  if (allowed.includes('GET')) allowed.push('HEAD');
   return allowed.length > 0 ? { allowed: [...new Set(allowed)] } : null;
 }
 

@@ -9,6 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { PumpContext } from './context.ts';
+import { isDownloadTicketPath } from './downloads.ts';
+import { checkEdge, isLoopback } from './http-edge.ts';
 import { JobQueue } from './job-queue.ts';
 import { JobStore } from './job-store.ts';
 import { runQueryJob } from './query-job.ts';
@@ -27,6 +29,13 @@ export interface PumpServerOptions extends PumpContext {
   readonly concurrency?: number;
   /** Largest request body in bytes (default 1 MiB); larger answers 413. */
   readonly maxBodyBytes?: number;
+  /** More names than the bound address that the service answers to in Host (e.g. behind a proxy): `NAME` or `NAME:PORT`. */
+  readonly allowHosts?: readonly string[];
+  /** A client must send its request headers within this (default 10 s), and the whole request within requestTimeoutMs (default 60 s). */
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** Connections open at once (default 128); more are closed as they arrive. */
+  readonly maxConnections?: number;
   /** Folder of the web page (default WEB_ROOT). */
   readonly webRoot?: string;
   /** One line per notable event (never a secret); default: nothing. */
@@ -43,15 +52,28 @@ export interface PumpServer {
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_CONCURRENCY = 2;
 export const MAX_BODY_BYTES = 1024 * 1024;
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+export const MIN_TOKEN_CHARS = 16;
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+export const MAX_CONNECTIONS = 128;
+
+/** Why a token is too weak to guard the service, or null when it will do. */
+export function tokenProblem(token: string): string | null {
+  if (token.trim() === '' || token.trim().length < MIN_TOKEN_CHARS) {
+    return `the token is too weak: give one of at least ${MIN_TOKEN_CHARS} characters, not spaces (e.g. --token "$(openssl rand -hex 16)")`;
+  }
+  return null;
+}
 
 /** A setting that keeps the service from starting (e.g. a public address without a token). */
 export class PumpConfigError extends Error {}
 
 export async function startPumpServer(options: PumpServerOptions): Promise<PumpServer> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token === undefined || options.token === '' ? null : options.token;
-  if (!LOOPBACK.has(host) && token === null) {
+  const token = options.token === undefined ? null : options.token;
+  const weak = token === null ? null : tokenProblem(token);
+  if (weak) throw new PumpConfigError(weak);
+  if (!isLoopback(host) && token === null) {
     throw new PumpConfigError(`refusing to listen on ${host} without a token: anyone who can reach it could replay records; give --token (or bind 127.0.0.1)`);
   }
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -79,7 +101,12 @@ export async function startPumpServer(options: PumpServerOptions): Promise<PumpS
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const webRoot = options.webRoot ?? WEB_ROOT;
 
-  const server = createServer((req, res) => {
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(headersTimeout, options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
+  const edge = { boundAddress: host, allowHosts: options.allowHosts ?? [] };
+  // Slow clients (a slowloris that never ends its headers) are cut off: node checks the timeouts
+  // every connectionsCheckingInterval, so it is kept well under the timeouts themselves.
+  const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(20, Math.min(1000, Math.floor(headersTimeout / 4))) }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       // A bug, not the caller's mistake: logged with its stack, answered without it.
       log(`${req.method} ${pathOf(req)}: ${(err as Error).stack ?? String(err)}`);
@@ -87,18 +114,29 @@ export async function startPumpServer(options: PumpServerOptions): Promise<PumpS
       else res.end();
     });
   });
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Every API request needs the token. The page's own static files hold no data, and a browser
     // cannot send a bearer token when it opens a page, so they are served without it.
     const api = pathOf(req).startsWith('/pump/') || pathOf(req) === '/pump' || pathOf(req) === '/health';
-    if (expected !== null && api && !authorized(req, expected)) {
+    const refused = checkEdge(req, edge, api);
+    if (refused) {
+      req.resume();
+      return send(res, { status: refused.status, body: { error: refused.error } });
+    }
+    // A download link stands in for the token: it is unguessable, used once and short-lived (downloads.ts).
+    if (expected !== null && api && !isDownloadTicketPath(req.method ?? 'GET', pathOf(req)) && !authorized(req, expected)) {
       req.resume();
       res.setHeader('www-authenticate', 'Bearer');
       return send(res, { status: 401, body: { error: 'missing or wrong token: send Authorization: Bearer <token>' } });
     }
     const pathname = pathOf(req);
     const method = req.method ?? 'GET';
+    if (!decodable(pathname)) {
+      req.resume();
+      return send(res, { status: 400, body: { error: `the path ${pathname} holds a malformed percent-encoding (% must be followed by two hex digits of UTF-8)` } });
+    }
     if (method === 'OPTIONS') {
       // No CORS: the page is served from this origin, and other origins get no preflight answer.
       req.resume();
@@ -120,6 +158,8 @@ export async function startPumpServer(options: PumpServerOptions): Promise<PumpS
       req.resume();
       const answer = route.handle(deps, params, req, res);
       if (answer) send(res, answer);
+      // HEAD answers the event stream's headers, and no events.
+      else if (method === 'HEAD' && !res.writableEnded) res.end();
       return;
     }
     const body = await readBody(req, maxBody);
@@ -127,7 +167,7 @@ export async function startPumpServer(options: PumpServerOptions): Promise<PumpS
       res.setHeader('connection', 'close');
       return send(res, { status: 413, body: { error: `the request body is larger than ${maxBody} bytes` } });
     }
-    // The body is read as JSON whatever its content type says (curl -d sends form-urlencoded).
+    // checkEdge has made sure a POST says it is JSON (curl needs -H 'Content-Type: application/json').
     send(res, await route.handle(deps, params, body));
   }
 
@@ -170,6 +210,15 @@ function authorized(req: IncomingMessage, expected: Buffer): boolean {
   const m = /^Bearer\s+(.+)$/i.exec(header);
   const given = digest(m ? m[1].trim() : '');
   return timingSafeEqual(given, expected) && m !== null;
+}
+
+function decodable(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function pathOf(req: IncomingMessage): string {

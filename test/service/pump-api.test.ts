@@ -264,7 +264,7 @@ test('bad requests answer 400 (413 when too large) naming the field, and create 
 });
 
 test('with a token every request needs it; a public address without one is refused', async () => {
-  const token = 's3cret-token';
+  const token = 's3cret-token-of-16+chars';
   const logged: string[] = [];
   const server = await serve({ home: home('auth'), token, log: (l) => logged.push(l) });
   assert.is((await call(server, 'GET', '/pump/jobs')).status, 401);

@@ -7,7 +7,7 @@ import { createStreamService } from '../../runtime/kinesis/aws-stream-service.ts
 import { localServiceEndpoint } from '../../runtime/local/service.ts';
 import { runStreamStep } from '../../runtime/steps.ts';
 import { mergePlans } from '../../service/context.ts';
-import { DEFAULT_CONCURRENCY, DEFAULT_PORT, PumpConfigError, startPumpServer } from '../../service/server.ts';
+import { DEFAULT_CONCURRENCY, DEFAULT_PORT, PumpConfigError, startPumpServer, tokenProblem } from '../../service/server.ts';
 import { UsageError } from '../io.ts';
 import { connect, homeOf, localConfig, planFor } from '../session.ts';
 
@@ -19,12 +19,17 @@ export const serveCommand = {
       .positional('files', { type: 'string', array: true, describe: 'pipeline files whose reservoirs and replays to serve' })
       .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'port to listen on (0 picks a free one)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on; any but 127.0.0.1 needs --token' })
-      .option('token', { type: 'string', describe: 'require Authorization: Bearer TOKEN on every request (or set $WSHED_TOKEN)' })
+      .option('token', { type: 'string', describe: 'require Authorization: Bearer TOKEN on every request, 16 characters or more (or set $WSHED_TOKEN)' })
+      .option('allow-host', { type: 'string', array: true, describe: 'another name the service answers to in the Host header (e.g. behind a proxy): NAME or NAME:PORT' })
       .option('concurrency', { type: 'number', default: DEFAULT_CONCURRENCY, describe: 'jobs that run at once; the rest queue' })
       .option('conf', { type: 'string' }),
-  handler: async (argv: { files?: string[]; port: number; host: string; token?: string; concurrency: number; conf?: string }) => {
+  handler: async (argv: { files?: string[]; port: number; host: string; token?: string; allowHost?: string[]; concurrency: number; conf?: string }) => {
     if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new UsageError('--port takes a port number (0 to 65535)');
     if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) throw new UsageError('--concurrency takes a whole number of at least 1');
+    const token = argv.token ?? process.env.WSHED_TOKEN;
+    // Before anything starts: a weak token is refused at once.
+    const weak = token === undefined ? null : tokenProblem(token);
+    if (weak) throw new UsageError(weak);
     const config = localConfig(argv.conf);
     const plans: Plan[] = (argv.files ?? []).map((file) => planFor(file, config));
     const plan = mergePlans(plans);
@@ -35,7 +40,6 @@ export const serveCommand = {
     for (const s of plan.steps) if (s.kind === 'stream' && replayStreams.has(s.name)) await runStreamStep(s, streams);
     // Jobs retry by themselves (as replays do): the destination makes one attempt per call.
     const destination = createStreamService(await localServiceEndpoint(home), { maxAttempts: 1 });
-    const token = argv.token ?? process.env.WSHED_TOKEN;
     let server;
     try {
       server = await startPumpServer({
@@ -49,7 +53,9 @@ export const serveCommand = {
         maxRetries: config.replay.maxRetries,
         port: argv.port,
         host: argv.host,
-        ...(token ? { token } : {}),
+        // An empty --token is refused as weak, not taken as no token.
+        ...(token !== undefined ? { token } : {}),
+        allowHosts: argv.allowHost ?? [],
         concurrency: argv.concurrency,
         log: (line) => process.stderr.write(`${line}\n`),
       });
