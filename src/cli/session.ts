@@ -1,7 +1,9 @@
 // What runtime commands share: compiling a pipeline for a target (exit 2 on errors), the
 // watershed home, and a connection to the local Kinesis service (started when asked to).
 
+import { existsSync, readFileSync } from 'node:fs';
 import { compile } from '../compiler/compile.ts';
+import { looksLikeSavedPlan, pipelineDigest, readSavedPlan } from '../compiler/plan/plan-file.ts';
 import type { Plan } from '../compiler/plan/types.ts';
 import type { LocalTargetConfig } from '../compiler/target-config.ts';
 import { createStreamService } from '../runtime/kinesis/aws-stream-service.ts';
@@ -26,6 +28,27 @@ export function planFor(file: string, config: LocalTargetConfig): Plan {
   const result = compile(source, { config, now: new Date() });
   if (report(source, result.diagnostics) || !result.plan) throw new UsageError(`${file} has errors; nothing was run`);
   return result.plan;
+}
+
+/**
+ * What `wshed run FILE` applies: a saved plan (`wshed plan --out plan.json`) exactly as saved,
+ * with the settings it was made with, or the plan compiled now from a .wshed file.
+ */
+export function runnablePlan(file: string, confFile?: string): { plan: Plan; config: LocalTargetConfig; saved: boolean } {
+  const source = readSource(file);
+  if (!looksLikeSavedPlan(file, source.text)) {
+    const config = localConfig(confFile);
+    return { plan: planFor(file, config), config, saved: false };
+  }
+  const read = readSavedPlan(file, source.text);
+  if ('error' in read) throw new UsageError(read.error);
+  const { plan, config } = read.saved;
+  if (config.target !== 'local') throw new UsageError(`${file} is a plan for target '${config.target}'; wshed run applies local plans only`);
+  if (confFile) throw new UsageError(`${file} is a saved plan and carries the settings it was made with; drop --conf, or make a new plan with: wshed plan ${plan.pipeline} --conf ${confFile} --out ${file}`);
+  if (existsSync(plan.pipeline) && pipelineDigest(readFileSync(plan.pipeline, 'utf8')) !== read.saved.pipelineSha256) {
+    process.stderr.write(`note: ${plan.pipeline} changed since ${file} was saved; applying the plan as saved (make a new one with: wshed plan ${plan.pipeline} --out ${file})\n`);
+  }
+  return { plan, config, saved: true };
 }
 
 /** The running local service's stream service; starts the service first when `start` is set. */

@@ -3,9 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { compile } from '../../compiler/compile.ts';
+import { savedPlanJson } from '../../compiler/plan/plan-file.ts';
 import { planToJson, renderPlan } from '../../compiler/plan/render.ts';
 import type { TargetName } from '../../compiler/target-config.ts';
+import { localLiveStateReader } from '../../runtime/live-state/local.ts';
 import { EXIT, loadTargetConfig, readSource, report } from '../io.ts';
+import { homeOf } from '../session.ts';
 
 export interface TargetArgs {
   target: TargetName;
@@ -27,8 +30,9 @@ export const planCommand = {
       .option('json', { type: 'boolean', default: false, describe: 'print the plan as JSON' })
       .option('sql', { alias: 'verbose', type: 'boolean', default: false, describe: "also show each step's SQL (and DDL, plugin configuration) and what it waits for" })
       .option('dialect', { choices: ['duckdb', 'drill'] as const, describe: 'SQL dialect to show (default: the target\'s engine)' })
-      .option('out', { type: 'string', describe: 'also write the JSON plan to this file' }),
-  handler: (argv: { file: string; json: boolean; sql: boolean; out?: string; dialect?: 'duckdb' | 'drill' } & TargetArgs) => {
+      .option('out', { type: 'string', describe: 'also save the plan to this file, for `wshed run PLAN.json` to apply as saved' })
+      .option('offline', { type: 'boolean', default: false, describe: 'do not read what exists (the local service, its streams, reservoir folders)' }),
+  handler: async (argv: { file: string; json: boolean; sql: boolean; out?: string; offline: boolean; dialect?: 'duckdb' | 'drill' } & TargetArgs) => {
     const source = readSource(argv.file);
     const config = loadTargetConfig(argv.target, argv.conf);
     const result = compile(source, { config, now: new Date() });
@@ -36,9 +40,12 @@ export const planCommand = {
       process.exitCode = EXIT.invalid;
       return;
     }
-    const json = planToJson(result.plan);
-    if (argv.out) writeFileSync(argv.out, json);
+    if (argv.out) writeFileSync(argv.out, savedPlanJson(result.plan, config, source.text));
+    if (argv.json) return void process.stdout.write(planToJson(result.plan));
     const dialect = argv.dialect ?? (argv.target === 'aws' ? 'drill' : 'duckdb');
-    process.stdout.write(argv.json ? json : renderPlan(result.plan, { dialect, sql: argv.sql }));
+    // Live state is read on the local target only for now; AWS gets its reader with a later issue.
+    const live = config.target === 'local' && !argv.offline ? await localLiveStateReader({ home: homeOf(config), cwd: process.cwd() }).read(result.plan) : null;
+    process.stdout.write(renderPlan(result.plan, { dialect, sql: argv.sql, live }));
+    if (argv.out) process.stderr.write(`saved the plan to ${argv.out}; apply it as saved with: wshed run ${argv.out}\n`);
   },
 };

@@ -9,7 +9,7 @@ import { runReservoirFolderStep, runStreamStep } from '../../runtime/steps.ts';
 import { UsageError } from '../io.ts';
 import { archiveWithProgress, printArchive } from './archive.ts';
 import { replayWithProgress } from './replay.ts';
-import { connect, localConfig, planFor } from '../session.ts';
+import { connect, runnablePlan } from '../session.ts';
 
 export const runCommand = {
   command: 'run <file>',
@@ -22,8 +22,9 @@ export const runCommand = {
       .option('conf', { type: 'string' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON summaries, one a step' }),
   handler: async (argv: { file: string; acceptDataLoss: boolean; conf?: string; json: boolean }) => {
-    const config = localConfig(argv.conf);
-    await executePlan(planFor(argv.file, config), config, { file: argv.file, json: argv.json, acceptDataLoss: argv.acceptDataLoss });
+    // FILE is a .wshed file, or a plan saved by `wshed plan --out`, applied as saved.
+    const { plan, config } = runnablePlan(argv.file, argv.conf);
+    await executePlan(plan, config, { file: plan.pipeline, json: argv.json, acceptDataLoss: argv.acceptDataLoss });
   },
 };
 
