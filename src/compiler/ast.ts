@@ -38,6 +38,8 @@ export interface StringLit {
   /** The decoded value. */
   readonly value: string;
   readonly quote: Quote;
+  /** The closing quote never came (already reported, WS102): checks of the value are skipped. */
+  readonly unterminated?: true;
   readonly span: Span;
 }
 

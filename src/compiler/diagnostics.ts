@@ -66,6 +66,7 @@ export const MESSAGES = {
   WS314: m('error', 'invalid location', (a) => `invalid reservoir location '${a.text}': ${a.why}`),
   WS315: m('error', 'unknown archiver', (a) => `unknown archive method '${a.word}'`),
   WS316: m('error', 'invalid literal', (a) => `invalid ${a.what} ${a.text}: ${a.why}`),
+  WS317: m('error', 'unsafe character', (a) => `${a.what} holds ${a.char}, which the SQL engines cannot carry`),
 
   WS401: m('warning', 'replay into its source', (a) => `replay writes into '${a.stream}', the stream it reads from`),
   WS402: m('warning', 'rate above shard budget', (a) => `rate ${a.rate}/s is above the ${a.budget} records/s that '${a.stream}' accepts (${a.shards} shard(s)); the replay will be held to the budget`),

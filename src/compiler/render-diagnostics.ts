@@ -8,7 +8,9 @@ export function renderDiagnostic(source: SourceFile, d: Diagnostic): string {
   const { line, column } = lineColumn(source.text, d.span.start);
   const head = `${source.path}:${line}:${column}: ${d.severity}[${d.code}]: ${d.message}`;
   if (source.text.length === 0) return [head, ...d.hints.map((h) => `  = hint: ${h}`)].join('\n');
-  const current = lineAt(source.text, d.span.start);
+  const line0 = lineAt(source.text, d.span.start);
+  // Control characters of the file are shown, not sent to the terminal (one code unit each, so carets stay aligned).
+  const current = { ...line0, text: line0.text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\ufffd') };
   const gutter = String(line).length;
   const pad = ' '.repeat(gutter);
   const startCol = d.span.start - current.start;

@@ -26,7 +26,7 @@ test('double quotes take JSON escapes', () => {
   assert.is(stringOf(String.raw`"a\nb\tc\\d\/e\bf\fg\rh"`).value, 'a\nb\tc\\d/e\bf\fg\rh');
   assert.is(stringOf(String.raw`"caf\u00e9 \u00E9"`).value, 'café é');
   assert.is(stringOf(String.raw`"\ud83d\ude00"`).value, '😀');
-  assert.is(stringOf(String.raw`"\u0000"`).value, '\u0000');
+  assert.is(stringOf(String.raw`"\u0007"`).value, "\u0007");
   assert.is(stringOf(String.raw`"ends with backslash \\"`).value, 'ends with backslash \\');
   assert.is(stringOf('""').value, '');
   assert.is(stringOf(`"it's"`).value, "it's");
@@ -50,7 +50,7 @@ test('hostile contents stay inside the string', () => {
     ["'# not a comment'", '# not a comment'],
     ["'} replay from archive into stream x {'", '} replay from archive into stream x {'],
     [`"""'''"""`, "'''"],
-    ["'\u0000\u0007'", '\u0000\u0007'],
+    ["'\u0007\u001b'", '\u0007\u001b'],
     ['"tab\there"', 'tab\there'],
     ["'😀 naïve 中文'", '😀 naïve 中文'],
     ["'; DROP TABLE orders; --'", '; DROP TABLE orders; --'],
@@ -64,6 +64,18 @@ test('hostile contents stay inside the string', () => {
     assert.equal(reservoir.properties.map((x) => x.kind), ['at', 'format'], literal);
     assert.is(reservoir.properties[0].kind === 'at' && reservoir.properties[0].location.value, value, literal);
   }
+});
+
+test('NUL and lone surrogates are refused in strings and quoted names (WS317): SQL cannot carry them', () => {
+  const literals = [String.raw`"a\u0000b"`, "'a\u0000b'", '"""a\u0000b"""', String.raw`"\ud800"`, String.raw`"x\udc00y"`];
+  for (const literal of literals) {
+    const p = parseText(`reservoir r { at ${literal} }`);
+    assert.equal(codes(p), [['WS317', literal]], literal);
+  }
+  const p = parseText('replay from archive where `a\u0000` = 1 into stream s');
+  assert.equal(codes(p), [['WS317', '`a\u0000`']]);
+  // A well-formed pair is one character, and fine.
+  assert.is(stringOf(String.raw`"\ud83d\ude00"`).value, '😀');
 });
 
 test('spans are UTF-16 offsets, so astral characters count twice', () => {

@@ -62,11 +62,16 @@ export function checkReservoir(ctx: CheckContext, decl: ReservoirDecl, streamNam
 
 function checkLocation(ctx: CheckContext, lit: StringLit): Location | undefined {
   const text = lit.value;
+  if (lit.unterminated) return { kind: 'local', path: text };
   const fail = (why: string) => {
     ctx.report('WS314', lit.span, { text, why });
     return undefined;
   };
   if (text.trim() === '') return fail('it is empty');
+  // The engines read a reservoir through a glob under its location: a glob character in the
+  // location itself would read other folders too (or none), so it is refused here.
+  const glob = /[*?[\]{}]/.exec(text);
+  if (glob) return fail(`'${glob[0]}' is a glob character; a location names one folder`);
   if (/^s3:\/\//i.test(text)) {
     const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(text);
     if (!m) return fail('expected s3://bucket/prefix');

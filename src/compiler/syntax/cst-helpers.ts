@@ -83,8 +83,38 @@ export function cstTokens(node: CstNode): Set<IToken> {
   return found;
 }
 
-/** Decodes any string token; bad escapes in double-quoted strings become WS316. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * A character no value may hold (WS317): U+0000 ends SQL text in DuckDB (the rest of the
+ * statement is silently cut), and a lone surrogate half is not encodable as UTF-8 at all. Every
+ * string and quoted name can reach SQL (filters, locations, JSON paths, saved queries).
+ */
+function reportUnsafe(value: string, what: string, span: Span, diagnostics: Diagnostic[]): void {
+  if (value.includes('\0')) {
+    diagnostics.push(diagnostic('WS317', span, { what, char: 'U+0000 (NUL)' }, ['DuckDB ends SQL text at U+0000, so the rest would be cut off: remove it']));
+    return;
+  }
+  const lone = LONE_SURROGATE.exec(value);
+  if (lone) {
+    const char = `a lone surrogate (U+${lone[0].charCodeAt(0).toString(16).toUpperCase()})`;
+    diagnostics.push(diagnostic('WS317', span, { what, char }, ['a \\uD800-\\uDFFF escape is half of a pair: write both halves, or the character itself']));
+  }
+}
+
+/** Decodes any string token; bad escapes in double-quoted strings become WS316, unsafe characters WS317. */
 export function stringLit(t: IToken, diagnostics: Diagnostic[]): StringLit {
+  const lit = decodeString(t, diagnostics);
+  reportUnsafe(lit.value, 'the string', lit.span, diagnostics);
+  return lit;
+}
+
+function decodeString(t: IToken, diagnostics: Diagnostic[]): StringLit {
+  const lit = decodeTerminated(t, diagnostics);
+  return T.UNTERMINATED.has(t.tokenType) ? { ...lit, unterminated: true } : lit;
+}
+
+function decodeTerminated(t: IToken, diagnostics: Diagnostic[]): StringLit {
   const span = tokenSpan(t);
   const type = t.tokenType;
   if (type === T.SingleString || type === T.UnterminatedSingleString) {
@@ -114,5 +144,6 @@ export function quotedName(t: IToken, diagnostics: Diagnostic[]): { name: string
   if (name === '' && t.image.length >= 2) {
     diagnostics.push(diagnostic('WS316', span, { what: 'name', text: '``', why: 'a quoted name cannot be empty' }));
   }
+  reportUnsafe(name, 'the quoted name', span, diagnostics);
   return { name, quoted: true, span };
 }
