@@ -5,14 +5,14 @@ import { build } from 'esbuild';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeAtomically } from './write-atomically.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.join(root, 'src/service/web');
 
 /** Writes the page into `outDir` (default `<package root>/dist/web`, the service's WEB_ROOT). */
 export async function buildWeb({ outDir = path.join(root, 'dist/web') } = {}) {
-  await fs.mkdir(outDir, { recursive: true });
-  await build({
+  const result = await build({
     entryPoints: [path.join(source, 'app.ts')],
     outfile: path.join(outDir, 'app.js'),
     bundle: true,
@@ -22,8 +22,12 @@ export async function buildWeb({ outDir = path.join(root, 'dist/web') } = {}) {
     minify: true,
     sourcemap: false,
     logLevel: 'warning',
+    write: false,
   });
-  await Promise.all(['index.html', 'style.css'].map((f) => fs.copyFile(path.join(source, f), path.join(outDir, f))));
+  const copies = await Promise.all(
+    ['index.html', 'style.css'].map(async (f) => ({ path: path.join(outDir, f), contents: await fs.readFile(path.join(source, f)) })),
+  );
+  await writeAtomically([...result.outputFiles, ...copies]);
   return outDir;
 }
 

@@ -1,9 +1,12 @@
 // Bundles the CLI into dist/wshed.mjs so `wshed` starts in a fraction of a second instead of
 // transpiling ~100 TypeScript files and chevrotain through tsx on every run. Runs on `npm ci`
-// (the `prepare` script); bin/wshed.js falls back to tsx when the bundle is missing or stale.
+// (the `prepare` script) and before `npm test` (test/run.ts); bin/wshed.js falls back to tsx when
+// the bundle is missing or stale. Files are written aside and renamed into place, so a `wshed`
+// that starts during a rebuild never loads half a bundle.
 import { build } from 'esbuild';
+import { writeAtomically } from './write-atomically.mjs';
 
-await build({
+const result = await build({
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/wshed.mjs',
   bundle: true,
@@ -14,7 +17,9 @@ await build({
   external: ['@duckdb/*', 'kinesalite', 'leveldown', 'aws-kinesis-agg', 'tsx', 'playwright-core'],
   banner: { js: "import { createRequire as __wshedRequire } from 'node:module'; const require = __wshedRequire(import.meta.url);" },
   logLevel: 'warning',
+  write: false,
 });
+await writeAtomically(result.outputFiles);
 
 // The job service's web page (dist/web), served by `wshed serve` at /.
 await (await import('./build-web.mjs')).buildWeb();

@@ -1,5 +1,6 @@
 // The `wshed` command line: parses arguments with yargs and dispatches to one module a command.
-// User mistakes end with one line and exit code 2; only bugs show a stack trace.
+// User mistakes end with one line and exit code 2, failures of the outside world with one coded
+// line and exit code 1; only bugs show a stack trace.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,8 @@ import { tailCommand } from './commands/tail.ts';
 import { planCommand } from './commands/plan.ts';
 import { validateCommand } from './commands/validate.ts';
 import { RuntimeError } from '../runtime/runtime-error.ts';
+import { worldFailure } from '../runtime/world-failure.ts';
+import { usageMistake } from './help.ts';
 import { EXIT, PACKAGE_ROOT, UsageError } from './io.ts';
 
 const version = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -46,9 +49,9 @@ export async function main(args: string[]): Promise<void> {
       .version(version)
       .help()
       .wrap(Math.min(110, process.stdout.columns ?? 100))
-      .fail((msg, err) => {
+      .fail((msg, err, usage) => {
         if (err) throw err;
-        process.stderr.write(`wshed: ${msg}\nrun 'wshed --help' for usage\n`);
+        process.stderr.write(usageMistake(msg, usage as unknown as Parameters<typeof usageMistake>[1], args) + '\n');
         process.exit(EXIT.invalid);
       })
       .parseAsync();
@@ -58,8 +61,10 @@ export async function main(args: string[]): Promise<void> {
       process.exitCode = EXIT.invalid;
       return;
     }
-    if (e instanceof RuntimeError) {
-      process.stderr.write(`wshed: error[${e.code}]: ${e.message}\n  = fix: ${e.fix}\n`);
+    // A failure of the outside world (disk full, service gone, permission refused) is one line too.
+    const failure = e instanceof RuntimeError ? e : worldFailure(e);
+    if (failure) {
+      process.stderr.write(`wshed: error[${failure.code}]: ${failure.message}\n  = fix: ${failure.fix}\n`);
       process.exitCode = EXIT.failed;
       return;
     }

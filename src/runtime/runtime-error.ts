@@ -15,9 +15,12 @@ const e = (summary: string, message: (a: Args) => string, fix: (a: Args) => stri
   fix,
 });
 
-const resumeHint = (a: Args) => `resume it with 'wshed replay FILE ${a.replay} --resume' (its position is kept in ${a.checkpoint})`;
+// Replay hints name the command as the user ran it (file and all); FILE only when it is not known.
+const resumeCommand = (a: Args) => String(a.resumeCommand ?? `wshed replay FILE ${a.replay} --resume`);
+const restartCommand = (a: Args) => String(a.restartCommand ?? `wshed replay FILE ${a.replay} --restart`);
+const resumeHint = (a: Args) => `resume it with '${resumeCommand(a)}' (its position is kept in ${a.checkpoint})`;
 
-/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive, WS74x query, WS75x and WS760 replay. */
+/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service. */
 export const RUNTIME_ERRORS = {
   WS701: e(
     'local service not running',
@@ -33,6 +36,11 @@ export const RUNTIME_ERRORS = {
     'local service already running',
     (a) => `another local Kinesis service (pid ${a.pid}) already uses ${a.home}`,
     () => `stop it with 'wshed local stop' or use another home ($WSHED_HOME)`,
+  ),
+  WS704: e(
+    'local service port in use',
+    (a) => `port ${a.port} is in use; try --port 0`,
+    (a) => `'wshed local start --port 0' picks a free port; or stop what listens on ${a.port}, or set kinesisPort in a --conf file`,
   ),
   WS711: e(
     'stream not found',
@@ -74,6 +82,31 @@ export const RUNTIME_ERRORS = {
     (a) => `reservoir '${a.reservoir}': ${a.details}`,
     () => `archive what is still there with the option to accept data loss ('--accept-data-loss'), or recover the missing records from another copy first`,
   ),
+  WS732: e(
+    'disk full',
+    (a) => `no space left on the device${a.where ? ` ${a.where}` : ''}${a.during ? ` while ${a.during}` : ''}${a.kept ? `; ${a.kept}` : ''}`,
+    (a) => `free space on it (or move the files elsewhere), then ${a.again || 'run the command again'}`,
+  ),
+  WS733: e(
+    'service unreachable',
+    (a) => `cannot reach ${a.service} at ${a.address} (${a.reason})${a.during ? ` while ${a.during}` : ''}${a.kept ? `; ${a.kept}` : ''}`,
+    (a) => `${a.check}, then ${a.again || 'run the command again'}`,
+  ),
+  WS734: e(
+    'archive checkpoint unreadable',
+    (a) => `the archive checkpoint ${a.checkpoint} is unreadable (${a.why}); nothing was changed`,
+    (a) => `restore ${a.checkpoint} from a copy; or move it and the reservoir's dt=* folders out of ${a.root} to archive the stream again from its oldest record`,
+  ),
+  WS735: e(
+    'permission denied',
+    (a) => `${a.operation} ${a.path} was refused (${a.reason})`,
+    (a) => `give this user access to ${a.path} (or choose another location), then run the command again`,
+  ),
+  WS736: e(
+    'system limit reached',
+    (a) => `${a.operation}${a.path ? ` ${a.path}` : ''} failed: ${a.reason}`,
+    (a) => `${a.remedy}, then run the command again`,
+  ),
   WS741: e(
     'query failed',
     (a) => `${a.message}`,
@@ -97,12 +130,12 @@ export const RUNTIME_ERRORS = {
   WS753: e(
     'unfinished replay',
     (a) => `replay '${a.replay}' has an unfinished run (${a.replayId}, ${a.acknowledged} record(s) acknowledged, last update ${a.updatedAt})`,
-    (a) => `resume it with --resume, or delete ${a.checkpoint} to start over (records already sent would be sent again)`,
+    (a) => `resume it with '${resumeCommand(a)}', or abandon it and start over with '${restartCommand(a)}' (its ${a.acknowledged} record(s) are sent again)`,
   ),
   WS754: e(
     'nothing to resume',
     (a) => `replay '${a.replay}' has no unfinished run to resume (${a.why})`,
-    () => `run it without --resume`,
+    (a) => `run it without --resume: '${String(a.resumeCommand ?? '').replace(/ --resume$/, '') || `wshed replay FILE ${a.replay}`}'`,
   ),
   WS755: e(
     'replay already running',
@@ -117,22 +150,59 @@ export const RUNTIME_ERRORS = {
   WS757: e(
     'record too large',
     (a) => `replay '${a.replay}': the record at ${a.origin} is ${a.bytes} bytes once annotated, over the Kinesis limit of 1 MiB (data + partition key)`,
-    (a) => `exclude it with a where clause, then ${resumeHint(a)}`,
+    (a) => `exclude it with a where clause (e.g. where not (@shard_id = '${a.shardId}' and @sequence_number = '${a.sequenceNumber}')), then start over with the edited file: '${restartCommand(a)}' (a resumed run keeps the SQL it started with)`,
   ),
   WS758: e(
     'replay checkpoint unreadable',
     (a) => `the replay checkpoint ${a.checkpoint} cannot be used: ${a.why}`,
-    (a) => `delete ${a.checkpoint} to start replay '${a.replay}' over`,
+    (a) => `start replay '${a.replay}' over with '${restartCommand(a)}' (or delete ${a.checkpoint})`,
   ),
   WS759: e(
     'replay interrupted',
-    (a) => `replay '${a.replay}' was interrupted after ${a.acknowledged} acknowledged record(s)`,
+    (a) => `replay '${a.replay}' was interrupted after ${a.acknowledged} acknowledged record(s)${a.position !== undefined ? ` (stopped after the batch in flight, at row ${a.position} of the replay order)` : ''}`,
     (a) => resumeHint(a),
   ),
   WS760: e(
     'destination has no open shard',
     (a) => `stream '${a.into}' has no open shard to write to`,
     () => `check the stream's status (a stream being deleted has none)`,
+  ),
+  WS761: e(
+    'replay changed since its last run',
+    (a) => `replay '${a.replay}' changed since its last completed run ${a.replayId} (${a.completedAt}): ${a.changes}`,
+    (a) => `replay it in full with '${a.againCommand}' (consumers applying the version rule skip records they already hold), or undo the change`,
+  ),
+  WS762: e(
+    'replay query failed',
+    (a) => `replay '${a.replay}': DuckDB could not ${a.doing}: ${a.why}`,
+    (a) => `${a.hint}`,
+  ),
+  WS763: e(
+    'replay interrupted before sending',
+    (a) => `replay '${a.replay}' was interrupted before it sent anything`,
+    (a) => `run it again with '${String(a.resumeCommand).replace(/ --resume$/, '')}'`,
+  ),
+  WS764: e(
+    'archive interrupted',
+    (a) => `archive of '${a.reservoir}' was interrupted after ${a.records} record(s) in ${a.files} committed file(s); the open chunk was discarded, the checkpoint is at the last committed file`,
+    (a) => `continue it with '${a.command}'`,
+  ),
+  // WS77x: SQL the job service runs for others (its sandbox), and SQL with nothing in it.
+  WS770: e(
+    'SQL not allowed in the job service',
+    (a) => `${a.what} is not allowed in the job service: it runs one read-only SELECT (or WITH … SELECT, VALUES, DESCRIBE, SHOW) over the reservoir views, and reads files only inside the served reservoirs`,
+    () => `write one SELECT over the views; run other SQL (COPY, SET, ATTACH, several statements) with 'wshed query' on your own machine`,
+  ),
+  WS771: e(
+    'SQL holds no statement',
+    () => `the SQL holds no statement (only ';' or comments)`,
+    () => `write a query, e.g. SELECT * FROM <view> LIMIT 10`,
+  ),
+  // WS78x: the job service (wshed serve).
+  WS780: e(
+    'job service already running',
+    (a) => `another job service (wshed serve, pid ${a.pid}) already owns the jobs of ${a.home}`,
+    (a) => `stop it first (kill ${a.pid}), or give this one another home ($WSHED_HOME); if no such process runs, delete ${a.lock}`,
   ),
 } as const;
 

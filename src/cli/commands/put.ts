@@ -6,9 +6,10 @@ import type { StreamStep } from '../../compiler/plan/types.ts';
 import { putAllRecords } from '../../runtime/kinesis/put-records.ts';
 import { runStreamStep } from '../../runtime/steps.ts';
 import type { PutEntry } from '../../runtime/kinesis/stream-service.ts';
+import { worldFailure } from '../../runtime/world-failure.ts';
 import { UsageError } from '../io.ts';
 import { formatMs, formatRate, progressBar } from '../progress.ts';
-import { partitionKeyOf, prepareInput, readLines } from '../records-input.ts';
+import { isBlank, partitionKeyOf, prepareInput, readLines } from '../records-input.ts';
 import { connect, localConfig, planFor } from '../session.ts';
 
 const CHUNK = 5_000;
@@ -21,7 +22,7 @@ export const putCommand = {
       .positional('stream', { type: 'string', demandOption: true })
       .positional('source', { type: 'string', describe: "'-' for standard input (the default), or a file" })
       .option('file', { alias: 'f', type: 'string', describe: 'file of records, one per line' })
-      .option('raw', { type: 'boolean', default: false, describe: 'send lines as they are, JSON or not' })
+      .option('raw', { type: 'boolean', default: false, describe: 'send the bytes of each line as they are, JSON or not (lines end at \\n)' })
       .option('key', { type: 'string', describe: 'JSON path of the partition key (e.g. order_id, customer.id)' })
       .option('pipeline', { alias: 'p', type: 'string', describe: ".wshed file whose declaration of STREAM gives the key (and creates the stream if absent)" })
       .option('conf', { type: 'string' })
@@ -46,19 +47,38 @@ export const putCommand = {
       const started = Date.now();
       const bar = progressBar(`put ${argv.stream}`, { total: input.lines });
       let sent = 0;
+      let acknowledged = 0;
       let hashed = 0;
       let chunk: PutEntry[] = [];
       const flush = async () => {
         const base = sent;
-        await putAllRecords(streams, argv.stream, chunk, { onBatch: (n) => bar.update(base + n) });
+        try {
+          await putAllRecords(streams, argv.stream, chunk, {
+            onBatch: (n) => {
+              acknowledged = base + n;
+              bar.update(acknowledged);
+            },
+          });
+        } catch (err) {
+          bar.stop();
+          // Batches go in input order, so what was acknowledged is a prefix of the input.
+          throw (
+            worldFailure(err, {
+              during: `putting records into '${argv.stream}'`,
+              service: 'the Kinesis service',
+              kept: `the first ${acknowledged} of ${input.lines} records were acknowledged (the batch in flight may or may not be written)`,
+              again: `send only the records after the first ${acknowledged} (sending the whole input again puts those twice)`,
+            }) ?? err
+          );
+        }
         sent += chunk.length;
         chunk = [];
       };
       for await (const line of readLines(input.path)) {
-        if (line.trim() === '') continue;
+        if (isBlank(line)) continue;
         const { key, fromPath } = partitionKeyOf(line, keyPath);
         if (keyPath && !fromPath) hashed++;
-        chunk.push({ partitionKey: key, data: Buffer.from(line, 'utf8') });
+        chunk.push({ partitionKey: key, data: line });
         if (chunk.length >= CHUNK) await flush();
       }
       if (chunk.length) await flush();

@@ -10,6 +10,7 @@ import { isDataFile, isQuarantineFile } from '../reservoir/file-names.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
 import { RuntimeError } from '../runtime-error.ts';
+import { worldFailure } from '../world-failure.ts';
 import { CheckpointKeeper, later, settlePendingCommits } from './checkpoint-keeper.ts';
 import { ChunkWriter } from './chunk-writer.ts';
 import { checkForLoss, describeLosses, type ShardLoss } from './data-loss.ts';
@@ -46,10 +47,29 @@ export async function archiveReservoir(step: ArchiveStep, deps: ArchiveDeps, opt
   try {
     await store.clearStaging();
     return await new ArchiveRun(step, deps.streams, store, options, () => (parquet ??= ParquetWriter.open(options.duckdb))).run();
+  } catch (err) {
+    throw (await archiveFailure(err, step, store)) ?? err;
   } finally {
     if (parquet) (await (parquet as Promise<ParquetWriter>).catch(() => null))?.close();
     await attempt.lock.release();
   }
+}
+
+/**
+ * A full disk, a Kinesis service that went away or a refused permission, as one coded line. The
+ * commit protocol already kept the checkpoint at the last committed chunk; on a full disk the
+ * chunk's staged files are removed too, to give their space back.
+ */
+async function archiveFailure(err: unknown, step: ArchiveStep, store: ReservoirStore): Promise<RuntimeError | null> {
+  const failure = worldFailure(err, {
+    during: `archiving stream '${step.stream}' into reservoir '${step.reservoir}'`,
+    location: store.location,
+    service: 'the Kinesis service',
+    kept: 'every record committed before stays archived, and the checkpoint has not moved past it',
+    again: 'run the archive again: it goes on from its checkpoint and writes no record twice',
+  });
+  if (failure?.code === 'WS732') await store.clearStaging().catch(() => {});
+  return failure;
 }
 
 interface ShardTally {

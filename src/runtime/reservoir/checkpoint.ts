@@ -2,6 +2,7 @@
 // file, plus the commits in flight. Stored inside the reservoir (`_wshed/checkpoint.json`) so it
 // travels with the files it describes. Plain serializable data, defined here only.
 
+import { RuntimeError } from '../runtime-error.ts';
 import { STORE_META_FOLDER, type ReservoirStore, type StorePath } from './store.ts';
 
 export const CHECKPOINT_PATH: StorePath = `${STORE_META_FOLDER}/checkpoint.json`;
@@ -59,20 +60,62 @@ export function emptyCheckpoint(reservoir: string, stream: string, streamCreated
   };
 }
 
-/** The reservoir's checkpoint, or null when it has none (never archived). */
+/**
+ * The reservoir's checkpoint, or null when it has none (never archived). A checkpoint that is not
+ * one (garbage, cut short, edited by hand) is WS734, naming the file: nothing may be archived,
+ * settled or queried on a guess of where the archive stands.
+ */
 export async function readArchiveCheckpoint(store: ReservoirStore): Promise<ArchiveCheckpoint | null> {
   const raw = await store.read(CHECKPOINT_PATH);
   if (!raw) return null;
-  let parsed: Partial<ArchiveCheckpoint>;
+  const unreadable = (why: string) =>
+    new RuntimeError('WS734', { checkpoint: `${store.location}/${CHECKPOINT_PATH}`, root: store.location, why });
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8')) as Partial<ArchiveCheckpoint>;
+    parsed = JSON.parse(raw.toString('utf8'));
   } catch (err) {
-    throw new Error(`the checkpoint at ${store.location}/${CHECKPOINT_PATH} is not valid JSON: ${(err as Error).message}`);
+    throw unreadable(`not valid JSON: ${(err as Error).message}`);
   }
-  if (parsed.kind !== 'archive-checkpoint' || parsed.version !== CHECKPOINT_VERSION) {
-    throw new Error(`the checkpoint at ${store.location}/${CHECKPOINT_PATH} is not a version ${CHECKPOINT_VERSION} archive checkpoint`);
+  const problem = checkpointProblem(parsed);
+  if (problem) throw unreadable(problem);
+  const checkpoint = parsed as Partial<ArchiveCheckpoint>;
+  return { ...checkpoint, shards: checkpoint.shards ?? {}, pending: checkpoint.pending ?? {} } as ArchiveCheckpoint;
+}
+
+/** What makes `value` not a version-1 archive checkpoint, or null when it is one. */
+function checkpointProblem(value: unknown): string | null {
+  if (!isObject(value)) return 'not a JSON object';
+  if (value.kind !== 'archive-checkpoint' || value.version !== CHECKPOINT_VERSION) return `not a version ${CHECKPOINT_VERSION} archive checkpoint`;
+  for (const field of ['stream', 'streamCreatedAt'] as const) {
+    if (typeof value[field] !== 'string') return `'${field}' is not a string`;
   }
-  return { ...parsed, shards: parsed.shards ?? {}, pending: parsed.pending ?? {} } as ArchiveCheckpoint;
+  if (value.shards !== undefined) {
+    if (!isObject(value.shards)) return "'shards' is not an object";
+    for (const [id, shard] of Object.entries(value.shards)) {
+      if (!isObject(shard)) return `shard '${id}' is not an object`;
+      for (const field of ['sequenceNumber', 'arrivalTime', 'seenUpTo'] as const) {
+        if (shard[field] !== null && typeof shard[field] !== 'string') return `shard '${id}': '${field}' is not a string or null`;
+      }
+      if (typeof shard.finished !== 'boolean') return `shard '${id}': 'finished' is not true or false`;
+      if (!Number.isInteger(shard.records)) return `shard '${id}': 'records' is not a whole number`;
+    }
+  }
+  if (value.pending !== undefined) {
+    if (!isObject(value.pending)) return "'pending' is not an object";
+    for (const [id, commit] of Object.entries(value.pending)) {
+      if (!isObject(commit)) return `pending commit '${id}' is not an object`;
+      for (const field of ['shardId', 'firstSequenceNumber', 'lastSequenceNumber', 'lastArrivalTime'] as const) {
+        if (typeof commit[field] !== 'string') return `pending commit '${id}': '${field}' is not a string`;
+      }
+      if (!Number.isInteger(commit.records)) return `pending commit '${id}': 'records' is not a whole number`;
+      if (!Array.isArray(commit.files) || !commit.files.every((f) => typeof f === 'string')) return `pending commit '${id}': 'files' is not a list of paths`;
+    }
+  }
+  return null;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export async function writeArchiveCheckpoint(store: ReservoirStore, checkpoint: ArchiveCheckpoint): Promise<void> {
