@@ -44,7 +44,7 @@ export async function main(args: string[]): Promise<void> {
       .command(jobsCommand)
       .command(demoCommand)
       .command(tailCommand)
-      .demandCommand(1, 'name a command; see wshed --help')
+      .demandCommand(1)
       .strict()
       .version(version)
       .help()

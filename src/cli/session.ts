@@ -9,6 +9,7 @@ import type { LocalTargetConfig } from '../compiler/target-config.ts';
 import { createStreamService } from '../runtime/kinesis/aws-stream-service.ts';
 import type { StreamService } from '../runtime/kinesis/stream-service.ts';
 import { resolveHome } from '../runtime/local/home.ts';
+import { RuntimeError } from '../runtime/runtime-error.ts';
 import { ensureLocalService, localServiceEndpoint, localServiceStatus } from '../runtime/local/service.ts';
 import { loadTargetConfig, readSource, report, UsageError } from './io.ts';
 
@@ -55,11 +56,18 @@ export function runnablePlan(file: string, confFile?: string): { plan: Plan; con
 export async function connect(config: LocalTargetConfig, options: { start: boolean }): Promise<StreamService> {
   const home = homeOf(config);
   if (options.start) {
-    const started = await ensureLocalService(home, config.kinesisPort);
+    const started = await ensureLocalService(home, config.kinesisPort).catch((e: unknown) => {
+      throw portInUse(e, config.kinesisPort) ?? e;
+    });
     if (started.started) process.stderr.write(`started the local Kinesis service on 127.0.0.1:${started.port} (data in ${home})\n`);
     return createStreamService(started.endpoint);
   }
   return createStreamService(await localServiceEndpoint(home));
+}
+
+/** WS704 for a start that failed because the port is taken, else null. */
+export function portInUse(e: unknown, port: number): RuntimeError | null {
+  return e instanceof RuntimeError && e.code === 'WS702' && /EADDRINUSE|address already in use/i.test(e.message) ? new RuntimeError('WS704', { port }) : null;
 }
 
 /** The stream service when the local service runs, else null (nothing is started). */

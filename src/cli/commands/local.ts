@@ -3,40 +3,96 @@
 
 import type { Argv } from 'yargs';
 import { localServiceStatus, startLocalService, stopLocalService } from '../../runtime/local/service.ts';
-import { homeOf, localConfig } from '../session.ts';
+import { CONF_OPTION, withHelp } from '../help.ts';
+import { EXIT, UsageError } from '../io.ts';
+import { homeOf, localConfig, portInUse } from '../session.ts';
 
 type Args = { conf?: string; json: boolean };
 
 const print = (json: boolean, data: unknown, line: string) => process.stdout.write(json ? JSON.stringify(data) + '\n' : line + '\n');
 
-export const localCommand = {
-  command: 'local <action>',
-  describe: 'start, stop or inspect the local Kinesis service',
+const common = <T>(y: Argv<T>) =>
+  y.option('conf', { ...CONF_OPTION, describe: 'JSON file overriding conf/local.json (port, home)' }).option('json', { type: 'boolean', default: false, describe: 'print a JSON summary' });
+
+const startCommand = {
+  command: 'start',
+  describe: 'start the local Kinesis service in the background (nothing happens when it runs)',
   builder: (y: Argv) =>
-    y
-      .positional('action', { choices: ['start', 'stop', 'status'] as const, demandOption: true })
-      .option('port', { type: 'number', describe: 'port to listen on (127.0.0.1; 0 picks a free one); default from conf/local.json' })
-      .option('conf', { type: 'string', describe: 'JSON file overriding conf/local.json' })
-      .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary' }),
-  handler: async (argv: Args & { action: 'start' | 'stop' | 'status'; port?: number }) => {
+    withHelp(
+      common(y).option('port', { type: 'number', describe: 'port to listen on (127.0.0.1; 0 picks a free one); default from conf/local.json' }),
+      {
+        examples: [
+          ['wshed local start', 'start it on the configured port (4567)'],
+          ['wshed local start --port 0', 'start it on a free port'],
+        ],
+        exits: { 1: 'the service did not start (WS704: the port is in use)' },
+      },
+    ),
+  handler: async (argv: Args & { port?: number }) => {
     const config = localConfig(argv.conf);
     const home = homeOf(config);
-    if (argv.action === 'start') {
-      const s = await startLocalService({ home, port: argv.port ?? config.kinesisPort });
-      const verb = s.started ? 'started' : 'already running';
-      print(argv.json, { ...s, endpoint: undefined }, `local Kinesis ${verb} on 127.0.0.1:${s.port} (pid ${s.pid}, data in ${home})`);
-    } else if (argv.action === 'stop') {
-      const r = await stopLocalService(home);
-      print(argv.json, r, r.stopped ? `local Kinesis stopped (pid ${r.pid}); its data stays in ${home}` : 'local Kinesis was not running');
-    } else {
-      const s = await localServiceStatus(home);
-      const line =
-        s.state === 'running'
-          ? `running on 127.0.0.1:${s.port} (pid ${s.pid}, since ${s.startedAt}); streams: ${s.streams.length ? s.streams.join(', ') : 'none'}`
-          : s.state === 'stale'
-            ? `not running (a stale record of pid ${s.pid} remains; 'wshed local start' replaces it)`
-            : `not running (home ${home})`;
-      print(argv.json, s, line);
-    }
+    const port = argv.port ?? config.kinesisPort;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number (0 to 65535)');
+    const s = await startLocalService({ home, port }).catch((e: unknown) => {
+      throw portInUse(e, port) ?? e;
+    });
+    const verb = s.started ? 'started' : 'already running';
+    print(argv.json, { ...s, endpoint: undefined }, `local Kinesis ${verb} on 127.0.0.1:${s.port} (pid ${s.pid}, data in ${home})`);
   },
+};
+
+const stopCommand = {
+  command: 'stop',
+  describe: 'stop the local Kinesis service; its data stays in the home',
+  builder: (y: Argv) =>
+    withHelp(common(y), {
+      examples: [
+        ['wshed local stop', 'stop the service of ./.wshed (or $WSHED_HOME)'],
+        ['wshed local stop --json', 'the same, with a JSON summary'],
+      ],
+    }),
+  handler: async (argv: Args) => {
+    const home = homeOf(localConfig(argv.conf));
+    const r = await stopLocalService(home);
+    print(argv.json, r, r.stopped ? `local Kinesis stopped (pid ${r.pid}); its data stays in ${home}` : 'local Kinesis was not running');
+  },
+};
+
+const statusCommand = {
+  command: 'status',
+  describe: 'say whether the local Kinesis service runs, on which port, with which streams',
+  builder: (y: Argv) =>
+    withHelp(common(y), {
+      examples: [
+        ['wshed local status', 'one line: running on 127.0.0.1:PORT (pid, since, streams), or not running'],
+        ['wshed local status --json && echo up', 'in a script: exit code 0 only when it runs'],
+      ],
+      exits: { 0: 'the service is running', 1: 'the service is not running' },
+    }),
+  handler: async (argv: Args) => {
+    const home = homeOf(localConfig(argv.conf));
+    const s = await localServiceStatus(home);
+    const line =
+      s.state === 'running'
+        ? `running on 127.0.0.1:${s.port} (pid ${s.pid}, since ${s.startedAt}); streams: ${s.streams.length ? s.streams.join(', ') : 'none'}`
+        : s.state === 'stale'
+          ? `not running (a stale record of pid ${s.pid} remains; 'wshed local start' replaces it)`
+          : `not running (home ${home}); start it with: wshed local start`;
+    print(argv.json, s, line);
+    if (s.state !== 'running') process.exitCode = EXIT.failed;
+  },
+};
+
+export const localCommand = {
+  command: 'local',
+  describe: 'start, stop or inspect the local Kinesis service',
+  builder: (y: Argv) =>
+    withHelp(y.command(startCommand).command(stopCommand).command(statusCommand).demandCommand(1), {
+      examples: [
+        ['wshed local start --port 0', 'start the service on a free port'],
+        ['wshed local status', 'is it running, and where?'],
+        ['wshed local stop', 'stop it; the data stays'],
+      ],
+    }),
+  handler: () => {},
 };
