@@ -1,9 +1,16 @@
 // Runs jobs: a FIFO queue with a bounded number running at once, cancel (an AbortSignal the run
 // honours between batches), resume, change notifications for the event streams, and the job
 // records kept on disk (every stage change at once, progress at most every PROGRESS_SAVE_MS).
+//
+// The queue is the one owner of every job's state. Each transition is decided and applied in one
+// synchronous step (check the stage, change the queue or the runs, set the new record), and only
+// then awaits its write, so no request can act on a state another one is in the middle of
+// changing. Invariants: a job is in `queue` exactly when it is NOT_STARTED, and in `running`
+// exactly while a run of it exists (registered before the run starts, removed as it ends).
 
 import { randomUUID } from 'node:crypto';
-import { afterRestart, CANCELLED, INTERRUPTED, isFinished, isResumable, meanRate, newJob, type Job, type JobRequest } from './jobs.ts';
+import type { PidLock } from '../runtime/pid-lock.ts';
+import { CANCELLED, derive, INTERRUPTED, isFinished, isResumable, meanRate, newJob, afterRestart, type Job, type JobRecord, type JobRequest } from './jobs.ts';
 import type { JobStore } from './job-store.ts';
 
 /** What a run may change while it goes; the queue owns stage, times and errors. */
@@ -23,24 +30,29 @@ export type JobListener = (job: Job) => void;
 
 const PROGRESS_SAVE_MS = 250;
 
-interface Running {
+interface Run {
   readonly abort: AbortController;
   /** Why it was aborted: the user cancelled, or the service is closing. */
   reason: 'cancel' | 'shutdown' | null;
   readonly startedAt: number;
   /** elapsedTime before this run. */
   readonly elapsedBefore: number;
+  /** Settles once the run has ended and its final state is set (not necessarily written). */
   done: Promise<void>;
 }
+
+export type Outcome = { readonly job: Job } | { readonly conflict: string };
 
 export class JobQueue {
   private readonly jobs = new Map<string, Job>();
   private readonly queue: string[] = [];
-  private readonly running = new Map<string, Running>();
+  private readonly running = new Map<string, Run>();
   private readonly listeners = new Set<JobListener>();
   private readonly saving = new Map<string, Promise<void>>();
   private readonly lastSaved = new Map<string, number>();
+  private nextSequence = 1;
   private closing = false;
+  private lock: PidLock | null = null;
 
   constructor(
     private readonly store: JobStore,
@@ -49,13 +61,27 @@ export class JobQueue {
     private readonly log: (line: string) => void = () => {},
   ) {}
 
-  /** Loads the stored jobs: one that was running is marked interrupted, one that was queued queues again. */
+  /**
+   * Takes the home's lock (WS780 when another service holds it), then loads the stored jobs: one
+   * that was running is marked interrupted, queued ones queue again in the order they were queued.
+   */
   async load(): Promise<void> {
-    for (const stored of await this.store.loadAll((file, why) => this.log(`skipping job file ${file}: ${why}`))) {
-      const job = afterRestart(stored);
-      this.jobs.set(job.jobId, job);
-      if (job !== stored) await this.save(job, true);
-      if (job.stage === 'NOT_STARTED') this.queue.push(job.jobId);
+    this.lock = await this.store.lock();
+    try {
+      const stored = await this.store.loadAll((file, why) => this.log(`skipping job file ${file}: ${why}`));
+      const queued: Job[] = [];
+      for (const record of stored) {
+        const job = afterRestart(record);
+        this.jobs.set(job.jobId, job);
+        this.nextSequence = Math.max(this.nextSequence, job.sequence + 1, job.queueSequence + 1);
+        if (job !== record) await this.save(job.jobId);
+        if (job.stage === 'NOT_STARTED') queued.push(job);
+      }
+      this.queue.push(...queued.sort((a, b) => a.queueSequence - b.queueSequence).map((j) => j.jobId));
+    } catch (err) {
+      await this.lock.release();
+      this.lock = null;
+      throw err;
     }
     this.pump();
   }
@@ -68,47 +94,66 @@ export class JobQueue {
     return this.jobs.get(jobId);
   }
 
+  /** Jobs waiting, runs that exist right now, and jobs known. */
   counts(): { queued: number; running: number; total: number } {
     return { queued: this.queue.length, running: this.running.size, total: this.jobs.size };
   }
 
   async submit(request: JobRequest): Promise<Job> {
-    const job = newJob(randomUUID(), request);
+    const sequence = this.nextSequence++;
+    const job = newJob(randomUUID(), sequence, request);
     this.jobs.set(job.jobId, job);
-    await this.save(job, true);
     this.notify(job);
     this.queue.push(job.jobId);
+    const saved = this.save(job.jobId);
     this.pump();
+    await saved;
     return this.jobs.get(job.jobId)!;
   }
 
-  /** Cancels a queued or running job; answers the job, or why not. */
-  async cancel(jobId: string): Promise<{ job: Job } | { conflict: string }> {
-    const job = this.jobs.get(jobId)!;
-    if (isFinished(job)) return { conflict: `job ${jobId} has already ended (${job.stage})` };
+  /** Cancels a queued or running job; answers the job once it has stopped, or why not. */
+  async cancel(jobId: string): Promise<Outcome> {
+    const job = this.jobs.get(jobId);
+    if (!job) return { conflict: `no job '${jobId}'` };
+    if (isFinished(job)) return { conflict: `job ${jobId} has already ended (${job.stage}${job.cancelled ? ', cancelled' : ''})` };
     const run = this.running.get(jobId);
     if (run) {
       run.reason ??= 'cancel';
       run.abort.abort();
       await run.done;
+      await this.saving.get(jobId);
       return { job: this.jobs.get(jobId)! };
     }
-    this.queue.splice(this.queue.indexOf(jobId), 1);
-    return { job: await this.set(jobId, { stage: 'COMPLETED_ERROR', error: CANCELLED, cancelled: true, completionTime: new Date().toISOString() }, true) };
+    // NOT_STARTED: it is in the queue (the invariant); take it out in the same step.
+    const at = this.queue.indexOf(jobId);
+    if (at < 0) throw new Error(`job ${jobId} is NOT_STARTED but not queued`);
+    this.queue.splice(at, 1);
+    this.set(jobId, { stage: 'COMPLETED_ERROR', error: CANCELLED, errorCode: null, cancelled: true, completionTime: new Date().toISOString() });
+    await this.save(jobId);
+    return { job: this.jobs.get(jobId)! };
   }
 
   /** Queues an ended job again: it continues where it stopped. */
-  async resume(jobId: string): Promise<{ job: Job } | { conflict: string }> {
-    const job = this.jobs.get(jobId)!;
+  async resume(jobId: string): Promise<Outcome> {
+    const job = this.jobs.get(jobId);
+    if (!job) return { conflict: `no job '${jobId}'` };
     if (!isResumable(job)) return { conflict: `job ${jobId} is ${job.stage}: only a job that ended in COMPLETED_ERROR (interrupted, cancelled or failed) can be resumed` };
-    const resumed = await this.set(
-      jobId,
-      { stage: 'NOT_STARTED', error: null, errorCode: null, interrupted: false, cancelled: false, completionTime: null, resumeCount: job.resumeCount + 1 },
-      true,
-    );
+    if (this.closing) return { conflict: 'the service is stopping; resume the job once it runs again' };
+    this.set(jobId, {
+      stage: 'NOT_STARTED',
+      error: null,
+      errorCode: null,
+      interrupted: false,
+      cancelled: false,
+      completionTime: null,
+      resumeCount: job.resumeCount + 1,
+      queueSequence: this.nextSequence++,
+    });
     this.queue.push(jobId);
+    const saved = this.save(jobId);
     this.pump();
-    return { job: this.jobs.get(jobId) ?? resumed };
+    await saved;
+    return { job: this.jobs.get(jobId)! };
   }
 
   subscribe(listener: JobListener): () => void {
@@ -116,7 +161,7 @@ export class JobQueue {
     return () => this.listeners.delete(listener);
   }
 
-  /** Stops taking jobs; running ones stop after their batch in flight and are kept as interrupted. */
+  /** Stops taking jobs; running ones stop after their batch in flight and are kept as interrupted. Releases the home's lock. */
   async close(): Promise<void> {
     this.closing = true;
     for (const run of this.running.values()) {
@@ -126,6 +171,8 @@ export class JobQueue {
     await Promise.all([...this.running.values()].map((r) => r.done));
     await Promise.all(this.saving.values());
     this.listeners.clear();
+    await this.lock?.release();
+    this.lock = null;
   }
 
   private pump(): void {
@@ -134,68 +181,69 @@ export class JobQueue {
     }
   }
 
+  /** Registers the run and marks the job IN_PROGRESS in one step; the runner starts once that is written. */
   private start(jobId: string): void {
     const before = this.jobs.get(jobId)!;
-    const now = new Date();
-    const run: Running = { abort: new AbortController(), reason: null, startedAt: performance.now(), elapsedBefore: before.elapsedTime, done: Promise.resolve() };
+    if (before.stage !== 'NOT_STARTED' || this.running.has(jobId)) throw new Error(`job ${jobId} was queued while ${before.stage}`);
+    const run: Run = { abort: new AbortController(), reason: null, startedAt: performance.now(), elapsedBefore: before.elapsedTime, done: Promise.resolve() };
     this.running.set(jobId, run);
+    this.set(jobId, { stage: 'IN_PROGRESS', startTime: before.startTime ?? new Date().toISOString() });
     const elapsed = () => run.elapsedBefore + Math.round(performance.now() - run.startedAt);
     const control: JobControl = {
       signal: run.abort.signal,
       current: () => this.jobs.get(jobId)!,
       progress: (patch) => {
+        // Only the job's own live run may report (a late call after the run ended changes nothing).
+        if (this.running.get(jobId) !== run) return;
         const successful = patch.successfulRecordCount ?? this.jobs.get(jobId)!.successfulRecordCount;
-        void this.set(jobId, { ...patch, elapsedTime: elapsed(), meanRate: meanRate(successful, elapsed()) }, false);
+        this.set(jobId, { ...patch, elapsedTime: elapsed(), meanRate: meanRate(successful, elapsed()) });
+        const now = performance.now();
+        if (now - (this.lastSaved.get(jobId) ?? 0) >= PROGRESS_SAVE_MS) void this.save(jobId);
       },
     };
     run.done = (async () => {
-      await this.set(jobId, { stage: 'IN_PROGRESS', startTime: before.startTime ?? now.toISOString() }, true);
-      let outcome: Partial<Job>;
+      let outcome: Partial<JobRecord>;
       try {
-        await this.runners[before.kind](this.jobs.get(jobId)!, control);
+        await this.save(jobId);
+        // Cancelled (or the service closing) before it began: nothing ran.
+        if (!run.abort.signal.aborted) await this.runners[before.kind](this.jobs.get(jobId)!, control);
         outcome = run.abort.signal.aborted ? this.stopped(run) : { stage: 'COMPLETED_SUCCESS', pendingRecordCount: 0 };
       } catch (err) {
-        outcome = run.abort.signal.aborted
-          ? this.stopped(run)
-          : { stage: 'COMPLETED_ERROR', error: messageOf(err), errorCode: codeOf(err) };
+        outcome = run.abort.signal.aborted ? this.stopped(run) : { stage: 'COMPLETED_ERROR', error: messageOf(err), errorCode: codeOf(err) };
       }
+      // The run ends and the job takes its final stage in one step.
       const job = this.jobs.get(jobId)!;
-      await this.set(
-        jobId,
-        { ...outcome, completionTime: new Date().toISOString(), elapsedTime: elapsed(), meanRate: meanRate(job.successfulRecordCount, elapsed()) },
-        true,
-      );
       this.running.delete(jobId);
+      this.set(jobId, { ...outcome, completionTime: new Date().toISOString(), elapsedTime: elapsed(), meanRate: meanRate(job.successfulRecordCount, elapsed()) });
+      void this.save(jobId);
       this.pump();
     })();
   }
 
-  private stopped(run: Running): Partial<Job> {
+  private stopped(run: Run): Partial<JobRecord> {
     return run.reason === 'shutdown'
       ? { stage: 'COMPLETED_ERROR', error: INTERRUPTED, errorCode: null, interrupted: true }
       : { stage: 'COMPLETED_ERROR', error: CANCELLED, errorCode: null, cancelled: true };
   }
 
-  private async set(jobId: string, patch: Partial<Job>, durable: boolean): Promise<Job> {
-    const job = { ...this.jobs.get(jobId)!, ...patch } as Job;
+  /** Applies a change to the job in memory and tells the listeners; synchronous, so a transition is one step. */
+  private set(jobId: string, patch: Partial<JobRecord>): Job {
+    const job = derive({ ...this.jobs.get(jobId)!, ...patch });
     this.jobs.set(jobId, job);
     this.notify(job);
-    const now = performance.now();
-    if (durable || now - (this.lastSaved.get(jobId) ?? 0) >= PROGRESS_SAVE_MS) {
-      this.lastSaved.set(jobId, now);
-      await this.save(job, durable);
-    }
     return job;
   }
 
-  /** Writes one job's record; writes of one job never overtake each other. */
-  private save(job: Job, _durable: boolean): Promise<void> {
-    const previous = this.saving.get(job.jobId) ?? Promise.resolve();
-    // Always the newest state: a queued write that runs late writes what the job is then.
-    const next = previous.then(() => this.store.save(this.jobs.get(job.jobId) ?? job)).catch((err: unknown) => this.log(`could not save job ${job.jobId}: ${messageOf(err)}`));
-    this.saving.set(job.jobId, next);
+  /** Writes the job's current record; writes of one job never overtake each other, and each writes the newest state. */
+  private save(jobId: string): Promise<void> {
+    this.lastSaved.set(jobId, performance.now());
+    const previous = this.saving.get(jobId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.store.save(this.jobs.get(jobId)!))
+      .catch((err: unknown) => this.log(`could not save job ${jobId}: ${messageOf(err)}`));
+    this.saving.set(jobId, next);
     void next.then(() => {
-      if (this.saving.get(job.jobId) === next) this.saving.delete(job.jobId);
+      if (this.saving.get(jobId) === next) this.saving.delete(jobId);
     });
     return next;
   }

@@ -1,18 +1,29 @@
 // Job records on disk: `<home>/jobs/<jobId>.json`, one plain JSON file per job, each write atomic
-// (temp file, fsync, rename, fsync the folder) so a killed service leaves every job readable.
+// (temp file, fsync, rename, fsync the folder) so a killed service leaves every job readable; and
+// the lock (`<home>/jobs.lock`) that lets one service at a time own them.
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { JOB_VERSION, type Job } from './jobs.ts';
+import { acquirePidLock, type PidLock } from '../runtime/pid-lock.ts';
+import { RuntimeError } from '../runtime/runtime-error.ts';
+import { derive, JOB_VERSION, type Job } from './jobs.ts';
 
 export class JobStore {
   readonly folder: string;
 
-  constructor(home: string) {
+  constructor(readonly home: string) {
     this.folder = path.join(home, 'jobs');
   }
 
-  /** Every stored job, oldest submission first; unreadable files are reported, not fatal. */
+  /** Takes the home's job lock for this process, or fails (WS780) naming the live service that holds it. */
+  async lock(): Promise<PidLock> {
+    const file = path.join(this.home, 'jobs.lock');
+    const attempt = await acquirePidLock(file);
+    if (!attempt.ok) throw new RuntimeError('WS780', { pid: attempt.ownerPid, home: this.home, lock: file });
+    return attempt.lock;
+  }
+
+  /** Every stored job in submission order (records older than `sequence` by submit time); unreadable files are reported, not fatal. */
   async loadAll(onBad: (file: string, why: string) => void = () => {}): Promise<Job[]> {
     let names: string[];
     try {
@@ -33,7 +44,12 @@ export class JobStore {
         onBad(file, (err as Error).message);
       }
     }
-    return jobs.sort((a, b) => (a.submitTime < b.submitTime ? -1 : a.submitTime > b.submitTime ? 1 : a.jobId < b.jobId ? -1 : 1));
+    // Records written before jobs had a sequence come first, in submit-time order, numbered below every other.
+    const unnumbered = jobs.filter((j) => typeof j.sequence !== 'number').sort((a, b) => (a.submitTime < b.submitTime ? -1 : a.submitTime > b.submitTime ? 1 : a.jobId < b.jobId ? -1 : 1));
+    const floor = Math.min(0, ...jobs.filter((j) => typeof j.sequence === 'number').map((j) => j.sequence)) - unnumbered.length;
+    const numbered = jobs.filter((j) => typeof j.sequence === 'number');
+    const all = [...unnumbered.map((j, i) => ({ ...j, sequence: floor + i, queueSequence: j.queueSequence ?? floor + i })), ...numbered];
+    return all.map((j) => derive({ ...j, pumpSettings: j.pumpSettings ?? legacySettings(j) })).sort((a, b) => a.sequence - b.sequence);
   }
 
   fileOf(jobId: string): string {
@@ -60,4 +76,8 @@ export class JobStore {
       await dir.close();
     }
   }
+}
+
+function legacySettings(j: Job): Job['pumpSettings'] {
+  return { queryIn: j.queryIn, streamOut: j.streamOut, hasReplayFlag: j.hasReplayFlag, hasOverwriteFlag: j.hasOverwriteFlag, ...(j.replay ? { replay: j.replay } : {}) };
 }

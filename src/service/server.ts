@@ -177,6 +177,10 @@ export async function startPumpServer(options: PumpServerOptions): Promise<PumpS
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    // Not serving after all (port in use): stop the jobs it started and give up the home's lock.
+    await queue.close();
+    throw err;
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
