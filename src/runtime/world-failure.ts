@@ -81,6 +81,8 @@ export function systemFailureOf(err: unknown): SystemFailure | null {
       viaSdk = true;
       attempts ??= e.$metadata.attempts;
     }
+    // A recursive mkdir on a read-only file system reports ENOENT, not EROFS.
+    if (e.code === 'ENOENT' && e.syscall === 'mkdir') return { code: 'EROFS', syscall: 'mkdir', path: e.path, viaSdk, attempts };
     if (typeof e.code === 'string' && isWorldCode(e.code)) {
       const address = e.address ? (e.port ? `${e.address}:${e.port}` : e.address) : e.hostname;
       return { code: e.code, syscall: e.syscall, path: e.path, address, viaSdk, attempts };

@@ -15,13 +15,23 @@ import { Scratch, type Run } from './helpers.ts';
 const scratch = new Scratch();
 const at = (...p: string[]) => path.join(scratch.dir, ...p);
 const FULL = at('full');
-let mounted = false;
+const READ_ONLY = at('read-only');
+const mounts: string[] = [];
+
+/** Mounts a tmpfs at `dir` (we are root here and in CI); says so plainly when that is not allowed. */
+function mountTmpfs(dir: string, options: string): void {
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`this test needs to mount a small tmpfs (run as root): ${r.stderr.trim()}`);
+  mounts.push(dir);
+}
 
 const pipeline = (name: string, location: string) =>
   `stream ${name} { shards 2 key order_id }\nreservoir ${name}_archive { from stream ${name} at "${location}" }\n`;
 writeFileSync(at('disk.wshed'), pipeline('disk', './full/reservoir'));
 writeFileSync(at('gone.wshed'), pipeline('gone', './gone-reservoir'));
 writeFileSync(at('cp.wshed'), pipeline('cp', './cp-reservoir'));
+writeFileSync(at('ro.wshed'), pipeline('ro', './read-only/reservoir'));
 
 function orders(file: string, n: number, pad = 0): void {
   const lines: string[] = [];
@@ -109,17 +119,13 @@ test.before(() => {
 });
 
 test.after(() => {
-  if (mounted) spawnSync('umount', ['-l', FULL]);
+  for (const dir of mounts) spawnSync('umount', ['-l', dir]);
   scratch.dispose();
 });
 
 test('a disk that fills up while archiving is WS732; after freeing space the archive completes, each record once', () => {
-  mkdirSync(FULL);
-  // A real full disk: a 256 KiB tmpfs (we are root here and in CI). Without mount rights this
-  // test cannot make one and says so instead of pretending.
-  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', FULL], { encoding: 'utf8' });
-  if (mount.status !== 0) throw new Error(`this test needs to mount a small tmpfs (run as root): ${mount.stderr.trim()}`);
-  mounted = true;
+  // A real full disk: a 256 KiB tmpfs.
+  mountTmpfs(FULL, 'size=256k');
   orders('disk.ndjson', 4_000, 100); // ~ 600 KB once archived
   ok(['put', 'disk', '-p', 'disk.wshed', '--file', 'disk.ndjson']);
 
@@ -192,6 +198,13 @@ test('the Kinesis service killed during archive is WS733; the next archive compl
   assert.ok(total.total >= 40_000, `only ${total.total} records archived`);
   assert.ok(inStream.records > 0);
   assert.is(JSON.parse(ok(['archive', 'gone.wshed', '--json'])).records, 0);
+});
+
+test('a reservoir on a read-only file system is WS735 from the top-level handler, naming the folder', () => {
+  mountTmpfs(READ_ONLY, 'ro,size=64k');
+  const r = scratch.wshed(['archive', 'ro.wshed']);
+  assertOneLine(r, 'WS735');
+  assert.match(r.stderr, /creating the folder .*read-only\/reservoir.* was refused \(read-only file system\)/);
 });
 
 test('a corrupt archive checkpoint is WS734 naming the file and the way out; nothing changes', () => {
