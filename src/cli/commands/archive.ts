@@ -7,7 +7,10 @@ import { runArchiveStep } from '../../runtime/steps.ts';
 import type { ArchiveResult } from '../../runtime/archive/types.ts';
 import type { StreamService } from '../../runtime/kinesis/stream-service.ts';
 import { UsageError } from '../io.ts';
-import { formatMs, formatRate, progressBar } from '../progress.ts';
+import { RuntimeError } from '../../runtime/runtime-error.ts';
+import { formatBytes, formatDuration, formatRate, plural } from '../format-numbers.ts';
+import { onInterrupt } from '../interrupt.ts';
+import { progressBar } from '../progress.ts';
 import { connect, localConfig, planFor } from '../session.ts';
 
 export const archiveCommand = {
@@ -29,17 +32,40 @@ export const archiveCommand = {
     }
     const streams = await connect(config, { start: true });
     try {
-      for (const step of steps) printArchive(await archiveWithProgress(step, streams, argv.acceptDataLoss), argv.json);
+      const interrupt = onInterrupt('archiving');
+      try {
+        const command = `wshed archive ${argv.file}${argv.reservoir ? ` ${argv.reservoir}` : ''}`;
+        for (const step of steps) printArchive(await archiveWithProgress(step, streams, argv.acceptDataLoss, { signal: interrupt.signal, command }), argv.json);
+      } finally {
+        interrupt.dispose();
+      }
     } finally {
       streams.close();
     }
   },
 };
 
-export async function archiveWithProgress(step: ArchiveStep, streams: StreamService, acceptDataLoss: boolean): Promise<ArchiveResult> {
-  const bar = progressBar(`archive ${step.reservoir}`);
+/**
+ * Archives one reservoir with a progress bar. A signal (Ctrl-C) stops it after the chunk in flight:
+ * committed files and the checkpoint stay, and the error (WS764) names `command` to go on.
+ */
+export async function archiveWithProgress(step: ArchiveStep, streams: StreamService, acceptDataLoss: boolean, stop?: { signal: AbortSignal; command: string }): Promise<ArchiveResult> {
+  const bar = progressBar(`archive ${step.reservoir}`, { phase: 'reading the stream', extra: ' | {bytes}, {files} files' });
+  let last = { records: 0, files: 0 };
   try {
-    return await runArchiveStep(step, streams, { acceptDataLoss, onProgress: (p) => bar.update(p.records) });
+    return await runArchiveStep(step, streams, {
+      acceptDataLoss,
+      ...(stop ? { signal: stop.signal } : {}),
+      onProgress: (p) => {
+        last = { records: p.records, files: p.files };
+        bar.update(p.records, { bytes: formatBytes(p.bytes), files: p.files });
+      },
+    });
+  } catch (err) {
+    if (stop?.signal.aborted && !(err instanceof RuntimeError)) {
+      throw new RuntimeError('WS764', { reservoir: step.reservoir, records: last.records, files: last.files, command: stop.command }, { cause: err });
+    }
+    throw err;
   } finally {
     bar.stop();
   }
@@ -50,8 +76,8 @@ export function printArchive(r: ArchiveResult, json: boolean): void {
     process.stdout.write(JSON.stringify({ kind: 'archive', ...r }) + '\n');
     return;
   }
-  const quarantine = r.quarantined ? `, ${r.quarantined} not JSON kept in quarantine` : '';
+  const quarantine = r.quarantined ? `, ${plural(r.quarantined, 'record')} not JSON kept in quarantine` : '';
   process.stdout.write(
-    `archived ${r.records} records of ${r.stream} into ${r.reservoir} (${r.files} files${quarantine}) in ${formatMs(r.durationMs)} (${formatRate(r.records, r.durationMs)})\n`,
+    `archived ${plural(r.records, 'record')} of ${r.stream} into ${r.reservoir} (${formatBytes(r.bytes)} in ${plural(r.files, 'file')}${quarantine}) in ${formatDuration(r.durationMs)} (${formatRate(r.records, r.durationMs)})\n`,
   );
 }

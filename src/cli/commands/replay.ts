@@ -1,43 +1,74 @@
 // `wshed replay FILE NAME`: runs one replay of a pipeline (`wshed run` runs them all after
-// archiving); `--preview N` shows records exactly as they would be emitted, `--dry-run` counts.
+// archiving), bringing it up to date: a run emits only what entered the replay's slice since its
+// last completed run. `--preview N` shows records exactly as they would be emitted, `--dry-run`
+// counts; neither starts the local service nor creates a stream.
 
 import type { Argv } from 'yargs';
 import type { ArchiveStep, Plan, ReplayStep } from '../../compiler/plan/types.ts';
 import type { LocalTargetConfig } from '../../compiler/target-config.ts';
-import type { StreamService } from '../../runtime/kinesis/stream-service.ts';
-import { runReplay, type ReplaySummary } from '../../runtime/replay/index.ts';
+import type { ShardInfo, StreamService } from '../../runtime/kinesis/stream-service.ts';
+import { isReplayError, runReplay, type ReplayOptions, type ReplaySummary } from '../../runtime/replay/index.ts';
+import { declaredShards } from '../../runtime/replay/shard-router.ts';
 import { openReservoirStore } from '../../runtime/reservoir/open-store.ts';
 import { runStreamStep } from '../../runtime/steps.ts';
 import { createStreamService } from '../../runtime/kinesis/aws-stream-service.ts';
 import { localServiceEndpoint } from '../../runtime/local/service.ts';
+import { formatBytes, formatCount, formatDuration, formatPerSecond, plural } from '../format-numbers.ts';
+import { onInterrupt } from '../interrupt.ts';
 import { UsageError } from '../io.ts';
-import { formatMs, progressBar } from '../progress.ts';
+import { progressBar } from '../progress.ts';
 import { connect, homeOf, localConfig, planFor } from '../session.ts';
 
 export const replayCommand = {
   command: 'replay <file> [name]',
-  describe: 'run one replay of a pipeline (preview it, or count what it would send)',
+  describe: 'run one replay of a pipeline, bringing it up to date (or preview it, or count what it would send)',
   builder: (y: Argv) =>
     y
       .positional('file', { type: 'string', demandOption: true })
       .positional('name', { type: 'string', describe: 'the replay (may be left out when the file has one)' })
       .option('preview', { type: 'number', describe: 'show the first N records exactly as they would be emitted; emit nothing' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'count what would be sent; emit nothing' })
-      .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run from its checkpoint' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'count what would be sent; emit nothing, start nothing' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run from its checkpoint, as it started' })
+      .option('restart', { type: 'boolean', default: false, describe: 'abandon an interrupted run and start a new one with the file as it is now' })
+      .option('again', { type: 'boolean', default: false, describe: 'replay the whole slice under a new id, even when up to date or changed' })
       .option('aggregate', { type: 'boolean', describe: 'KPL-aggregate emitted records (default: as the file says, on); --no-aggregate disables' })
       .option('conf', { type: 'string' })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary (and preview records) as JSON' }),
-  handler: async (argv: { file: string; name?: string; preview?: number; dryRun: boolean; resume: boolean; aggregate?: boolean; conf?: string; json: boolean }) => {
+  handler: async (argv: { file: string; name?: string; preview?: number; dryRun: boolean; resume: boolean; restart: boolean; again: boolean; aggregate?: boolean; conf?: string; json: boolean }) => {
     if (argv.preview !== undefined && !(Number.isInteger(argv.preview) && argv.preview > 0)) throw new UsageError('--preview takes a positive whole number');
     if (argv.preview !== undefined && argv.dryRun) throw new UsageError('use --preview or --dry-run, not both');
+    if (argv.resume && (argv.restart || argv.again)) throw new UsageError('--resume continues the unfinished run as it started; it cannot be combined with --restart or --again');
+    if ((argv.preview !== undefined || argv.dryRun) && (argv.resume || argv.restart)) throw new UsageError('--preview and --dry-run send nothing: there is nothing to resume or restart');
     const config = localConfig(argv.conf);
     const plan = planFor(argv.file, config);
     const step = pickReplay(plan, argv.file, argv.name);
-    const streams = await connect(config, { start: true });
+    const sends = argv.preview === undefined && !argv.dryRun;
+    // Looking changes nothing: no service is started, no stream created.
+    const streams = await connect(config, { start: sends });
     try {
-      // The replay's own streams are provisioned as `wshed run` would (created when absent).
-      for (const s of plan.steps) if (s.kind === 'stream' && (s.name === step.stream || s.name === step.into)) await runStreamStep(s, streams);
-      await replayWithProgress(step, streams, plan, config, { json: argv.json, preview: argv.preview, dryRun: argv.dryRun, resume: argv.resume, aggregate: argv.aggregate });
+      let destinationShards: readonly ShardInfo[] | undefined;
+      for (const s of plan.steps) {
+        if (s.kind !== 'stream' || (s.name !== step.stream && s.name !== step.into)) continue;
+        if (sends) {
+          const r = await runStreamStep(s, streams);
+          if (r.outcome === 'created') process.stderr.write(`created stream ${s.name} (${plural(s.shards, 'shard')})\n`);
+        } else if (s.name === step.into && !(await streams.describeStream(s.name))) {
+          destinationShards = declaredShards(s.shards);
+          process.stderr.write(`note: stream ${s.name} does not exist yet; 'wshed replay' or 'wshed run' would create it (${plural(s.shards, 'shard')}), and the counts route as if it had\n`);
+        }
+      }
+      await replayWithProgress(step, streams, plan, config, {
+        json: argv.json,
+        preview: argv.preview,
+        dryRun: argv.dryRun,
+        resume: argv.resume,
+        restart: argv.restart,
+        again: argv.again,
+        aggregate: argv.aggregate,
+        file: argv.file,
+        via: 'replay',
+        ...(destinationShards ? { destinationShards } : {}),
+      });
     } finally {
       streams.close();
     }
@@ -58,60 +89,130 @@ export interface ReplayRunOptions {
   readonly preview?: number;
   readonly dryRun?: boolean;
   readonly resume?: boolean;
+  readonly restart?: boolean;
+  readonly again?: boolean;
   readonly aggregate?: boolean;
+  /** The pipeline file and the command, for hints that name commands that work. */
+  readonly file: string;
+  readonly via: 'replay' | 'run';
+  /** `wshed run` resumes unfinished replays by itself. */
+  readonly resumeUnfinished?: boolean;
+  /** Stops after the batch in flight (Ctrl-C); without it the command installs its own handler. */
+  readonly signal?: AbortSignal;
+  /** The destination's shards when it does not exist yet (dry run). */
+  readonly destinationShards?: readonly ShardInfo[];
 }
 
 /** Runs one replay step with a progress bar and prints its summary. */
 export async function replayWithProgress(step: ReplayStep, streams: StreamService, plan: Plan, config: LocalTargetConfig, o: ReplayRunOptions): Promise<ReplaySummary> {
   const archive = plan.steps.find((s): s is ArchiveStep => s.kind === 'archive' && s.reservoir === step.reservoir);
   const reservoir = archive && archive.via === 'archiver' ? openReservoirStore(archive.reservoir, archive.location, process.cwd()) : null;
-  const bar = o.preview === undefined ? progressBar(`replay ${step.name}`, { total: 0, extra: ' | {emitted} emitted, {retried} retried' }) : null;
+  const sends = o.preview === undefined && !o.dryRun;
+  const bar = o.preview === undefined ? progressBar(`replay ${step.name}`, { phase: 'reading the stream tips', extra: sends ? ' | {emitted} emitted, {retried} retried' : ' | {bytes}' }) : null;
   // The destination makes one attempt per call: the replay retries by itself, counting each one.
-  const destination = createStreamService(await localServiceEndpoint(homeOf(config)), { maxAttempts: 1 });
+  const destination = sends ? createStreamService(await localServiceEndpoint(homeOf(config)), { maxAttempts: 1 }) : undefined;
+  const interrupt = sends && !o.signal ? onInterrupt(`replay ${step.name}`) : null;
+  const signal = o.signal ?? interrupt?.signal;
+  const options: ReplayOptions = {
+    ...(o.preview !== undefined ? { preview: o.preview } : {}),
+    ...(o.dryRun ? { dryRun: true } : {}),
+    ...(o.resume ? { resume: true } : {}),
+    ...(o.restart ? { restart: true } : {}),
+    ...(o.again ? { again: true } : {}),
+    ...(o.resumeUnfinished ? { resumeUnfinished: true } : {}),
+    ...(o.aggregate !== undefined ? { aggregate: o.aggregate } : {}),
+    ...(signal ? { signal } : {}),
+    compiledAt: plan.now,
+    invokedAs: { file: o.file, command: o.via },
+    onNotice: (text) => {
+      bar?.setPhase(null);
+      process.stderr.write(`note: ${text}\n`);
+    },
+    onProgress: bar
+      ? (p) => {
+          if (p.total !== null) bar.setTotal(p.total);
+          if (p.phase === 'query') bar.setPhase('running the query');
+          bar.update(p.position, { emitted: p.emitted, retried: p.retried, bytes: formatBytes(p.bytes) });
+        }
+      : undefined,
+  };
   let summary: ReplaySummary;
   try {
     summary = await runReplay(
       step,
-      { streams, destination, reservoir, home: homeOf(config), duckdb: config.duckdb, maxRetries: config.replay.maxRetries },
       {
-        preview: o.preview,
-        dryRun: o.dryRun,
-        resume: o.resume,
-        aggregate: o.aggregate,
-        onProgress: bar
-          ? (p) => {
-              if (p.total !== null) bar.setTotal(p.total);
-              bar.update(p.position, { emitted: p.emitted, retried: p.retried });
-            }
-          : undefined,
+        streams,
+        ...(destination ? { destination } : {}),
+        ...(o.destinationShards ? { destinationShards: o.destinationShards } : {}),
+        reservoir,
+        home: homeOf(config),
+        duckdb: config.duckdb,
+        maxRetries: config.replay.maxRetries,
       },
+      options,
     );
   } finally {
     bar?.stop();
-    destination.close();
+    interrupt?.dispose();
+    destination?.close();
   }
-  printReplay(summary, o.json);
+  printReplay(summary, o);
   return summary;
 }
 
-function printReplay(s: ReplaySummary, json: boolean): void {
-  if (json) {
+/** `wshed run` skips a replay whose definition changed (WS761) and goes on with the others. */
+export function isChangedReplay(err: unknown): boolean {
+  return isReplayError(err, 'WS761');
+}
+
+function printReplay(s: ReplaySummary, o: ReplayRunOptions): void {
+  if (o.json) {
     process.stdout.write(JSON.stringify({ kind: 'replay', ...s }) + '\n');
     return;
   }
   if (s.mode === 'preview') {
     for (const r of s.preview ?? []) process.stdout.write(`${r.shardId}  key=${JSON.stringify(r.partitionKey)}  ${r.data}\n`);
-    process.stdout.write(`(preview of replay '${s.replay}' into ${s.into}: ${s.preview?.length ?? 0} records shown, nothing emitted)\n`);
+    const since = s.upToDateFrom ? `, what entered its slice since run ${s.upToDateFrom.replayId}` : '';
+    process.stdout.write(`(preview of replay '${s.replay}' into ${s.into}${since}: ${plural(s.preview?.length ?? 0, 'record')} shown, nothing emitted)\n`);
     return;
   }
-  const parts = [
-    s.mode === 'dry-run' ? `would send ${s.records} records as ${s.kinesisRecords} Kinesis records (${s.bytes} bytes) into ${s.into}; nothing emitted` : `emitted ${s.emitted} records into ${s.into} as ${s.kinesisRecords} Kinesis records in ${formatMs(s.durationMs)} (${Math.round(s.ratePerSecond)} records/s)`,
-  ];
-  if (s.retried) parts.push(`${s.retried} retried`);
-  if (s.duplicatesPossible) parts.push(`at most ${s.duplicatesPossible} possible duplicates`);
-  if (s.nonObjectRecords) parts.push(`${s.nonObjectRecords} not JSON objects, sent unchanged`);
-  if (s.partitionKeyFallbacks) parts.push(`${s.partitionKeyFallbacks} kept their original partition key`);
-  if (s.pastWatermark) parts.push(`${s.pastWatermark} past the watermark left to the live stream`);
-  if (s.resumedFrom !== null) parts.push(`resumed after ${s.resumedFrom}`);
+  const again = o.via === 'run' ? `wshed run ${o.file} --replay-again` : `wshed replay ${o.file} ${s.replay} --again`;
+  if (s.upToDate) {
+    process.stdout.write(
+      `replay ${s.replay}: up to date: nothing entered its slice since run ${s.upToDateFrom!.replayId} (completed ${s.upToDateFrom!.completedAt}); ${s.mode === 'dry-run' ? 'a run would send nothing' : 'nothing sent'} (to replay it in full: ${again})\n`,
+    );
+    return;
+  }
+  if (s.mode === 'emit' && s.emitted === 0 && s.resumedFrom === null) {
+    process.stdout.write(`replay ${s.replay}: nothing to replay: its slice is empty${s.pastWatermark ? ` (${plural(s.pastWatermark, 'record')} past the watermark left to the live stream)` : ''}\n`);
+    return;
+  }
+  const delivered = s.mode === 'dry-run' ? s.kinesisRecords : s.emitted;
+  const head =
+    s.mode === 'dry-run'
+      ? `would send ${plural(s.records - s.pastWatermark - s.alreadyReplayed, 'record')} as ${plural(s.kinesisRecords, 'Kinesis record')} (${formatBytes(s.bytes)}) into ${s.into}; nothing emitted`
+      : `emitted ${plural(s.emitted, 'record')} into ${s.into} as ${plural(s.kinesisRecords, 'Kinesis record')} (${formatBytes(s.bytes)}) in ${formatDuration(s.durationMs)} (${formatPerSecond(s.ratePerSecond)}${limitText(s)})`;
+  const parts = [head];
+  if (delivered > 0 && s.upToDateFrom) parts.push(`brought up to date since run ${s.upToDateFrom.replayId} (${plural(s.alreadyReplayed, 'record')} of the slice replayed then)`);
+  if (s.retried) parts.push(`${formatCount(s.retried)} retried`);
+  if (s.duplicatesPossible) parts.push(`at most ${plural(s.duplicatesPossible, 'possible duplicate')}`);
+  if (s.nonObjectRecords) parts.push(`${formatCount(s.nonObjectRecords)} not JSON objects, sent unchanged`);
+  if (s.partitionKeyFallbacks) parts.push(`${formatCount(s.partitionKeyFallbacks)} kept their original partition key`);
+  if (s.pastWatermark) parts.push(`${formatCount(s.pastWatermark)} past the watermark left to the live stream`);
+  if (s.resumedFrom !== null) parts.push(`resumed after row ${formatCount(s.resumedFrom)}`);
   process.stdout.write(`replay ${s.replay} (${s.replayId}): ${parts.join(', ')}\n`);
+}
+
+/** What held the rate down: the longest wait. */
+function limitText(s: ReplaySummary): string {
+  const top = s.limitedBy[0];
+  if (!top) return ', not rate-limited';
+  switch (top.by) {
+    case 'rate':
+      return `, limited by the rate clause, ${formatPerSecond(top.value)}`;
+    case 'shard-budget':
+      return `, limited by the destination's shard budget, ${formatPerSecond(top.value)} per shard`;
+    case 'throttling':
+      return `, slowed by throttling (${plural(top.value, 'throttled attempt')})`;
+  }
 }

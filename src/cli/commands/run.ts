@@ -1,5 +1,7 @@
 // `wshed run FILE`: executes the plan on the local target, step by step in plan order:
-// provisioning (service, streams, reservoir folders), archive catch-up, then replays.
+// provisioning (service, streams, reservoir folders), archive catch-up, then replays, each brought
+// up to date like an incremental build (see the README's replay semantics). Ctrl-C stops after the
+// batch in flight and prints the command that goes on.
 
 import type { Argv } from 'yargs';
 import type { Plan, PlanStep } from '../../compiler/plan/types.ts';
@@ -7,8 +9,10 @@ import type { LocalTargetConfig } from '../../compiler/target-config.ts';
 import type { StreamService } from '../../runtime/kinesis/stream-service.ts';
 import { runReservoirFolderStep, runStreamStep } from '../../runtime/steps.ts';
 import { UsageError } from '../io.ts';
+import { onInterrupt } from '../interrupt.ts';
 import { archiveWithProgress, printArchive } from './archive.ts';
-import { replayWithProgress } from './replay.ts';
+import { isChangedReplay, replayWithProgress } from './replay.ts';
+import type { RuntimeError } from '../../runtime/runtime-error.ts';
 import { connect, runnablePlan } from '../session.ts';
 
 export const runCommand = {
@@ -19,12 +23,13 @@ export const runCommand = {
       .positional('file', { type: 'string', demandOption: true })
       .option('target', { choices: ['local'] as const, default: 'local' as const, describe: 'where to run (aws: see docs)' })
       .option('accept-data-loss', { type: 'boolean', default: false, describe: 'archive what streams still hold even if records may be missing since the checkpoint' })
+      .option('replay-again', { type: 'boolean', default: false, describe: 'replay every replay in full under a new id, even one that is up to date or changed' })
       .option('conf', { type: 'string' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON summaries, one a step' }),
-  handler: async (argv: { file: string; acceptDataLoss: boolean; conf?: string; json: boolean }) => {
+  handler: async (argv: { file: string; acceptDataLoss: boolean; replayAgain: boolean; conf?: string; json: boolean }) => {
     // FILE is a .wshed file, or a plan saved by `wshed plan --out`, applied as saved.
     const { plan, config } = runnablePlan(argv.file, argv.conf);
-    await executePlan(plan, config, { file: plan.pipeline, json: argv.json, acceptDataLoss: argv.acceptDataLoss });
+    await executePlan(plan, config, { file: plan.pipeline, json: argv.json, acceptDataLoss: argv.acceptDataLoss, replayAgain: argv.replayAgain });
   },
 };
 
@@ -32,6 +37,8 @@ export interface ExecuteOptions {
   readonly file: string;
   readonly json: boolean;
   readonly acceptDataLoss: boolean;
+  /** Replays in full even when up to date or changed (`--replay-again`). */
+  readonly replayAgain?: boolean;
   /** Only these step kinds (default: all). */
   readonly kinds?: readonly PlanStep['kind'][];
 }
@@ -43,6 +50,7 @@ export async function executePlan(plan: Plan, config: LocalTargetConfig, options
   let streams: StreamService | null = null;
   const started = Date.now();
   const done: Record<string, number> = {};
+  const interrupt = onInterrupt('the run');
   try {
     for (const step of plan.steps) {
       if (options.kinds && !options.kinds.includes(step.kind)) continue;
@@ -63,11 +71,28 @@ export async function executePlan(plan: Plan, config: LocalTargetConfig, options
         }
         case 'archive':
           if (!options.json) process.stdout.write(`${marker(step)} ${step.id}: `);
-          printArchive(await archiveWithProgress(step, need(streams), options.acceptDataLoss), options.json);
+          printArchive(await archiveWithProgress(step, need(streams), options.acceptDataLoss, { signal: interrupt.signal, command: `wshed run ${options.file}` }), options.json);
           break;
         case 'replay':
           if (!options.json) process.stdout.write(`${marker(step)} ${step.id}: `);
-          await replayWithProgress(step, need(streams), plan, config, { json: options.json });
+          try {
+            await replayWithProgress(step, need(streams), plan, config, {
+              json: options.json,
+              file: options.file,
+              via: 'run',
+              resumeUnfinished: true,
+              again: options.replayAgain === true,
+              signal: interrupt.signal,
+            });
+          } catch (err) {
+            if (!isChangedReplay(err)) throw err;
+            // A changed replay is skipped, not replayed in full behind the user's back; the others go on.
+            const e = err as RuntimeError;
+            if (options.json) process.stdout.write(JSON.stringify({ step: step.id, kind: step.kind, skipped: true, code: e.code, message: e.message, fix: e.fix }) + '\n');
+            else process.stdout.write(`skipped: ${e.message}\n    = fix: ${e.fix}\n`);
+            done['skipped'] = (done['skipped'] ?? 0) + 1;
+            continue;
+          }
           break;
         case 'reservoir-views':
         case 'query':
@@ -80,11 +105,13 @@ export async function executePlan(plan: Plan, config: LocalTargetConfig, options
       done[step.kind] = (done[step.kind] ?? 0) + 1;
     }
   } finally {
+    interrupt.dispose();
     streams?.close();
   }
   if (!options.json) {
     const ran = (done['archive'] ?? 0) + (done['replay'] ?? 0);
-    process.stdout.write(`Run complete in ${((Date.now() - started) / 1000).toFixed(1)} s: ${(done['stream'] ?? 0) + (done['reservoir-folder'] ?? 0)} provisioned, ${ran} run.\n`);
+    const skipped = done['skipped'] ? `, ${done['skipped']} skipped` : '';
+    process.stdout.write(`Run complete in ${((Date.now() - started) / 1000).toFixed(1)} s: ${(done['stream'] ?? 0) + (done['reservoir-folder'] ?? 0)} provisioned, ${ran} run${skipped}.\n`);
   }
 }
 

@@ -7,10 +7,11 @@ import path from 'node:path';
 import type { ReplayStep } from '../../compiler/plan/types.ts';
 import { compareSequence } from '../kinesis/sequence.ts';
 import { acquirePidLock, type PidLock } from '../pid-lock.ts';
+import { definitionOf, type ReplayDefinition } from './definition.ts';
 import { ReplayError } from './replay-errors.ts';
 import type { SourceCut } from './watermark.ts';
 
-export const REPLAY_CHECKPOINT_VERSION = 1;
+export const REPLAY_CHECKPOINT_VERSION = 2;
 
 /** The position of a row in the replay order (the SQL's ORDER BY, which is total). */
 export interface RowPosition {
@@ -30,6 +31,10 @@ export interface ReplayCheckpoint {
   readonly aggregate: boolean;
   /** The watermark and shard lists, reused by a resumed run. */
   readonly cut: SourceCut;
+  /** What the replay was when the run started: a later run compares it with the file's. */
+  readonly definition: ReplayDefinition;
+  /** The completed run this one brings up to date (rows in its slice were emitted then); null for a full run. */
+  readonly base: CompletedRun | null;
   /** Every row up to this ordinal (and position) is acknowledged by Kinesis. */
   readonly acknowledged: { readonly ordinal: number; readonly position: RowPosition | null };
   /** User records acknowledged over all runs of this replay id. */
@@ -40,6 +45,19 @@ export interface ReplayCheckpoint {
   readonly stoppedBecause: string | null;
   readonly startedAt: string;
   readonly updatedAt: string;
+}
+
+/** A run that completed: what a later run of the same definition brings up to date. */
+export interface CompletedRun {
+  readonly replayId: string;
+  readonly cut: SourceCut;
+  readonly definition: ReplayDefinition;
+  readonly completedAt: string;
+  readonly emitted: number;
+}
+
+export function completedRunOf(checkpoint: ReplayCheckpoint): CompletedRun {
+  return { replayId: checkpoint.replayId, cut: checkpoint.cut, definition: checkpoint.definition, completedAt: checkpoint.updatedAt, emitted: checkpoint.emitted };
 }
 
 export function checkpointPaths(home: string, replay: string): { file: string; lock: string } {
@@ -59,14 +77,18 @@ export async function readReplayCheckpoint(home: string, replay: string): Promis
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  let parsed: Partial<ReplayCheckpoint>;
+  let parsed: Partial<Omit<ReplayCheckpoint, 'version'>> & { version?: number };
   try {
-    parsed = JSON.parse(text) as Partial<ReplayCheckpoint>;
+    parsed = JSON.parse(text) as typeof parsed;
   } catch (err) {
     throw new ReplayError('WS758', { checkpoint: file, replay, why: `not valid JSON (${(err as Error).message})` });
   }
-  if (parsed.kind !== 'replay-checkpoint' || parsed.version !== REPLAY_CHECKPOINT_VERSION || !parsed.step || !parsed.cut) {
+  if (parsed.kind !== 'replay-checkpoint' || (parsed.version !== 1 && parsed.version !== REPLAY_CHECKPOINT_VERSION) || !parsed.step || !parsed.cut) {
     throw new ReplayError('WS758', { checkpoint: file, replay, why: `not a version ${REPLAY_CHECKPOINT_VERSION} replay checkpoint` });
+  }
+  // Version 1 kept no definition: the step it started with stands in (its bounds as resolved then).
+  if (parsed.version === 1) {
+    return { ...(parsed as ReplayCheckpoint), version: REPLAY_CHECKPOINT_VERSION, definition: definitionOf(parsed.step, parsed.startedAt ?? ''), base: null };
   }
   return parsed as ReplayCheckpoint;
 }

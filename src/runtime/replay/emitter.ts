@@ -21,6 +21,10 @@ export interface EmitterStats {
   retried: number;
   /** User records that may be in the stream more than once: acknowledged after attempts that may have written them. */
   duplicatesPossible: number;
+  /** Attempts (whole calls or entries) Kinesis throttled. */
+  throttled: number;
+  /** Milliseconds spent backing off after failures. */
+  backoffMs: number;
 }
 
 /** The batch could not be delivered: its entries kept failing, or Kinesis refused the call outright. */
@@ -54,7 +58,7 @@ type CallFailure = 'throttled' | 'unsent' | 'unknown' | 'fatal';
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export class Emitter {
-  readonly stats: EmitterStats = { emitted: 0, kinesisRecords: 0, bytes: 0, failedAttempts: 0, retried: 0, duplicatesPossible: 0 };
+  readonly stats: EmitterStats = { emitted: 0, kinesisRecords: 0, bytes: 0, failedAttempts: 0, retried: 0, duplicatesPossible: 0, throttled: 0, backoffMs: 0 };
 
   constructor(
     private readonly destination: StreamService,
@@ -91,8 +95,9 @@ export class Emitter {
           this.limiter.throttled(shards);
           for (const s of shards) throttledInBatch.add(s);
         }
+        if (kind === 'throttled') this.stats.throttled += pending.length;
         this.checkBudget(pending, lastError, err);
-        await sleep(backoffMs(failures++, kind === 'throttled' ? 'throttled' : 'call'));
+        await this.backoff(backoffMs(failures++, kind === 'throttled' ? 'throttled' : 'call'));
         continue;
       }
       if (outcomes.length !== pending.length) {
@@ -113,7 +118,10 @@ export class Emitter {
         this.stats.failedAttempts++;
         retry.push(p);
         lastError = `${outcome.errorCode}: ${outcome.errorMessage}`;
-        if (isThrottled) throttled.add(p.entry.shardId);
+        if (isThrottled) {
+          throttled.add(p.entry.shardId);
+          this.stats.throttled++;
+        }
       });
       this.limiter.refund(demandOf(retry, 0));
       // Once per batch: its retries fail for the same overload and must not compound the decrease.
@@ -122,11 +130,16 @@ export class Emitter {
       for (const s of throttled) throttledInBatch.add(s);
       if (retry.length > 0) {
         this.checkBudget(retry, lastError);
-        await sleep(backoffMs(failures++, throttled.size > 0 ? 'throttled' : 'entries'));
+        await this.backoff(backoffMs(failures++, throttled.size > 0 ? 'throttled' : 'entries'));
       }
       pending = retry;
     }
     this.limiter.accepted(new Set(batch.entries.map((e) => e.shardId).filter((s) => !throttledInBatch.has(s))));
+  }
+
+  private async backoff(ms: number): Promise<void> {
+    this.stats.backoffMs += ms;
+    await sleep(ms);
   }
 
   private acknowledge(p: Pending): void {

@@ -106,10 +106,17 @@ const DECREASE_EVERY_MS = 1000;
 
 export class ReplayRateLimiter {
   readonly caps: BatchCaps;
+  /** Milliseconds spent waiting for the rate clause's tokens, and for the shards' (when both, the longer wait counts). */
+  readonly waited = { rate: 0, shards: 0 };
   private readonly records: TokenBucket | null;
   private readonly shards = new Map<string, ShardPace>();
   private readonly recordBudget: number;
   private readonly byteBudget: number;
+
+  /** One shard's records/s budget. */
+  get recordsPerShard(): number {
+    return this.recordBudget;
+  }
 
   constructor(options: RateLimiterOptions) {
     this.recordBudget = SHARD_RECORDS_PER_SECOND * options.shardBudgetFraction;
@@ -138,13 +145,18 @@ export class ReplayRateLimiter {
   async acquire(demand: Demand): Promise<void> {
     for (;;) {
       const now = performance.now();
-      let wait = this.records && demand.userRecords > 0 ? this.records.waitMs(demand.userRecords, now) : 0;
+      const rateWait = this.records && demand.userRecords > 0 ? this.records.waitMs(demand.userRecords, now) : 0;
+      let shardWait = 0;
       for (const [id, need] of demand.shards) {
         const shard = this.shard(id);
-        wait = Math.max(wait, shard.records.waitMs(need.records, now), shard.bytes.waitMs(need.bytes, now));
+        shardWait = Math.max(shardWait, shard.records.waitMs(need.records, now), shard.bytes.waitMs(need.bytes, now));
       }
+      const wait = Math.max(rateWait, shardWait);
       if (wait <= 0) break;
-      await sleep(Math.max(1, wait));
+      const slept = Math.max(1, wait);
+      if (rateWait >= shardWait) this.waited.rate += slept;
+      else this.waited.shards += slept;
+      await sleep(slept);
     }
     const now = performance.now();
     if (this.records && demand.userRecords > 0) this.records.take(demand.userRecords, now);

@@ -1,13 +1,13 @@
-// The replay's user-facing failures (WS75x, WS760) live in the one runtime table
+// The replay's user-facing failures (WS75x, WS76x) live in the one runtime table
 // (runtime-error.ts); these names keep the replay code readable.
 
 import { isRuntimeError, RuntimeError, type RuntimeErrorCode } from '../runtime-error.ts';
 
-export type ReplayErrorCode = Extract<RuntimeErrorCode, `WS75${number}` | 'WS760'>;
+export type ReplayErrorCode = Extract<RuntimeErrorCode, `WS75${number}` | `WS76${number}`>;
 
 export const ReplayError = RuntimeError;
 export type ReplayError = RuntimeError;
 
 export function isReplayError(err: unknown, code?: ReplayErrorCode): err is RuntimeError {
-  return isRuntimeError(err, code) && /^WS7(5\d|60)$/.test(err.code);
+  return isRuntimeError(err, code) && /^WS7(5\d|6\d)$/.test(err.code);
 }

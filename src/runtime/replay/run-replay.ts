@@ -13,19 +13,23 @@ import { Batcher, MAX_RECORD_BYTES, type Batch } from './batcher.ts';
 import {
   checkpointPaths,
   comparePosition,
+  completedRunOf,
+  type CompletedRun,
   lockReplay,
   readReplayCheckpoint,
+  REPLAY_CHECKPOINT_VERSION,
   writeReplayCheckpoint,
   type ReplayCheckpoint,
   type RowPosition,
 } from './checkpoint.ts';
+import { definitionChanges, definitionOf, type ReplayDefinition } from './definition.ts';
 import { EmitStopped, Emitter } from './emitter.ts';
 import type { ReplayPhase } from './progress.ts';
 import { ReplayRateLimiter } from './rate-limiter.ts';
-import { ReplayError } from './replay-errors.ts';
+import { isReplayError, ReplayError } from './replay-errors.ts';
 import { ShardRouter } from './shard-router.ts';
 import { ReplaySource, type SourceRow } from './source.ts';
-import type { PreviewRecord, ReplayContext, ReplayOptions, ReplaySummary } from './types.ts';
+import type { PreviewRecord, RateLimit, ReplayContext, ReplayOptions, ReplaySummary } from './types.ts';
 import { CutFilter } from './watermark.ts';
 
 export const DEFAULT_MAX_RETRIES = 5;
@@ -36,8 +40,10 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
   const emitting = mode === 'emit';
   const paths = checkpointPaths(ctx.home, step.name);
   const lock = emitting ? await lockReplay(ctx.home, step.name) : null;
+  const hints = hintArgs(step.name, options);
   try {
-    const resumed = emitting ? await runToResume(ctx.home, step.name, options.resume === true, paths.file) : null;
+    const definition = definitionOf(step, options.compiledAt ?? new Date().toISOString());
+    const { resumed, base: upToDate } = await startOf(ctx.home, step.name, definition, options, mode, paths.file, hints);
     // A resumed run keeps what it started with: SQL (relative times resolved then), aggregation, id, cut.
     const run = resumed?.step ?? step;
     const emit = operator(run, 'emit');
@@ -46,14 +52,14 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
     const replayId = resumed?.replayId ?? randomUUID();
     const destination = ctx.destination ?? ctx.streams;
 
-    const router = new ShardRouter(await destination.listShards(run.into));
+    const router = new ShardRouter(ctx.destinationShards ?? (await destination.listShards(run.into)));
     if (router.size === 0) throw new ReplayError('WS760', { into: run.into });
     const limiter = new ReplayRateLimiter({
       shardIds: router.shardIds,
       shardBudgetFraction: emit.shardBudgetFraction,
       ratePerSecond: emit.ratePerSecond,
     });
-    const counts = { records: 0, nonObject: 0, fallbacks: 0, pastWatermark: 0, prepared: 0, kinesisRecords: 0, bytes: 0 };
+    const counts = { records: 0, nonObject: 0, fallbacks: 0, pastWatermark: 0, alreadyReplayed: 0, prepared: 0, kinesisRecords: 0, bytes: 0 };
     const base = { replay: run.name, replayId, total: null as number | null, position: resumed?.acknowledged.ordinal ?? 0 };
     const emitter = new Emitter(destination, run.into, limiter, ctx.maxRetries ?? DEFAULT_MAX_RETRIES);
     const report = (phase: ReplayPhase) => {
@@ -92,18 +98,24 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
       const annotator = new Annotator({ replay: run.name, replayId, watermark: cut.watermark, annotate: operator(run, 'annotate') ?? null, partitionKey: emit.partitionKey });
       report('query');
       if (options.onProgress && mode !== 'preview') base.total = await source.count();
-      if (emitting) {
+      // Rows the completed run we bring up to date emitted already: before its cut and inside its bounds.
+      const done = upToDate ? new BaseRun(upToDate) : null;
+      // The checkpoint is written just before the first send: a crash in the first batch resumes
+      // with the same id and watermark; a run that sends nothing leaves the last one as it was.
+      const started = async (): Promise<void> => {
         const now = new Date().toISOString();
         checkpoint = resumed
           ? { ...resumed, state: 'running', stoppedBecause: null, updatedAt: now }
           : {
               kind: 'replay-checkpoint',
-              version: 1,
+              version: REPLAY_CHECKPOINT_VERSION,
               replay: run.name,
               replayId,
               step: run,
               aggregate,
               cut,
+              definition,
+              base: upToDate,
               acknowledged: { ordinal: 0, position: null },
               emitted: 0,
               duplicatesPossible: 0,
@@ -112,9 +124,10 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
               startedAt: now,
               updatedAt: now,
             };
-        // Written before the first send: a crash in the first batch resumes with the same id and watermark.
         await writeReplayCheckpoint(ctx.home, checkpoint);
-      }
+      };
+      // A resumed run's checkpoint is there already; it is marked running again (and completed, even if nothing is left to send).
+      if (resumed) await started();
 
       let firstBatch = true;
       let resendMayDuplicate = 0;
@@ -127,7 +140,10 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
           return;
         }
         // The batch after a checkpoint is the one a crashed or stopped run may have (partly) written.
-        if (firstBatch && resumed) resendMayDuplicate = batch.userRecords;
+        if (firstBatch) {
+          if (!checkpoint) await started();
+          if (resumed) resendMayDuplicate = batch.userRecords;
+        }
         firstBatch = false;
         const before = emitter.stats.duplicatesPossible;
         await emitter.send(batch);
@@ -141,7 +157,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
         await writeReplayCheckpoint(ctx.home, checkpoint);
         base.position = batch.last.ordinal;
         report('emit');
-        if (options.signal?.aborted) throw stopError('WS759', checkpoint, paths.file);
+        if (options.signal?.aborted) throw interrupted(checkpoint, hints, paths.file);
       };
 
       // One batch in flight while the next is prepared; at most that one is re-sent after a crash.
@@ -155,6 +171,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
       let skipUpTo = resumed?.acknowledged.position ?? null;
       for await (const row of source.rows()) {
         if (mode === 'preview' && preview.length >= options.preview!) break;
+        if (options.signal?.aborted) throw interrupted(checkpoint, hints, paths.file);
         const position = positionOf(row);
         // Acknowledged in the run being resumed (the SQL order is total, so positions identify rows).
         if (skipUpTo) {
@@ -166,13 +183,17 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
           counts.pastWatermark++;
           continue;
         }
+        if (done && !done.isNew(row)) {
+          counts.alreadyReplayed++;
+          continue;
+        }
         const out = annotator.annotate(row);
         if (!out.isObject) counts.nonObject++;
         if (out.keyFellBack) counts.fallbacks++;
         const bytes = out.data.length + Buffer.byteLength(out.partitionKey);
         if (bytes > MAX_RECORD_BYTES) {
           const where = `${row.shardId}/${row.sequenceNumber}/${row.subSequenceNumber}`;
-          throw new ReplayError('WS757', { replay: run.name, origin: where, bytes, checkpoint: paths.file });
+          throw new ReplayError('WS757', { ...hints, origin: where, shardId: row.shardId, sequenceNumber: row.sequenceNumber, bytes, checkpoint: paths.file });
         }
         const shardId = router.shardFor(out.partitionKey);
         if (mode === 'preview') {
@@ -185,11 +206,10 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
       const lastBatch = batcher.flush();
       if (lastBatch) await submit(lastBatch);
       if (inflight) await inflight;
+      if (options.signal?.aborted) throw interrupted(checkpoint, hints, paths.file);
 
-      if (checkpoint) {
-        checkpoint = { ...checkpoint, state: 'completed', updatedAt: new Date().toISOString() };
-        await writeReplayCheckpoint(ctx.home, checkpoint);
-      }
+      const finished = checkpoint as ReplayCheckpoint | null;
+      if (finished) await writeReplayCheckpoint(ctx.home, { ...finished, state: 'completed', updatedAt: new Date().toISOString() });
       report('done');
       const durationMs = performance.now() - startedAt;
       const stats = emitter.stats;
@@ -212,6 +232,10 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
         durationMs: Math.round(durationMs),
         ratePerSecond: durationMs > 0 ? Math.round((delivered * 1000) / durationMs) : 0,
         resumedFrom: resumed ? resumed.acknowledged.ordinal : null,
+        upToDateFrom: upToDate ? { replayId: upToDate.replayId, completedAt: upToDate.completedAt } : null,
+        alreadyReplayed: counts.alreadyReplayed,
+        upToDate: upToDate !== null && delivered === 0,
+        limitedBy: limitsOf(limiter, emitter, emit.ratePerSecond),
         watermark: cut.watermark,
         checkpoint: emitting ? paths.file : null,
         ...(mode === 'preview' ? { preview } : {}),
@@ -219,32 +243,116 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
     } catch (err) {
       // Let the batch in flight settle first: its checkpoint must not land after ours.
       await (inflight as Promise<void> | null)?.catch(() => {});
-      const stopped = checkpoint ? asStopError(err, checkpoint, paths.file) : err;
-      if (checkpoint) {
+      const current = checkpoint as ReplayCheckpoint | null;
+      // Interrupted: say where it stopped once the batch in flight has settled.
+      const byInterrupt = options.signal?.aborted && (!isReplayError(err) || isReplayError(err, 'WS759') || isReplayError(err, 'WS763'));
+      const stopped = byInterrupt ? interrupted(current, hints, paths.file) : current ? asStopError(err, current, hints, paths.file) : err;
+      if (current) {
         const because = stopped instanceof Error ? stopped.message : String(stopped);
-        await writeReplayCheckpoint(ctx.home, { ...checkpoint, state: 'stopped', stoppedBecause: because, updatedAt: new Date().toISOString() }).catch(() => {});
+        await writeReplayCheckpoint(ctx.home, { ...current, state: 'stopped', stoppedBecause: because, updatedAt: new Date().toISOString() }).catch(() => {});
       }
       throw stopped;
     } finally {
       await source.close();
     }
+  } catch (err) {
+    // A signal during the capture or the query: nothing was sent by this run.
+    if (options.signal?.aborted && !isReplayError(err)) throw interrupted(null, hints, paths.file);
+    throw err;
   } finally {
     await lock?.release();
   }
 }
 
-/** The unfinished run to resume, null for a fresh run; refuses to silently restart an unfinished one. */
-async function runToResume(home: string, replay: string, resume: boolean, file: string): Promise<ReplayCheckpoint | null> {
+interface Start {
+  /** The unfinished run to continue, or null for a new run. */
+  readonly resumed: ReplayCheckpoint | null;
+  /** The completed run a new run brings up to date, or null to replay the whole slice. */
+  readonly base: CompletedRun | null;
+}
+
+/**
+ * How this run starts, from the replay's checkpoint: resume the unfinished run, bring the last
+ * completed one up to date, or replay in full. Refuses to silently restart an unfinished run, to
+ * resume a run that is not there, and to replay a changed definition without `again` (WS761).
+ * Preview and dry run show what a run would send now and never refuse.
+ */
+async function startOf(
+  home: string,
+  replay: string,
+  definition: ReplayDefinition,
+  options: ReplayOptions,
+  mode: ReplaySummary['mode'],
+  file: string,
+  hints: HintArgs,
+): Promise<Start> {
   const existing = await readReplayCheckpoint(home, replay);
   const unfinished = existing && existing.state !== 'completed' ? existing : null;
-  if (resume && !unfinished) {
+  const completed = existing?.state === 'completed' ? completedRunOf(existing) : (unfinished?.base ?? null);
+  const unchanged = completed && definitionChanges(completed.definition, definition).length === 0 ? completed : null;
+  if (mode !== 'emit') return { resumed: null, base: options.again ? null : unchanged };
+  if (options.resume && !unfinished) {
     const why = existing ? `its last run ${existing.replayId} completed at ${existing.updatedAt}` : 'it has no checkpoint';
-    throw new ReplayError('WS754', { replay, why });
+    throw new ReplayError('WS754', { ...hints, why });
   }
-  if (!resume && unfinished) {
-    throw new ReplayError('WS753', { replay, replayId: unfinished.replayId, acknowledged: unfinished.emitted, updatedAt: unfinished.updatedAt, checkpoint: file });
+  if (unfinished && (options.resume || (options.resumeUnfinished && !options.restart))) {
+    const changes = definitionChanges(unfinished.definition, definition);
+    if (changes.length > 0) {
+      options.onNotice?.(
+        `the replay changed since its unfinished run ${unfinished.replayId} started (${unfinished.startedAt}); the run resumes as it started:\n` +
+          changes.map((c) => `  ~ ${c}`).join('\n') +
+          `\n  to use the file as it is now, abandon that run: ${hints.restartCommand}`,
+      );
+    }
+    return { resumed: unfinished, base: unfinished.base };
   }
-  return unfinished;
+  if (unfinished && !options.restart) {
+    throw new ReplayError('WS753', { ...hints, replayId: unfinished.replayId, acknowledged: unfinished.emitted, updatedAt: unfinished.updatedAt, checkpoint: file });
+  }
+  if (options.again || !completed) return { resumed: null, base: null };
+  const changes = definitionChanges(completed.definition, definition);
+  if (changes.length > 0) {
+    throw new ReplayError('WS761', { ...hints, replayId: completed.replayId, completedAt: completed.completedAt, changes: changes.join('; ') });
+  }
+  return { resumed: null, base: completed };
+}
+
+/** Says whether a row entered the slice after a completed run: past its cut, or at or after its `until`. */
+class BaseRun {
+  private readonly cut: CutFilter;
+  private readonly until: string | null;
+  constructor(base: CompletedRun) {
+    this.cut = new CutFilter(base.cut);
+    // A later `until` (relative, `until now`) takes in rows the completed run's slice ended before.
+    this.until = base.definition.until === null ? null : new Date(base.definition.until).toISOString();
+  }
+  isNew(row: SourceRow): boolean {
+    if (this.cut.isPast(row.shardId, row.sequenceNumber)) return true;
+    return this.until !== null && row.arrivalTime >= this.until;
+  }
+}
+
+/** What the hints of replay errors need to name commands that work. */
+type HintArgs = { replay: string; file: string; via: 'replay' | 'run'; resumeCommand: string; restartCommand: string; againCommand: string };
+
+function hintArgs(replay: string, options: ReplayOptions): HintArgs {
+  const file = shellWord(options.invokedAs?.file ?? 'FILE');
+  const self = `wshed replay ${file} ${shellWord(replay)}`;
+  const via = options.invokedAs?.command ?? 'replay';
+  return {
+    replay,
+    file,
+    via,
+    // `wshed run` resumes unfinished replays by itself.
+    resumeCommand: via === 'run' ? `wshed run ${file}` : `${self} --resume`,
+    restartCommand: `${self} --restart`,
+    againCommand: via === 'run' ? `wshed run ${file} --replay-again` : `${self} --again`,
+  };
+}
+
+/** A word as a POSIX shell reads it back: quoted only when it must be. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function operator<K extends ReplayOperator['op']>(step: ReplayStep, op: K): Extract<ReplayOperator, { op: K }> | undefined {
@@ -255,17 +363,28 @@ function positionOf(row: SourceRow): RowPosition {
   return { arrival_time: row.arrivalTime, sequence_number: row.sequenceNumber, sub_sequence_number: row.subSequenceNumber, shard_id: row.shardId };
 }
 
-function stopError(code: 'WS759', checkpoint: ReplayCheckpoint, file: string): ReplayError {
-  return new ReplayError(code, { replay: checkpoint.replay, acknowledged: checkpoint.emitted, checkpoint: file });
+/** Stopped by the signal: where, and the command that continues (or, before any send, starts again). */
+function interrupted(checkpoint: ReplayCheckpoint | null, hints: HintArgs, file: string): ReplayError {
+  if (!checkpoint) return new ReplayError('WS763', { ...hints });
+  return new ReplayError('WS759', { ...hints, acknowledged: checkpoint.emitted, position: checkpoint.acknowledged.ordinal, checkpoint: file });
 }
 
 /** Emitter failures become coded errors that say how many records are safe and how to resume. */
-function asStopError(err: unknown, checkpoint: ReplayCheckpoint, file: string): unknown {
+function asStopError(err: unknown, checkpoint: ReplayCheckpoint, hints: HintArgs, file: string): unknown {
   if (!(err instanceof EmitStopped)) return err;
-  const args = { replay: checkpoint.replay, into: checkpoint.step.into, acknowledged: checkpoint.emitted, checkpoint: file };
+  const args = { ...hints, into: checkpoint.step.into, acknowledged: checkpoint.emitted, checkpoint: file };
   return err.reason === 'retries'
     ? new ReplayError('WS751', { ...args, failed: err.failed, limit: err.limit, lastError: err.lastError }, { cause: err })
     : new ReplayError('WS752', { ...args, why: err.lastError }, { cause: err });
+}
+
+/** What held the rate down in this run, the longest wait first. */
+function limitsOf(limiter: ReplayRateLimiter, emitter: Emitter, rate: number | null): RateLimit[] {
+  const limits: RateLimit[] = [];
+  if (limiter.waited.rate > 0 && rate !== null) limits.push({ by: 'rate', waitedMs: Math.round(limiter.waited.rate), value: rate });
+  if (limiter.waited.shards > 0) limits.push({ by: 'shard-budget', waitedMs: Math.round(limiter.waited.shards), value: Math.round(limiter.recordsPerShard) });
+  if (emitter.stats.throttled > 0) limits.push({ by: 'throttling', waitedMs: Math.round(emitter.stats.backoffMs), value: emitter.stats.throttled });
+  return limits.sort((a, b) => b.waitedMs - a.waitedMs);
 }
 
 /** Whether the archiver has published at least one data file into the reservoir. */

@@ -60,3 +60,16 @@ const md5Hex: (text: string) => string =
 function hex128(n: bigint): string {
   return n.toString(16).padStart(32, '0');
 }
+
+/** The shards a new stream of `count` shards gets: the 128-bit hash space split evenly, as CreateStream does. */
+export function declaredShards(count: number): ShardInfo[] {
+  const space = 1n << 128n;
+  const size = space / BigInt(count);
+  return Array.from({ length: count }, (_, i) => ({
+    shardId: `shardId-${String(i).padStart(12, '0')}`,
+    parentShardId: null,
+    adjacentParentShardId: null,
+    hashKeyRange: { start: String(size * BigInt(i)), end: String(i === count - 1 ? space - 1n : size * BigInt(i + 1) - 1n) },
+    sequenceRange: { start: '0', end: null },
+  }));
+}

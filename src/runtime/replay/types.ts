@@ -2,7 +2,7 @@
 // (summary, preview records). Plain data; the CLI renders them and prints them as JSON.
 
 import type { Origin, Watermark } from '../../consumer/metadata.ts';
-import type { StreamService } from '../kinesis/stream-service.ts';
+import type { ShardInfo, StreamService } from '../kinesis/stream-service.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
 import type { ReplayProgress } from './progress.ts';
 
@@ -15,6 +15,8 @@ export interface ReplayContext {
    * see every attempt.
    */
   readonly destination?: StreamService;
+  /** The destination's shards, when it does not exist yet: a preview or dry run routes as if it had them. */
+  readonly destinationShards?: readonly ShardInfo[];
   /** The reservoir's store: its archive checkpoint says where live records start. Null when it has none (Firehose). */
   readonly reservoir: ReservoirStore | null;
   /** The watershed home: checkpoints live in `<home>/replays/`. */
@@ -35,12 +37,36 @@ export interface ReplayOptions {
   readonly dryRun?: boolean;
   /** Continues the unfinished run from its checkpoint (same replay id, watermark and SQL). */
   readonly resume?: boolean;
+  /** Abandons the unfinished run (its records stay sent) and starts a new one with this step. */
+  readonly restart?: boolean;
+  /** An unfinished run is resumed rather than refused (what `wshed run` does: it brings replays up to date). */
+  readonly resumeUnfinished?: boolean;
+  /**
+   * Replays the whole slice under a new id even when a completed run of it exists; without it a
+   * run of an unchanged replay emits only what entered its slice after the last run's cut, and a
+   * changed replay is refused (WS761) with what changed.
+   */
+  readonly again?: boolean;
+  /** The instant the step's relative times were resolved against (the plan's `now`): a moved `7d ago` is no change. */
+  readonly compiledAt?: string;
+  /** How the user invoked it, so hints name commands that work (default `wshed replay FILE NAME`). */
+  readonly invokedAs?: { readonly file: string; readonly command: 'replay' | 'run' };
+  /** Things the user should know that do not stop the run (a resume whose file changed since it started). */
+  readonly onNotice?: (text: string) => void;
   /** KPL aggregation; defaults to the plan (on unless `aggregate off`). */
   readonly aggregate?: boolean;
   /** Called at each phase and after each batch. Giving it also counts the SQL's rows first (for `total`): the query runs twice. */
   readonly onProgress?: (progress: ReplayProgress) => void;
   /** Stops after the batch in flight is acknowledged and checkpointed (error WS759). */
   readonly signal?: AbortSignal;
+}
+
+export interface RateLimit {
+  readonly by: 'rate' | 'shard-budget' | 'throttling';
+  /** Time spent waiting on it (for throttling: backing off). */
+  readonly waitedMs: number;
+  /** The limit: records/s of the rate clause, or of one shard's budget; for throttling, throttled attempts. */
+  readonly value: number;
 }
 
 export interface PreviewRecord {
@@ -84,6 +110,14 @@ export interface ReplaySummary {
   readonly ratePerSecond: number;
   /** Rows already acknowledged by the run this one resumed; null for a fresh run. */
   readonly resumedFrom: number | null;
+  /** The completed run this one brought up to date; null when it replayed the whole slice. */
+  readonly upToDateFrom: { readonly replayId: string; readonly completedAt: string } | null;
+  /** Rows of the slice left out because the run in upToDateFrom emitted them already. */
+  readonly alreadyReplayed: number;
+  /** Nothing entered the slice since upToDateFrom: nothing was sent, the checkpoint is unchanged. */
+  readonly upToDate: boolean;
+  /** What held the rate down, most waiting first: the `rate` clause, the shards' budget, throttling. */
+  readonly limitedBy: readonly RateLimit[];
   readonly watermark: Watermark;
   /** The checkpoint file, when emitting. */
   readonly checkpoint: string | null;
