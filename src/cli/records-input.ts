@@ -1,12 +1,15 @@
 // Reads the lines `wshed put` sends: from a file or standard input (spooled to a file first, so
-// a bad line is found before anything is sent), each checked as JSON unless raw.
+// a bad line is found before anything is sent), each checked as JSON unless raw. Lines are bytes,
+// split at \n (a \r before it is dropped), never decoded: what the file holds is what is sent.
 
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
+import { utf8SequenceLength } from '../runtime/printable-text.ts';
+import { checkPayload } from '../runtime/reservoir/record-encoding.ts';
 import { UsageError } from './io.ts';
 
 export interface InputFile {
@@ -31,13 +34,10 @@ export async function prepareInput(file: string, options: { raw: boolean }): Pro
   try {
     for await (const line of readLines(source)) {
       lineNo++;
-      if (line.trim() === '') continue;
+      if (isBlank(line)) continue;
       if (!options.raw) {
-        try {
-          JSON.parse(line);
-        } catch (e) {
-          throw new UsageError(`${shown}:${lineNo}: not valid JSON (${(e as Error).message}); nothing was sent (use --raw to send lines as they are)`);
-        }
+        const check = checkPayload(line);
+        if (!check.ok) throw new UsageError(`${shown}:${lineNo}: ${lineProblem(line, check.error)}; nothing was sent (use --raw to send lines as they are)`);
       }
       lines++;
     }
@@ -49,16 +49,52 @@ export async function prepareInput(file: string, options: { raw: boolean }): Pro
   return { path: source, lines, cleanup };
 }
 
-export async function* readLines(file: string): AsyncGenerator<string> {
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of rl) yield line;
+/** The lines of a file as bytes, at \n; a \r ending a line (CRLF files) is dropped. */
+export async function* readLines(file: string): AsyncGenerator<Buffer> {
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    for (let nl = data.indexOf(0x0a, start); nl !== -1; nl = data.indexOf(0x0a, start)) {
+      yield withoutCr(data.subarray(start, nl));
+      start = nl + 1;
+    }
+    rest = Buffer.from(data.subarray(start));
+  }
+  if (rest.length > 0) yield withoutCr(rest);
+}
+
+function withoutCr(line: Buffer): Buffer {
+  return line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, -1) : line;
+}
+
+/** A line of only spaces and tabs (or nothing) is skipped, not sent. */
+export function isBlank(line: Buffer): boolean {
+  for (const b of line) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  return true;
+}
+
+/** Why a line is not a record every reader reads alike, with the byte where UTF-8 breaks. */
+function lineProblem(line: Buffer, error: string): string {
+  if (error === 'data is not valid UTF-8') {
+    const at = firstBadByte(line);
+    return `not valid UTF-8 (byte ${at + 1} of the line is 0x${line[at].toString(16).padStart(2, '0')})`;
+  }
+  return error.replace(/^data is /, 'not ').replace(/^data holds /, 'holds ');
+}
+
+/** Offset of the first byte that starts no valid UTF-8 sequence. */
+function firstBadByte(b: Buffer): number {
+  let i = 0;
+  for (let n = utf8SequenceLength(b, i); n > 0 && i < b.length; n = utf8SequenceLength(b, i)) i += n;
+  return Math.min(i, b.length - 1);
 }
 
 /** The partition key of a line: the value at `keyPath` in its JSON, else a hash of the line. */
-export function partitionKeyOf(line: string, keyPath: readonly string[] | null): { key: string; fromPath: boolean } {
-  if (keyPath) {
+export function partitionKeyOf(line: Buffer, keyPath: readonly string[] | null): { key: string; fromPath: boolean } {
+  if (keyPath && isUtf8(line)) {
     try {
-      let value: unknown = JSON.parse(line);
+      let value: unknown = JSON.parse(line.toString('utf8'));
       for (const segment of keyPath) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
       if (value !== undefined && value !== null && value !== '') {
         const key = typeof value === 'string' ? value : JSON.stringify(value);

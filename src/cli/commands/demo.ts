@@ -75,7 +75,10 @@ function heading(text: string): void {
 async function put(streams: StreamService, sample: SampleOptions): Promise<void> {
   const t0 = Date.now();
   const entries: PutEntry[] = [];
-  for (const line of sampleOrderLines(sample)) entries.push({ partitionKey: partitionKeyOf(line, ['order_id']).key, data: Buffer.from(line) });
+  for (const line of sampleOrderLines(sample)) {
+    const data = Buffer.from(line);
+    entries.push({ partitionKey: partitionKeyOf(data, ['order_id']).key, data });
+  }
   await putAllRecords(streams, 'orders', entries);
   process.stdout.write(`put ${entries.length} records into orders in ${formatMs(Date.now() - t0)}\n`);
 }

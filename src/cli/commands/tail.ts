@@ -1,4 +1,5 @@
-// `wshed tail STREAM`: prints records as they arrive, de-aggregated, like a console consumer.
+// `wshed tail STREAM`: prints records as they arrive, de-aggregated, like a console consumer (kcat):
+// the data only, one JSON object or key=value line a record, or a template of placeholders.
 // Every shard is followed at once; `--limit N` stops after N records, Ctrl-C at any time.
 
 import type { Argv } from 'yargs';
@@ -7,25 +8,49 @@ import { readShard } from '../../runtime/kinesis/shard-reader.ts';
 import type { ShardPosition } from '../../runtime/kinesis/stream-service.ts';
 import { UsageError } from '../io.ts';
 import { connect, localConfig } from '../session.ts';
+import { formatPrinter, TAIL_FORMATS, TEMPLATE_PLACEHOLDERS, templatePrinter, type RecordPrinter, type TailFormat } from '../tail-format.ts';
+
+const PLACEHOLDER_HELP = TEMPLATE_PLACEHOLDERS.map((p) => `  ${p.token}  ${p.meaning}`).join('\n');
 
 export const tailCommand = {
   command: 'tail <stream>',
   describe: 'print records of a stream as they arrive (KPL aggregates are split)',
   builder: (y: Argv) =>
     y
-      .positional('stream', { type: 'string', demandOption: true })
+      .positional('stream', { type: 'string', demandOption: true, describe: 'the stream to follow' })
       .option('from', { choices: ['trim-horizon', 'latest'] as const, default: 'latest' as const, describe: 'start at the oldest record or at new ones' })
       .option('limit', { type: 'number', describe: 'stop after this many records' })
-      .option('json', { type: 'boolean', default: false, describe: 'one JSON object a record, with shard, sequence and partition key' })
-      .option('conf', { type: 'string' }),
-  handler: async (argv: { stream: string; from: 'trim-horizon' | 'latest'; limit?: number; json: boolean; conf?: string }) => {
+      .option('format', {
+        choices: TAIL_FORMATS,
+        describe:
+          'text: the data; json: one object a record (stream, shard_id, sequence_number, sub_sequence_number, partition_key, arrival_time, ' +
+          'and data as JSON, data_text when not JSON, data_base64 when not UTF-8); kv: the same as key=value pairs',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'the same as --format json' })
+      .option('template', {
+        alias: 'f',
+        type: 'string',
+        describe: 'print each record by a kcat-style template of placeholders (below); add \\n yourself, as in kcat',
+      })
+      .option('conf', { type: 'string', describe: 'target settings file (default conf/local.json)' })
+      .epilog(`Template placeholders:\n${PLACEHOLDER_HELP}\n  \\n \\t \\r \\\\  newline, tab, carriage return, backslash`)
+      .example('$0 tail orders --from trim-horizon --limit 10', 'the ten oldest records, data only')
+      .example("$0 tail orders -f '%p %o %k: %s\\n'", 'shard, sequence number, key and data of each new record')
+      .example('$0 tail orders --json | jq .data.status', 'records as JSON for scripts'),
+  handler: async (argv: { stream: string; from: 'trim-horizon' | 'latest'; limit?: number; format?: TailFormat; json: boolean; template?: string; conf?: string }) => {
     if (argv.limit !== undefined && !(Number.isInteger(argv.limit) && argv.limit > 0)) throw new UsageError('--limit must be a positive whole number');
+    const print = printerFor(argv);
     const streams = await connect(localConfig(argv.conf), { start: false });
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
     let printed = 0;
     try {
-      if (!(await streams.describeStream(argv.stream))) throw new UsageError(`stream '${argv.stream}' does not exist`);
+      if (!(await streams.describeStream(argv.stream))) {
+        const names = await streams.listStreams();
+        throw new UsageError(
+          `stream '${argv.stream}' does not exist; ${names.length > 0 ? `the streams are: ${names.join(', ')}` : "there are no streams yet (declare one in a .wshed file and run 'wshed run')"}`,
+        );
+      }
       const shards = await streams.listShards(argv.stream);
       const from: ShardPosition = argv.from === 'latest' ? { kind: 'latest' } : { kind: 'trim-horizon' };
       await Promise.all(
@@ -39,11 +64,16 @@ export const tailCommand = {
                 for (const u of users) {
                   if (stop.signal.aborted) return;
                   printed++;
-                  const data = u.data.toString('utf8');
                   process.stdout.write(
-                    argv.json
-                      ? JSON.stringify({ shard_id: shard.shardId, sequence_number: u.sequenceNumber, sub_sequence_number: u.subSequenceNumber, partition_key: u.partitionKey, arrival_time: record.arrivalTime.toISOString(), data }) + '\n'
-                      : data + '\n',
+                    print({
+                      stream: argv.stream,
+                      shardId: shard.shardId,
+                      sequenceNumber: u.sequenceNumber,
+                      subSequenceNumber: u.subSequenceNumber,
+                      partitionKey: u.partitionKey,
+                      arrivalTime: record.arrivalTime,
+                      data: u.data,
+                    }),
                   );
                   if (argv.limit !== undefined && printed >= argv.limit) return stop.abort();
                 }
@@ -59,3 +89,12 @@ export const tailCommand = {
     }
   },
 };
+
+function printerFor(argv: { format?: TailFormat; json: boolean; template?: string }): RecordPrinter {
+  const chosen = [argv.format !== undefined && `--format ${argv.format}`, argv.json && '--json', argv.template !== undefined && '--template'].filter(Boolean);
+  if (chosen.length > 1 && !(chosen.length === 2 && argv.json && argv.format === 'json')) {
+    throw new UsageError(`give one of --format, --json and --template, not ${chosen.join(' and ')}`);
+  }
+  if (argv.template !== undefined) return templatePrinter(argv.template);
+  return formatPrinter(argv.json ? 'json' : (argv.format ?? 'text'));
+}

@@ -1,8 +1,9 @@
 // Turns user records into reservoir lines (NDJSON in RECORD_COLUMNS order) or, when their data
-// is not JSON, quarantine lines (QUARANTINE_COLUMNS, raw bytes in base64).
+// is not JSON every engine reads alike, quarantine lines (QUARANTINE_COLUMNS, raw bytes in base64).
 
 import { isUtf8 } from 'node:buffer';
 import type { QuarantineRecord, ReservoirRecord } from '../../compiler/record-layout.ts';
+import { inspectJsonText, lastKeyWins } from './payload-text.ts';
 
 export interface RecordMeta {
   readonly stream: string;
@@ -15,11 +16,21 @@ export interface RecordMeta {
 }
 
 export type PayloadCheck =
-  /** `text` is the JSON exactly as sent, on one line (CR/LF only ever occur as JSON whitespace). */
-  | { readonly ok: true; readonly text: string; readonly value: unknown }
+  /**
+   * `text` is the JSON as sent, on one line (CR/LF only ever occur as JSON whitespace), and with
+   * one member per key in every object, the last value winning (`normalized` says it was rewritten).
+   */
+  | { readonly ok: true; readonly text: string; readonly value: unknown; readonly normalized: boolean }
   | { readonly ok: false; readonly error: string };
 
-/** Checks that data is UTF-8 JSON; keeps the producer's text (numbers stay exact). */
+/**
+ * Checks that data is UTF-8 JSON that every engine reads alike, and keeps the producer's text
+ * (numbers stay exact). The archiver quarantines what fails, byte-exact; live reads skip it.
+ * The one rule for all readers (the archiver, live records for queries and replays):
+ * - not UTF-8, not JSON, or a lone surrogate (`"\ud800"`: DuckDB refuses the whole file, JSON.parse
+ *   and Python accept it) → not a reservoir record;
+ * - a key repeated in an object → the last value wins, as JSON.parse and Python read it.
+ */
 export function checkPayload(data: Buffer): PayloadCheck {
   if (!isUtf8(data)) return { ok: false, error: 'data is not valid UTF-8' };
   let text = data.toString('utf8');
@@ -29,9 +40,14 @@ export function checkPayload(data: Buffer): PayloadCheck {
   } catch (err) {
     return { ok: false, error: `data is not valid JSON: ${(err as Error).message}` };
   }
+  const found = inspectJsonText(text);
+  if (found.loneSurrogateAt !== null) {
+    return { ok: false, error: `data holds a lone surrogate escape in the string at character ${found.loneSurrogateAt}, which SQL engines cannot read` };
+  }
+  if (found.duplicateKeys) text = lastKeyWins(text);
   // Valid JSON holds raw line breaks only as whitespace between tokens: spaces keep its meaning.
-  if (text.includes('\n') || text.includes('\r')) text = text.replace(/[\r\n]/g, ' ');
-  return { ok: true, text, value };
+  else if (text.includes('\n') || text.includes('\r')) text = text.replace(/[\r\n]/g, ' ');
+  return { ok: true, text, value, normalized: found.duplicateKeys };
 }
 
 /** One NDJSON line of a reservoir file (with its newline), columns in RECORD_COLUMNS order. */
