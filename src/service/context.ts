@@ -3,6 +3,8 @@
 
 import type { Plan, ReplayStep } from '../compiler/plan/types.ts';
 import type { StreamService } from '../runtime/kinesis/stream-service.ts';
+import type { DuckDbSettings } from '../runtime/query/duckdb-engine.ts';
+import type { QuerySandbox } from '../runtime/query/sandbox.ts';
 
 export interface PumpContext {
   /** The steps of every pipeline file served, in one plan. */
@@ -20,6 +22,18 @@ export interface PumpContext {
   readonly shardBudgetFraction: number;
   /** Retries per Kinesis record before a job stops (target config replay.maxRetries). */
   readonly maxRetries: number;
+}
+
+/**
+ * The options of a query the service runs for a caller: always sandboxed (one read-only
+ * statement, files only inside the served reservoirs; see runtime/query/sandbox.ts).
+ */
+export function servedQuery(
+  ctx: PumpContext,
+  sql: string,
+  bounds: QuerySandbox = {},
+): { sql: string; plan: Plan; cwd: string; streams: StreamService; duckdb?: DuckDbSettings; sandbox: QuerySandbox } {
+  return { sql, plan: ctx.plan, cwd: ctx.cwd, streams: ctx.streams, ...(ctx.duckdb ? { duckdb: ctx.duckdb } : {}), sandbox: bounds };
 }
 
 /** Plans of several files as one: their steps side by side. */

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { runQuery } from '../runtime/query/run-query.ts';
-import type { PumpContext } from './context.ts';
-import { sqlSyntaxError } from './preview.ts';
+import { servedQuery, type PumpContext } from './context.ts';
+import { isSqlMistake, sqlMistakeText, sqlSyntaxError } from './preview.ts';
 import type { Answer } from './routes.ts';
 
 export const DOWNLOAD_FORMATS = ['csv', 'ndjson'] as const;
@@ -90,7 +90,7 @@ export function streamDownload(ctx: PumpContext, id: string, req: IncomingMessag
   res.on('close', () => {
     if (!res.writableFinished) out.destroy(new Error('the client closed the download'));
   });
-  void runQuery({ sql: ticket.sql, plan: ctx.plan, cwd: ctx.cwd, streams: ctx.streams, ...(ctx.duckdb ? { duckdb: ctx.duckdb } : {}), format: ticket.format, out })
+  void runQuery({ ...servedQuery(ctx, ticket.sql), format: ticket.format, out })
     .then(() => {
       if (!started) res.writeHead(200, headers);
       res.end();
@@ -100,8 +100,8 @@ export function streamDownload(ctx: PumpContext, id: string, req: IncomingMessag
         res.destroy();
         return;
       }
-      const status = (err as { code?: unknown }).code === 'WS741' ? 400 : 500;
-      const text = JSON.stringify({ error: (err as Error).message }) + '\n';
+      const status = isSqlMistake(err) ? 400 : 500;
+      const text = JSON.stringify({ error: isSqlMistake(err) ? sqlMistakeText(err) : (err as Error).message }) + '\n';
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
       res.end(text);
     });

@@ -10,7 +10,8 @@ import type { RowPosition } from '../runtime/replay/checkpoint.ts';
 import { EmitStopped, Emitter } from '../runtime/replay/emitter.ts';
 import { ReplayRateLimiter } from '../runtime/replay/rate-limiter.ts';
 import { ShardRouter } from '../runtime/replay/shard-router.ts';
-import type { PumpContext } from './context.ts';
+import { RuntimeError } from '../runtime/runtime-error.ts';
+import { servedQuery, type PumpContext } from './context.ts';
 import type { JobControl } from './job-queue.ts';
 import type { Job } from './jobs.ts';
 import { pumpRecord } from './pump-record.ts';
@@ -21,12 +22,13 @@ const NO_POSITION: RowPosition = { arrival_time: '', sequence_number: '0', sub_s
 export async function runQueryJob(job: Job, control: JobControl, ctx: PumpContext): Promise<void> {
   const sql = job.queryIn!;
   const router = new ShardRouter(await ctx.destination.listShards(job.streamOut));
-  if (router.size === 0) throw new Error(`stream '${job.streamOut}' has no open shard to write to`);
+  if (router.size === 0) throw new RuntimeError('WS760', { into: job.streamOut });
   const limiter = new ReplayRateLimiter({ shardIds: router.shardIds, shardBudgetFraction: ctx.shardBudgetFraction, ratePerSecond: null });
   const emitter = new Emitter(ctx.destination, job.streamOut, limiter, ctx.maxRetries);
   // Plain records, as the original pump sent them: a consumer need not de-aggregate.
   const batcher = new Batcher(false, limiter.caps);
-  const query = { sql, plan: ctx.plan, cwd: ctx.cwd, streams: ctx.streams, ...(ctx.duckdb ? { duckdb: ctx.duckdb } : {}) };
+  // Sandboxed as the preview: a job's SQL comes from whoever may call the service.
+  const query = servedQuery(ctx, sql);
 
   const skip = job.emittedRowOffset;
   const successfulBefore = job.successfulRecordCount;

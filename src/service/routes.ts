@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readReplayCheckpoint } from '../runtime/replay/index.ts';
 import type { PumpContext } from './context.ts';
 import type { JobQueue } from './job-queue.ts';
-import { previewQuery, sqlSyntaxError } from './preview.ts';
+import { isSqlMistake, previewQuery, servedSqlError, sqlMistakeText } from './preview.ts';
 import { findReplay } from './replay-job.ts';
 import { PAGE_ROUTES } from './page-routes.ts';
 import { streamJobEvents } from './sse.ts';
@@ -84,8 +84,9 @@ async function submitJob({ ctx, queue }: RouteDeps, _params: string[], text: str
   const checked = checkJobBody(parsed.value);
   if (!checked.ok) return error(checked.status, checked.error, checked.field);
   const body = checked.value;
-  const syntax = await sqlSyntaxError(body.queryIn);
-  if (syntax) return error(400, `queryIn: ${syntax}`, 'queryIn');
+  // Bound over the served views now, so an unknown table is the caller's 400, not a job that fails later.
+  const wrong = await servedSqlError(ctx, body.queryIn);
+  if (wrong) return error(400, `queryIn: ${wrong}`, 'queryIn');
   if (!(await ctx.destination.describeStream(body.streamOut))) return error(404, `stream '${body.streamOut}' does not exist`, 'streamOut');
   const job = await queue.submit({ kind: 'query', replay: null, ...body });
   return { status: 201, body: job };
@@ -100,8 +101,7 @@ async function preview({ ctx }: RouteDeps, _params: string[], text: string): Pro
     return { status: 200, body: await previewQuery(ctx, checked.value.queryIn, checked.value.previewCount) };
   } catch (err) {
     // The SQL (or the data it reads) is the caller's to fix: DuckDB's message, as `wshed query` shows it.
-    const code = (err as { code?: unknown }).code;
-    if (code === 'WS741' || code === 'WS742') return error(400, `queryIn: ${(err as Error).message}`, 'queryIn');
+    if (isSqlMistake(err)) return error(400, `queryIn: ${sqlMistakeText(err)}`, 'queryIn');
     throw err;
   }
 }

@@ -21,12 +21,13 @@ import {
   DuckDBUnionValue,
   LIST,
   listValue,
+  StatementType,
   VARCHAR,
   type DuckDBConnection,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { quoteIdent, SqlError, type SqlColumn, type SqlEngine, type SqlResultStream, type SqlStatementInfo, type SqlValue } from './sql-engine.ts';
+import { quoteIdent, quoteString, SqlError, type SqlColumn, type SqlEngine, type SqlResultStream, type SqlStatementDescription, type SqlStatementInfo, type SqlValue } from './sql-engine.ts';
 
 export interface DuckDbSettings {
   /** Worker threads (default 2). */
@@ -97,10 +98,45 @@ class DuckDbEngine implements SqlEngine {
   }
 
   async inspect(sql: string): Promise<SqlStatementInfo> {
-    const extracted = await guard(() => this.connection.extractStatements(sql));
+    let extracted;
+    try {
+      extracted = await this.connection.extractStatements(sql);
+    } catch (err) {
+      // The binding fails with this bare message when the text holds no statement (`;`, a comment).
+      if (err instanceof Error && err.message === NO_STATEMENT) return { statements: 0, tables: [] };
+      throw asSqlError(err);
+    }
     // get_table_names answers for one statement only (an empty list for several).
     const tables = extracted.count === 1 ? [...new Set(this.connection.getTableNames(sql, false))] : null;
     return { statements: extracted.count, tables };
+  }
+
+  async describe(sql: string): Promise<SqlStatementDescription> {
+    const extracted = await guard(() => this.connection.extractStatements(sql));
+    if (extracted.count !== 1) throw new SqlError(`expected one statement, found ${extracted.count}`);
+    const prepared = await guard(() => extracted.prepare(0));
+    try {
+      const columns: SqlColumn[] = [];
+      for (let i = 0; i < prepared.columnCount; i++) columns.push({ name: prepared.columnName(i), type: prepared.columnType(i).toString() });
+      return { kind: StatementType[prepared.statementType] ?? String(prepared.statementType), columns };
+    } finally {
+      prepared.destroySync();
+    }
+  }
+
+  async confine(directories: readonly string[]): Promise<void> {
+    // Checked on DuckDB 1.5.6 (STACK.md): set on the connection after the views exist, in this
+    // order, lock last. Passed to DuckDBInstance.create instead they fail ("Failed to set config").
+    const list = directories.map((d) => quoteString(d.endsWith('/') ? d : `${d}/`)).join(', ');
+    for (const setting of [
+      `SET allowed_directories = [${list}]`,
+      'SET enable_external_access = false',
+      'SET autoinstall_known_extensions = false',
+      'SET autoload_known_extensions = false',
+      'SET lock_configuration = true',
+    ]) {
+      await guard(() => this.connection.run(setting));
+    }
   }
 
   async close(): Promise<void> {
@@ -109,6 +145,8 @@ class DuckDbEngine implements SqlEngine {
     await fs.rm(this.spill, { recursive: true, force: true });
   }
 }
+
+const NO_STATEMENT = 'Error in native callback';
 
 async function guard<T>(run: () => Promise<T>): Promise<T> {
   try {

@@ -68,13 +68,17 @@ export async function queryRows(o: QueryRowsOptions): Promise<QueryRowsResult> {
   return { rows: index, stopped, notes: result?.notes ?? [] };
 }
 
-/** `SELECT count(*) FROM (<sql>)`: the number of rows a single SELECT returns, without fetching them. */
-export async function countQueryRows(o: Omit<QueryRunOptions, 'format' | 'out'> & { readonly sql: string }): Promise<number> {
+/**
+ * `SELECT count(*) FROM (<sql>)`: the number of rows a single SELECT returns, without fetching them.
+ * With a bound it stops counting there (and answers at most `bound`).
+ */
+export async function countQueryRows(o: Omit<QueryRunOptions, 'format' | 'out'> & { readonly sql: string }, bound?: number): Promise<number> {
   const inner = o.sql.trim().replace(/;+\s*$/, '');
+  const counted = bound === undefined ? inner : `SELECT 1 FROM (\n${inner}\n) AS wshed_bounded LIMIT ${bound}`;
   let count = 0;
   await queryRows({
     ...o,
-    sql: `SELECT count(*) AS n FROM (\n${inner}\n) AS wshed_counted`,
+    sql: `SELECT count(*) AS n FROM (\n${counted}\n) AS wshed_counted`,
     onRow: (row) => {
       count = Number(JSON.parse(row.columns.get('n') ?? '0'));
     },

@@ -12,6 +12,7 @@ import { createRowWriter, type OutputFormat } from './output.ts';
 import { inferPayloadStructure, type PayloadStructure } from './payload-structure.ts';
 import { needsRawPayload } from './payload-usage.ts';
 import { listArchivedFiles, samplePayloads, splitByOverlap, type SnapshotFile } from './reservoir-snapshot.ts';
+import { boundedSql, checkOneStatement, checkParsedSelect, checkReadOnly, isConfinementError, type QuerySandbox } from './sandbox.ts';
 import { quoteString, SqlError, type SqlEngine, type SqlValue } from './sql-engine.ts';
 import { defineReservoirViews, METADATA_COLUMNS, PAYLOAD_COLUMN } from './views.ts';
 
@@ -26,6 +27,8 @@ export type QueryRunOptions = QueryText & {
   readonly format: OutputFormat;
   readonly out: NodeJS.WritableStream;
   readonly duckdb?: DuckDbSettings;
+  /** SQL from others (the job service): one read-only statement, files only in the reservoirs (sandbox.ts). */
+  readonly sandbox?: QuerySandbox;
 };
 
 export interface QueryRunResult {
@@ -51,12 +54,19 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
   // while wshed defines its views is a bug and keeps its stack.
   const userSql = <T>(run: Promise<T>): Promise<T> =>
     run.catch((err: unknown) => {
-      throw err instanceof SqlError ? new RuntimeError('WS741', { message: err.message, hint: sqlErrorHint(err.message, views, empty) }) : err;
+      if (!(err instanceof SqlError)) throw err;
+      if (o.sandbox && isConfinementError(err.message)) throw new RuntimeError('WS770', { what: `this (${err.message.split('\n')[0]})` });
+      throw new RuntimeError('WS741', { message: err.message, hint: sqlErrorHint(err.message, views, empty) });
     });
   const engine = await openDuckDbEngine(o.duckdb);
   try {
     // Parse first: a typo fails at once, before any live record is read.
     const info = await userSql(engine.inspect(sql));
+    if (info.statements === 0) throw new RuntimeError('WS771', {});
+    if (o.sandbox) {
+      checkOneStatement(info.statements);
+      await checkParsedSelect(engine, sql);
+    }
     const used = reservoirsRead(reservoirs, info.tables);
     const raw = used.length > 0 && (await needsRawPayload(engine, sql));
     const notes: string[] = [];
@@ -66,7 +76,15 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       if (prepared.payloads === 0) empty.push(r.archive.reservoir);
     }
 
-    const result = await userSql(engine.stream(sql));
+    let run = sql;
+    if (o.sandbox) {
+      // Confined once wshed's own views exist: from here on only the reservoirs' folders are readable.
+      await engine.confine(localReservoirRoots(reservoirs, o.cwd));
+      const described = await userSql(checkReadOnly(engine, sql));
+      run = boundedSql(sql, described.columns, o.sandbox);
+      if (run !== sql) await userSql(checkReadOnly(engine, run));
+    }
+    const result = await userSql(engine.stream(run));
     const writer = createRowWriter(o.format, result.columns, o.out);
     let rows = 0;
     for (;;) {
@@ -92,6 +110,11 @@ function sqlErrorHint(message: string, views: readonly string[], empty: readonly
     return `'DESCRIBE <view>' lists a view's columns; a payload key that is not one is still in payload->>'${missing}'`;
   }
   return `fix the SQL; the views are ${views.join(', ') || '(none)'}, and 'DESCRIBE <view>' lists a view's columns`;
+}
+
+/** The folders of the plan's local reservoirs (what a sandboxed query may read). */
+function localReservoirRoots(reservoirs: readonly ReservoirSteps[], cwd: string): string[] {
+  return reservoirs.flatMap((r) => (r.archive.location.kind === 'local' ? [path.resolve(cwd, r.archive.location.path)] : []));
 }
 
 /** The SQL of the pipeline's saved query `name`. */

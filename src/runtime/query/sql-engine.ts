@@ -38,6 +38,12 @@ export interface SqlStatementInfo {
   readonly tables: readonly string[] | null;
 }
 
+export interface SqlStatementDescription {
+  /** The statement's kind in upper case, as the engine names it: SELECT, COPY, SET, ATTACH… */
+  readonly kind: string;
+  readonly columns: readonly SqlColumn[];
+}
+
 export interface SqlEngine {
   /** Runs SQL whose result is not read (DDL, settings, inserts). */
   exec(sql: string): Promise<void>;
@@ -47,8 +53,15 @@ export interface SqlEngine {
   stream(sql: string): Promise<SqlResultStream>;
   /** Sets a session variable (`getvariable(name)` in SQL) to a list of text values, bound rather than spelled out. */
   setTextList(name: string, values: readonly string[]): Promise<void>;
-  /** Parses without running: fails with SqlError on a syntax error. */
+  /** Parses without running: fails with SqlError on a syntax error (`statements` is 0 for only `;` or comments). */
   inspect(sql: string): Promise<SqlStatementInfo>;
+  /** Parses and binds one statement without running it: its kind and the columns it would return. */
+  describe(sql: string): Promise<SqlStatementDescription>;
+  /**
+   * From now on files are read only inside `directories`, nothing is written outside them, no
+   * extension is installed or loaded, and no setting can change. For SQL from others; irreversible.
+   */
+  confine(directories: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
