@@ -117,7 +117,11 @@ class DuckDbEngine implements SqlEngine {
     const prepared = await guard(() => extracted.prepare(0));
     try {
       const columns: SqlColumn[] = [];
-      for (let i = 0; i < prepared.columnCount; i++) columns.push({ name: prepared.columnName(i), type: prepared.columnType(i).toString() });
+      for (let i = 0; i < prepared.columnCount; i++) {
+        const type = prepared.columnType(i);
+        // JSON is VARCHAR with an alias: name it, since its values are embedded as JSON, not quoted.
+        columns.push({ name: prepared.columnName(i), type: type.alias ?? type.toString() });
+      }
       return { kind: StatementType[prepared.statementType] ?? String(prepared.statementType), columns };
     } finally {
       prepared.destroySync();

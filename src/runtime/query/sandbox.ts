@@ -56,7 +56,8 @@ export function isConfinementError(message: string): boolean {
 /** Characters each text cell may keep so that `rows` rows of these columns fit in `maxBytes`. */
 export function cellCharLimit(columns: readonly SqlColumn[], rows: number, maxBytes: number): number {
   const cuttable = Math.max(1, columns.filter((c) => cutKind(c.type) !== null).length);
-  return Math.max(MIN_CELL_CHARS, Math.min(MAX_CELL_CHARS, Math.floor(maxBytes / (Math.max(1, rows) * cuttable))));
+  // Three quarters of the budget for the cut cells leaves room for markers, numbers and JSON syntax.
+  return Math.max(MIN_CELL_CHARS, Math.min(MAX_CELL_CHARS, Math.floor((maxBytes * 0.75) / (Math.max(1, rows) * cuttable))));
 }
 
 /** The SQL wrapped so that at most maxRows rows come back and no text cell is longer than the limit; as is when no bound applies. */
