@@ -127,7 +127,7 @@ test('a disk that fills up while archiving is WS732; after freeing space the arc
   // A real full disk: a 256 KiB tmpfs.
   mountTmpfs(FULL, 'size=256k');
   orders('disk.ndjson', 4_000, 100); // ~ 600 KB once archived
-  ok(['put', 'disk', '-p', 'disk.wshed', '--file', 'disk.ndjson']);
+  ok(['put', 'disk', '--pipeline', 'disk.wshed', '--file', 'disk.ndjson']);
 
   const full = scratch.wshed(['archive', 'disk.wshed']);
   assertOneLine(full, 'WS732');
@@ -154,7 +154,7 @@ test('the Kinesis service killed during put is WS733, saying how many records we
   orders('gone.ndjson', 60_000);
   const { pid, port } = servicePid();
   const streams = createStreamService(localKinesisEndpoint(port));
-  const put = scratch.start(['put', 'gone', '-p', 'gone.wshed', '--file', 'gone.ndjson']);
+  const put = scratch.start(['put', 'gone', '--pipeline', 'gone.wshed', '--file', 'gone.ndjson']);
   try {
     // Kill the service once the first records are in the stream: put is then in mid-run.
     await waitFor('the first records in the stream', async () => {
@@ -180,7 +180,7 @@ test('the Kinesis service killed during put is WS733, saying how many records we
 test('the Kinesis service killed during archive is WS733; the next archive completes, each record once', async () => {
   ok(['local', 'start', '--port', '0']); // its data survived the kill
   orders('more.ndjson', 40_000);
-  ok(['put', 'gone', '-p', 'gone.wshed', '--file', 'more.ndjson']);
+  ok(['put', 'gone', '--pipeline', 'gone.wshed', '--file', 'more.ndjson']);
   const { pid } = servicePid();
   const archive = scratch.start(['archive', 'gone.wshed']);
   // The archiver holds the reservoir's lock from before its first read to after its last write.
@@ -209,7 +209,7 @@ test('a reservoir on a read-only file system is WS735 from the top-level handler
 
 test('a corrupt archive checkpoint is WS734 naming the file and the way out; nothing changes', () => {
   orders('cp.ndjson', 50);
-  ok(['put', 'cp', '-p', 'cp.wshed', '--file', 'cp.ndjson']);
+  ok(['put', 'cp', '--pipeline', 'cp.wshed', '--file', 'cp.ndjson']);
   ok(['archive', 'cp.wshed']);
   const checkpoint = at('cp-reservoir/_wshed/checkpoint.json');
   const good = JSON.parse(readFileSync(checkpoint, 'utf8')) as Record<string, unknown>;

@@ -127,9 +127,11 @@ test('a large result streams: rows reach the output while the query runs, and a 
   });
   let finished = false;
   const run = runQuery({ plan, cwd: dir.path, streams: null, sql, format: 'ndjson', out }).finally(() => (finished = true));
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // The writer parks on 'drain' once the reader's buffer is full (or, ignoring it, runs to the end):
+  // wait for either, never for a fixed time.
+  await until('the query to wait for the reader or finish', () => finished || out.listenerCount('drain') > 0);
   assert.ok(!finished && writes === 1, 'the query goes on only as the reader takes rows');
-  const stalledAt = written;
+  const stalledAt = out.writableLength;
   // At most two chunks of rows (DuckDB hands over 2,048 at a time) of the 105 MB.
   assert.ok(stalledAt > 0 && stalledAt < 4_000_000, `bytes handed over while stalled: ${stalledAt}`);
   release();
@@ -140,5 +142,14 @@ test('a large result streams: rows reach the output while the query runs, and a 
   assert.ok(written > 100_000_000, `bytes ${written}`);
   assert.ok(heapPeak - heapBefore < 20_000_000, `live heap grew by ${((heapPeak - heapBefore) / 1e6).toFixed(1)} MB`);
 });
+
+/** Resolves once `condition` holds; fails after a generous bound instead of guessing a time. */
+async function until(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 test.run();
