@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   const clients = Number(option('clients', '50'));
   const seconds = Number(option('seconds', '30'));
   const previewers = Number(option('previewers', '5'));
-  const token = 'bench-token';
+  const token = 'bench-token-not-a-secret';
 
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'wshed-bench-pump-'));
   const home = path.join(work, 'home');
