@@ -3,7 +3,7 @@
 // replay engine's preview (annotated), each with the destination shard its key routes to.
 
 import type { ArchiveStep } from '../compiler/plan/types.ts';
-import { queryRows } from '../runtime/query/rows.ts';
+import { countQueryRows, queryRows } from '../runtime/query/rows.ts';
 import { runReplay } from '../runtime/replay/index.ts';
 import { ShardRouter } from '../runtime/replay/shard-router.ts';
 import { openReservoirStore } from '../runtime/reservoir/open-store.ts';
@@ -26,6 +26,9 @@ export interface EmitPreview {
   readonly count: number;
   readonly countIsLowerBound: boolean;
 }
+
+/** Rows a query job's preview counts at most; past it the count is "at least" this many. */
+export const COUNT_BOUND = 100_000;
 
 /** A failure the caller can fix (an unknown stream or replay, a column the job names but the result lacks). */
 export class EmitPreviewRefused extends Error {
@@ -65,7 +68,17 @@ export async function previewQueryJob(ctx: PumpContext, job: JobBody, n: number)
       return true;
     },
   });
-  return { streamOut: job.streamOut, records, count: records.length + (more ? 1 : 0), countIsLowerBound: more };
+  if (!more) return { streamOut: job.streamOut, records, count: records.length, countIsLowerBound: false };
+  // Counted up to a bound, so a preview of a huge result does not run it in full.
+  const inner = job.queryIn.trim().replace(/;+\s*$/, '');
+  const counted = await countQueryRows({
+    sql: `SELECT 1 FROM (\n${inner}\n) AS wshed_previewed LIMIT ${COUNT_BOUND + 1}`,
+    plan: ctx.plan,
+    cwd: ctx.cwd,
+    streams: ctx.streams,
+    ...(ctx.duckdb ? { duckdb: ctx.duckdb } : {}),
+  });
+  return { streamOut: job.streamOut, records, count: Math.min(counted, COUNT_BOUND), countIsLowerBound: counted > COUNT_BOUND };
 }
 
 /** The first `n` records of the declared replay `name`, annotated as the replay engine emits them. */

@@ -1,229 +1,214 @@
-// The pump page in a real browser against the real service: Debian's chromium driven by
-// playwright-core, `wshed serve`'s server on an ephemeral port over a reservoir the archiver filled
-// from a local Kinesis. What a user does on the page: run a query, preview, start a job, watch it.
+// The pump page in a real browser (Debian's chromium through playwright-core) against the
+// installed CLI's `wshed serve` over a reservoir `wshed archive` filled: the sidebar's schema,
+// saved queries and replays, queries with paging and downloads, and previews of what a job would emit.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { buildWeb } from '../../scripts/build-web.mjs';
-import { compile } from '../../src/compiler/compile.ts';
-import { archiveReservoir } from '../../src/runtime/archive/archiver.ts';
-import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
-import { createStreamService } from '../../src/runtime/kinesis/aws-stream-service.ts';
-import type { StreamService } from '../../src/runtime/kinesis/stream-service.ts';
-import { startPumpServer, type PumpServer, type PumpServerOptions } from '../../src/service/server.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 import { readStream } from '../runtime/helpers/fault-proxy.ts';
-import { archiveStep, startTestKinesis, tempDir, type TempDir, type TestKinesis } from '../runtime/helpers/local-kinesis.ts';
+import { DESTINATION, launchChromium, PageService } from './page-fixture.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SCREENSHOT = path.join(ROOT, 'docs/pump-page.png');
-const CHROMIUM = '/usr/bin/chromium';
 const RECORDS = 300;
 
-const source = `web_${process.pid}`;
-const destination = `web_out_${process.pid}`;
-
-let kinesis: TestKinesis;
-let dir: TempDir;
-let server: PumpServer;
-let serverOptions: PumpServerOptions;
-let destinationService: StreamService;
-let browser: BrowserContext;
+let service: PageService;
+let chromium: { browser: BrowserContext; close(): Promise<void> };
 let page: Page;
-let profile: string;
-
-const order = (n: number) => ({
-  order_id: n,
-  customer: { id: `c-${n % 7}`, region: ['eu', 'us', 'ap'][n % 3] },
-  // One name that would be markup if the page ever put data in through innerHTML.
-  name: n === 0 ? '<b id="injected">bold</b>' : `order ${n}`,
-  total: n * 1.5,
-});
+const pageErrors: string[] = [];
 
 test.before(async () => {
-  kinesis = await startTestKinesis();
-  dir = await tempDir('wshed-web-');
-  const reservoir = path.join(dir.path, 'orders');
-  await kinesis.streams.ensureStream(source, 2, 24);
-  await kinesis.streams.ensureStream(destination, 2, 24);
-  await putAllRecords(
-    kinesis.streams,
-    source,
-    Array.from({ length: RECORDS }, (_, n) => ({ partitionKey: `k${n}`, data: Buffer.from(JSON.stringify(order(n))) })),
-  );
-  const archived = await archiveReservoir(archiveStep('orders', source, reservoir), { streams: kinesis.streams });
-  assert.is(archived.records, RECORDS);
-
-  const text = [
-    `stream ${source} { shards 2 }`,
-    `stream ${destination} { shards 2 }`,
-    `reservoir orders {\n  from stream ${source}\n  at "${reservoir}"\n  format json\n  partition hourly\n}`,
-    // Declared so the page can name a reservoir for its first query (GET /pump/replays).
-    `replay backfill from archive orders\n  into stream ${destination}`,
-    '',
-  ].join('\n');
-  const config = { target: 'local' as const, kinesisPort: kinesis.port, home: path.join(dir.path, 'home'), duckdb: { threads: 2, memoryLimit: '512MB' }, replay: { shardBudgetFraction: 0.8, maxRetries: 5 } };
-  const { plan, diagnostics } = compile({ path: path.join(dir.path, 'orders.wshed'), text }, { config, now: new Date() });
-  if (!plan) throw new Error(JSON.stringify(diagnostics));
-
-  // The page is built aside, so a concurrent `npm run build` cannot change it under the test.
-  const webRoot = await buildWeb({ outDir: path.join(dir.path, 'web') });
-  destinationService = createStreamService(kinesis.endpoint, { maxAttempts: 1 });
-  serverOptions = {
-    plan,
-    cwd: dir.path,
-    home: path.join(dir.path, 'home'),
-    streams: kinesis.streams,
-    destination: destinationService,
-    duckdb: { threads: 2, memoryLimit: '512MB' },
-    shardBudgetFraction: 0.8,
-    maxRetries: 5,
-    port: 0,
-    webRoot,
-  };
-  server = await startPumpServer(serverOptions);
-
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (as root) to install Debian's chromium`);
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wshed-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  service = await PageService.start(RECORDS);
+  chromium = await launchChromium();
+  page = chromium.browser.pages()[0] ?? (await chromium.browser.newPage());
   page.setDefaultTimeout(30_000);
-  const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(server.url);
+  await page.goto(service.url);
   await page.getByTestId('health').filter({ hasText: 'service up' }).waitFor();
-  assert.equal(pageErrors, []);
+  await page.getByTestId('reservoir').first().waitFor();
 });
 
 test.after(async () => {
-  await browser?.close();
-  await server?.close();
-  destinationService?.close();
-  await kinesis?.close();
-  await dir?.remove();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await chromium?.close();
+  await service?.close();
+});
+
+const sql = () => page.getByLabel('SQL');
+const headers = (table: string) => page.locator(`#${table} thead th:not(:first-child)`).allTextContents();
+const cells = (table: string, row: number) => page.locator(`#${table} tbody tr`).nth(row).locator('td:not(.rownum)').allTextContents();
+
+async function run(text: string, perPage = 100): Promise<void> {
+  await sql().fill(text);
+  await page.getByLabel('Rows per page').fill(String(perPage));
+  await page.getByRole('button', { name: 'Run query' }).click();
+  await page.locator('#query-status:not(:text("Running…"))').waitFor();
+}
+
+test('the sidebar shows the reservoir, its views and typed columns, the saved queries and the replays', async () => {
+  const reservoir = page.getByTestId('reservoir');
+  assert.is(await reservoir.count(), 1);
+  assert.is(await reservoir.locator('summary').textContent(), 'orders');
+  assert.equal(await reservoir.getByTestId('view').allTextContents(), ['orders', 'orders_archived', 'orders_live']);
+  const columns = await reservoir.getByTestId('column').evaluateAll((lis) => lis.map((li) => [li.querySelector('.name')!.textContent, li.querySelector('.type')!.textContent, li.className]));
+  const byName = new Map(columns.map(([name, type, cls]) => [name, { type, cls }]));
+  assert.is(byName.get('order_id')?.type, 'BIGINT');
+  assert.is(byName.get('total')?.type, 'DOUBLE');
+  assert.is(byName.get('customer')?.type, 'STRUCT(id VARCHAR, region VARCHAR)');
+  assert.is(byName.get('_stream')?.type, 'VARCHAR');
+  assert.match(byName.get('_stream')!.cls!, /metadata/);
+  assert.is(byName.get('payload')?.type, 'JSON');
+  assert.equal(await page.getByTestId('saved-query').allTextContents(), ['by_region']);
+  assert.equal(await page.getByTestId('declared-replay').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.name)), ['backfill', 'trickle', 'drip']);
+  assert.equal(pageErrors, []);
 });
 
 test('the SQL box starts with a query over the first reservoir', async () => {
-  assert.is(await page.getByLabel('SQL').inputValue(), 'SELECT * FROM orders LIMIT 100');
+  assert.is(await sql().inputValue(), 'SELECT * FROM orders LIMIT 100');
 });
 
-async function headers(table: string): Promise<string[]> {
-  return page.locator(`#${table} thead th`).allTextContents();
-}
-
-test('"Run query" shows the rows as a table, nested values as JSON, and the total count', async () => {
-  await page.getByLabel('SQL').fill('SELECT order_id, customer, name FROM orders ORDER BY order_id');
-  await page.getByLabel('Rows to show').fill('50');
+test('a saved query loads with a click and runs', async () => {
+  await page.getByTestId('saved-query').filter({ hasText: 'by_region' }).click();
+  assert.match(await sql().inputValue(), /^SELECT customer\.region AS region, count\(\*\) AS orders FROM orders GROUP BY 1 ORDER BY 1$/);
   await page.getByRole('button', { name: 'Run query' }).click();
+  await page.getByTestId('query-status').filter({ hasText: '3 rows in total' }).waitFor();
+  assert.equal(await headers('results'), ['region', 'orders']);
+  assert.equal(await cells('results', 0), ['ap', '100']);
+});
+
+test('a view name loads a query over it', async () => {
+  await page.getByTestId('view').filter({ hasText: 'orders_archived' }).click();
+  assert.is(await sql().inputValue(), 'SELECT * FROM orders_archived LIMIT 100');
+});
+
+test('"Run query" shows rows as a table, nested values as JSON, data as text, and the total', async () => {
+  await run('SELECT order_id, customer, name FROM orders ORDER BY order_id', 50);
   await page.getByTestId('query-status').filter({ hasText: `${RECORDS} rows in total, showing 50` }).waitFor();
   assert.equal(await headers('results'), ['order_id', 'customer', 'name']);
-  const rows = page.locator('#results tbody tr');
-  assert.is(await rows.count(), 50);
-  assert.equal(await rows.nth(7).locator('td').allTextContents(), ['7', '{"id":"c-0","region":"us"}', 'order 7']);
-  // Data is text, never markup.
-  assert.is(await rows.nth(0).locator('td').nth(2).textContent(), '<b id="injected">bold</b>');
+  assert.is(await page.locator('#results tbody tr').count(), 50);
+  assert.equal(await cells('results', 7), ['7', '{"id":"c-0","region":"us"}', 'order 7']);
+  assert.is((await cells('results', 0))[2], '<b id="injected">bold</b>');
   assert.is(await page.locator('#injected').count(), 0);
 });
 
-test('a query the engine refuses shows its message instead of a table', async () => {
-  await page.getByLabel('SQL').fill('SELECT no_such_column FROM orders');
-  await page.getByRole('button', { name: 'Run query' }).click();
+test('SELECT * shows the payload fields first, then the metadata, then payload; "Columns as queried" keeps the views\' order', async () => {
+  await run('SELECT * FROM orders ORDER BY order_id', 10);
+  const shown = await headers('results');
+  assert.equal(shown.slice(0, 5), ['order_id', 'customer', 'name', 'status', 'total']);
+  assert.equal(shown.slice(5, 11), ['_stream', '_shard_id', '_sequence_number', '_sub_sequence_number', '_partition_key', '_arrival_time']);
+  assert.is(shown[11], 'payload');
+  await page.getByLabel('Columns as queried').check();
+  assert.equal((await headers('results')).slice(0, 2), ['_stream', '_shard_id']);
+  await page.getByLabel('Columns as queried').uncheck();
+  assert.is((await headers('results'))[0], 'order_id');
+});
+
+test('paging: Next and Previous walk the whole result a page at a time, and stop at its end', async () => {
+  await run('SELECT order_id FROM orders ORDER BY order_id', 120);
+  const info = page.getByTestId('page-info');
+  assert.is(await info.textContent(), 'rows 1–120 of 300');
+  assert.ok(await page.getByTestId('page-prev').isDisabled());
+  await page.getByTestId('page-next').click();
+  await info.filter({ hasText: 'rows 121–240 of 300' }).waitFor();
+  assert.equal(await cells('results', 0), ['120']);
+  assert.is(await page.locator('#results tbody tr td.rownum').first().textContent(), '121');
+  await page.getByTestId('page-next').click();
+  await info.filter({ hasText: 'rows 241–300 of 300' }).waitFor();
+  assert.is(await page.locator('#results tbody tr').count(), 60);
+  assert.equal(await cells('results', 59), ['299']);
+  assert.ok(await page.getByTestId('page-next').isDisabled(), 'no page after the last');
+  await page.getByTestId('page-prev').click();
+  await info.filter({ hasText: 'rows 121–240 of 300' }).waitFor();
+  assert.equal(await cells('results', 0), ['120']);
+});
+
+test('CSV and NDJSON downloads hold the full result, streamed by the service', async () => {
+  await run('SELECT order_id, name FROM orders ORDER BY order_id', 10);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
+  assert.match(csv.suggestedFilename(), /\.csv$/);
+  const lines = fs.readFileSync((await csv.path())!, 'utf8').trimEnd().split('\n');
+  assert.is(lines.length, RECORDS + 1, 'a header and every row, not only the page shown');
+  assert.is(lines[0], 'order_id,name');
+  assert.is(lines[1], '0,"<b id=""injected"">bold</b>"');
+  assert.is(lines[RECORDS], `${RECORDS - 1},order ${RECORDS - 1}`);
+  const [ndjson] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-ndjson').click()]);
+  assert.match(ndjson.suggestedFilename(), /\.ndjson$/);
+  const rows = fs.readFileSync((await ndjson.path())!, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { order_id: number });
+  assert.is(rows.length, RECORDS);
+  assert.equal(rows.map((r) => r.order_id), Array.from({ length: RECORDS }, (_, i) => i));
+});
+
+test('a query the engine refuses shows its message; editing the query clears it', async () => {
+  await run('SELECT no_such_column FROM orders');
   const status = page.locator('#query-status.error');
   await status.waitFor();
   assert.match((await status.textContent()) ?? '', /no_such_column/);
   assert.is(await page.locator('#results tr').count(), 0);
+  await sql().press('End');
+  await sql().type(' ');
+  assert.is(await page.locator('#query-status.error').count(), 0, 'the error of the old text is gone');
 });
 
-test('"Preview" shows the first 10 records the job would send', async () => {
-  await page.getByLabel('SQL').fill('SELECT order_id, total FROM orders ORDER BY order_id');
-  await page.getByLabel('Stream out').fill(destination);
-  await page.getByRole('button', { name: 'Preview' }).click();
-  await page.getByTestId('replay-status').filter({ hasText: `would send ${RECORDS} records` }).waitFor();
-  assert.equal(await headers('preview'), ['order_id', 'total']);
+test('"Preview" shows the records exactly as the job emits them (key, shard, data with flags) and the count; a changed query clears it', async () => {
+  await sql().fill('SELECT * FROM orders ORDER BY order_id');
+  await page.getByLabel('Stream out').fill(DESTINATION);
+  await page.getByLabel('Replay flag').check();
+  await page.getByRole('button', { name: 'Preview', exact: true }).click();
+  await page.getByTestId('replay-status').filter({ hasText: `The job would send ${RECORDS} records into ${DESTINATION}; the first 10 are below` }).waitFor();
+  assert.equal(await headers('preview'), ['partition key', 'shard', 'data']);
   assert.is(await page.locator('#preview tbody tr').count(), 10);
-  assert.equal(await page.locator('#preview tbody tr').nth(3).locator('td').allTextContents(), ['3', '4.5']);
-  assert.is((await readStream(kinesis.streams, destination)).length, 0, 'a preview sends nothing');
-});
+  const [key, shard, data] = await cells('preview', 3);
+  assert.is(key, '3', 'the record keeps its original partition key');
+  assert.match(shard, /^shardId-\d+$/);
+  assert.equal(JSON.parse(data), { order_id: 3, customer: { id: 'c-3', region: 'eu' }, name: 'order 3', status: 'open', total: 4.5, replay: true });
+  const previewed = await Promise.all([0, 1, 2, 3, 4].map((i) => cells('preview', i)));
 
-test('"Start job" replays the query into the stream and the jobs panel follows it to COMPLETED_SUCCESS', async () => {
-  await page.getByLabel('SQL').fill('SELECT * FROM orders');
-  await page.getByLabel('Stream out').fill(destination);
-  await page.getByRole('button', { name: 'Start job' }).click();
-  await page.getByTestId('replay-status').filter({ hasText: 'Started job' }).waitFor();
-  const job = page.locator('[data-testid=job]').first();
-  await page.locator('[data-testid=job][data-stage=COMPLETED_SUCCESS]').waitFor({ timeout: 60_000 });
-  assert.is(await job.getAttribute('data-stage'), 'COMPLETED_SUCCESS');
-  assert.is(await job.getByTestId('job-stage').textContent(), 'done');
-  assert.is(await job.getByTestId('job-successful').textContent(), String(RECORDS));
-  assert.is(await job.getByTestId('job-pending').textContent(), '0');
-  assert.is(await job.getByTestId('job-failed').textContent(), '0');
-  assert.is(await job.getByTestId('job-stream').textContent(), destination);
-  assert.is(await job.getByTestId('job-progress').getAttribute('aria-valuenow'), '100');
-  assert.match((await job.getByTestId('job-rate').textContent()) ?? '', /\/s$/);
-  assert.ok(await job.getByTestId('job-error').isHidden());
-  assert.ok(await job.getByTestId('job-cancel').isHidden(), 'a finished job cannot be cancelled');
-  assert.is((await readStream(kinesis.streams, destination)).length, RECORDS);
-});
-
-test('the jobs panel follows the service\'s event stream, without polling', async () => {
-  const polls: string[] = [];
-  const onRequest = (r: { url(): string }) => {
-    if (new URL(r.url()).pathname === '/pump/jobs') polls.push(r.url());
-  };
-  page.on('request', onRequest);
-  await page.waitForTimeout(2500);
-  page.off('request', onRequest);
-  assert.is(await page.getByTestId('jobs-mode').textContent(), '(live)');
-  assert.equal(polls, [], 'no GET /pump/jobs while events flow');
-});
-
-test('with a token the page loads, asks for it, and sends it as a bearer token (polling: EventSource cannot)', async () => {
-  const token = 'web-page-test-token';
-  const guarded = await startPumpServer({ ...serverOptions, home: path.join(dir.path, 'home-token'), token });
-  const tab = await browser.newPage();
+  // The job sends these very records, each to the shard shown.
+  const streams = service.streams();
   try {
-    const sent: (string | undefined)[] = [];
-    tab.on('request', (r) => {
-      if (new URL(r.url()).pathname.startsWith('/pump/')) sent.push(r.headers().authorization);
-    });
-    const response = await tab.goto(guarded.url);
-    assert.is(response?.status(), 200, 'the page itself holds no data: it loads without the token');
-    await tab.getByTestId('health').filter({ hasText: /token/ }).waitFor();
-    await tab.getByLabel('API token').fill(token);
-    await tab.getByRole('button', { name: 'Save' }).click();
-    await tab.getByTestId('health').filter({ hasText: 'service up' }).waitFor();
-    assert.is(await tab.getByTestId('jobs-mode').textContent(), '(polling)');
-    await tab.getByLabel('SQL').fill('SELECT count(*) AS n FROM orders');
-    await tab.getByRole('button', { name: 'Run query' }).click();
-    await tab.getByTestId('query-status').filter({ hasText: '1 rows in total' }).waitFor();
-    assert.equal(await tab.locator('#results tbody td').allTextContents(), [String(RECORDS)]);
-    await tab.waitForTimeout(1500);
-    const afterSave = sent.slice(sent.lastIndexOf(undefined) + 1);
-    assert.ok(afterSave.length >= 2, `requests after saving the token: ${afterSave.length}`);
-    assert.ok(afterSave.every((h) => h === `Bearer ${token}`));
+    const before = (await readStream(streams, DESTINATION)).length;
+    await page.getByRole('button', { name: 'Start job' }).click();
+    const id = (await page.getByTestId('replay-status').filter({ hasText: 'Started job' }).textContent())!.split(' ')[2];
+    await page.locator(`[data-testid=job][data-job-id="${id}"][data-state=done]`).waitFor({ timeout: 60_000 });
+    const sent = await readStream(streams, DESTINATION);
+    assert.is(sent.length - before, RECORDS);
+    for (const [k, s, d] of previewed) {
+      const match = sent.find((r) => r.partitionKey === k && r.data.toString('utf8') === d);
+      assert.ok(match, `record ${k} was sent as previewed`);
+      assert.is(match!.shardId, s);
+    }
   } finally {
-    await tab.close();
-    await guarded.close();
+    streams.close();
   }
+
+  await page.getByRole('button', { name: 'Preview', exact: true }).click();
+  await page.getByTestId('replay-status').filter({ hasText: 'would send' }).waitFor();
+  await sql().press('End');
+  await sql().type(' ');
+  assert.is(await page.getByTestId('replay-status').textContent(), '');
+  assert.is(await page.locator('#preview tr').count(), 0, 'no preview of another query');
 });
 
-test('the page as documented (docs/pump-page.png: written when missing or with UPDATE_SCREENSHOT=1)', async () => {
-  if (process.env.UPDATE_SCREENSHOT !== '1' && fs.existsSync(SCREENSHOT)) return;
-  await page.getByLabel('SQL').fill('SELECT order_id, customer, total FROM orders ORDER BY order_id LIMIT 100');
-  await page.getByLabel('Rows to show').fill('100');
-  await page.getByRole('button', { name: 'Run query' }).click();
-  await page.getByTestId('query-status').filter({ hasText: 'in total' }).waitFor();
-  await page.screenshot({ path: SCREENSHOT });
+test('a declared replay previews its annotated records by name, with the count', async () => {
+  await page.getByRole('button', { name: 'Preview replay backfill' }).click();
+  await page.getByTestId('replay-status').filter({ hasText: `Replay backfill would send at least 11 records into ${DESTINATION}; the first 10 are below` }).waitFor();
+  assert.is(await page.locator('#preview tbody tr').count(), 10);
+  const [key, shard, data] = await cells('preview', 0);
+  assert.match(key, /^\d+$/);
+  assert.match(shard, /^shardId-\d+$/);
+  const record = JSON.parse(data) as Record<string, unknown> & { _wshed?: { replay_id?: unknown; origin?: unknown } };
+  assert.is(record.replay, true, "the replay's annotation");
+  assert.type(record._wshed?.replay_id, 'string', 'the replay metadata consumers read');
+  assert.match(JSON.stringify(record._wshed?.origin), /shardId-/, "the record's origin in the source stream");
+});
+
+test('a declared replay starts by name and its job runs to done', async () => {
+  await page.getByRole('button', { name: 'Start replay backfill' }).click();
+  const status = await page.getByTestId('replay-status').filter({ hasText: 'Started job' }).textContent();
+  const id = status!.split(' ')[2];
+  const card = page.locator(`[data-testid=job][data-job-id="${id}"]`);
+  await page.locator(`[data-testid=job][data-job-id="${id}"][data-state=done]`).waitFor({ timeout: 60_000 });
+  assert.is(await card.getByTestId('job-successful').textContent(), String(RECORDS));
+  assert.is(await card.getByTestId('job-query').textContent(), 'replay backfill');
+  assert.equal(pageErrors, []);
 });
 
 test.run();

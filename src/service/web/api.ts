@@ -7,6 +7,7 @@ export type Stage = 'NOT_STARTED' | 'IN_PROGRESS' | 'COMPLETED_SUCCESS' | 'COMPL
 export interface Job {
   readonly jobId: string;
   readonly stage: Stage;
+  readonly kind?: 'query' | 'replay';
   readonly queryIn?: string | null;
   /** Replay jobs: the replay's name in its pipeline file. */
   readonly replay?: string | null;
@@ -14,13 +15,19 @@ export interface Job {
   readonly successfulRecordCount?: number;
   readonly failureRecordCount?: number;
   readonly pendingRecordCount?: number;
+  readonly totalRecordCount?: number | null;
   readonly submitTime?: string | number | null;
   readonly startTime?: string | number | null;
   readonly completionTime?: string | number | null;
+  /** Milliseconds spent running, over every run. */
   readonly elapsedTime?: string | number | null;
   readonly meanRate?: number | null;
   readonly error?: unknown;
   readonly errorMessage?: unknown;
+  /** The service stopped while the job ran (COMPLETED_ERROR): it can be resumed. */
+  readonly interrupted?: boolean;
+  /** Cancelled by a user (COMPLETED_ERROR, the original pump's stage): it can be resumed. */
+  readonly cancelled?: boolean;
 }
 
 export interface JobRequest {
@@ -33,11 +40,32 @@ export interface JobRequest {
 }
 
 export interface Preview {
-  /** Rows the query returns in all; null when the service cannot count them. */
+  /** Rows the query returns in all (a lower bound when countIsLowerBound); null when the service cannot count them. */
   readonly count: number | null;
+  readonly countIsLowerBound?: boolean;
   /** The result's columns in order (older services leave them out). */
   readonly columns?: string[];
   readonly rows: Record<string, unknown>[];
+}
+
+/** Records exactly as a job would emit them (POST /pump/records/preview, GET /pump/replays/{name}/preview). */
+export interface EmitPreview {
+  readonly streamOut: string;
+  readonly records: { readonly partitionKey: string; readonly shardId: string; readonly data: string }[];
+  readonly count: number;
+  readonly countIsLowerBound: boolean;
+}
+
+export interface CatalogColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly kind: 'metadata' | 'field' | 'payload';
+}
+
+export interface Catalog {
+  readonly reservoirs: { readonly name: string; readonly views: { name: string; role: string }[]; readonly columns: CatalogColumn[]; readonly error?: string }[];
+  readonly queries: { readonly name: string; readonly sql: string }[];
+  readonly replays: { readonly name: string; readonly reservoir: string; readonly source: string; readonly streamOut: string }[];
 }
 
 const TOKEN_KEY = 'wshed.pump.token';
@@ -97,15 +125,24 @@ export function errorText(data: unknown): string {
   return String(data);
 }
 
+const job = (id: string) => `/pump/jobs/${encodeURIComponent(id)}`;
+const replay = (name: string) => `/pump/replays/${encodeURIComponent(name)}`;
+
 export const api = {
   health: () => call<unknown>('GET', '/health'),
+  catalog: () => call<Catalog>('GET', '/pump/catalog'),
   listJobs: async (): Promise<Job[]> => {
     const data = await call<Job[] | { jobs: Job[] }>('GET', '/pump/jobs');
     return Array.isArray(data) ? data : (data?.jobs ?? []);
   },
-  replays: () => call<unknown>('GET', '/pump/replays'),
-  getJob: (jobId: string) => call<Job>('GET', `/pump/jobs/${encodeURIComponent(jobId)}`),
+  getJob: (jobId: string) => call<Job>('GET', job(jobId)),
   startJob: (request: JobRequest) => call<Job>('POST', '/pump/jobs', request),
   preview: (queryIn: string, previewCount: number) => call<Preview>('POST', '/pump/jobs/preview', { queryIn, previewCount }),
-  cancelJob: (jobId: string) => call<unknown>('POST', `/pump/jobs/${encodeURIComponent(jobId)}/cancel`),
+  previewRecords: (request: JobRequest, previewCount: number) => call<EmitPreview>('POST', '/pump/records/preview', { ...request, previewCount }),
+  previewReplay: (name: string) => call<EmitPreview>('GET', `${replay(name)}/preview`),
+  startReplay: (name: string) => call<Job>('POST', replay(name)),
+  cancelJob: (jobId: string) => call<unknown>('POST', `${job(jobId)}/cancel`),
+  resumeJob: (jobId: string) => call<Job>('POST', `${job(jobId)}/resume`),
+  /** A one-use link that streams the full result (the browser downloads it; no token needed). */
+  download: (queryIn: string, format: 'csv' | 'ndjson') => call<{ url: string }>('POST', '/pump/downloads', { queryIn, format }),
 };

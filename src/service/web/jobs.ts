@@ -1,14 +1,24 @@
 // The jobs panel: every job the service knows, kept live from server-sent events, or by polling
-// every second when events fail or a token is set (EventSource cannot send an Authorization header).
+// every second when events fail or a token is set (EventSource cannot send an Authorization
+// header); filtered by state; a card per job (job-card.ts) with Cancel and Resume.
 /// <reference lib="dom" />
 
-import { api, errorText, getToken, type Job } from './api.ts';
+import { api, getToken, type Job } from './api.ts';
+import { CARD_HTML, fillCard, jobState, type Sample } from './job-card.ts';
+import { timeOf } from './format.ts';
 
-const RUNNING = new Set(['NOT_STARTED', 'IN_PROGRESS']);
 const POLL_MS = 1000;
+const MAX_SAMPLES = 64;
+
+interface Tracked {
+  job: Job;
+  /** When the page got this version of the job (elapsed time moves on from there). */
+  receivedAt: number;
+  samples: Sample[];
+}
 
 export class JobsPanel {
-  private readonly jobs = new Map<string, Job>();
+  private readonly jobs = new Map<string, Tracked>();
   private events: EventSource | null = null;
   private poller: number | null = null;
   private ticker: number | null = null;
@@ -17,14 +27,17 @@ export class JobsPanel {
     private readonly list: HTMLOListElement,
     private readonly empty: HTMLElement,
     private readonly mode: HTMLElement,
-  ) {}
+    private readonly filter: HTMLSelectElement,
+  ) {
+    filter.addEventListener('change', () => this.render());
+  }
 
   /** (Re)starts live updates: events when possible, polling otherwise. */
   start(): void {
     this.stop();
     void this.refresh();
-    // Elapsed time of running jobs moves even when no event comes.
-    this.ticker = window.setInterval(() => this.render(), 1000);
+    // Elapsed time, ETA and the sparkline of running jobs move even when no event comes.
+    this.ticker = window.setInterval(() => this.tick(), 1000);
     if (getToken() || typeof EventSource === 'undefined') {
       this.poll();
       return;
@@ -56,7 +69,14 @@ export class JobsPanel {
   /** Records a job the page just learned of (a POST's answer) without waiting for the next update. */
   upsert(job: Job): void {
     if (!job || typeof job.jobId !== 'string') return;
-    this.jobs.set(job.jobId, { ...this.jobs.get(job.jobId), ...job });
+    const now = Date.now();
+    const known = this.jobs.get(job.jobId);
+    const merged = { ...known?.job, ...job };
+    const samples = known?.samples ?? [];
+    // A resumed job starts a new run: its earlier throughput says nothing about this one.
+    if (known && jobState(known.job) !== 'running' && jobState(merged) === 'running') samples.length = 0;
+    if (jobState(merged) === 'running') addSample(samples, now, merged.successfulRecordCount ?? 0);
+    this.jobs.set(job.jobId, { job: merged, receivedAt: now, samples });
     this.render();
   }
 
@@ -68,6 +88,13 @@ export class JobsPanel {
     } catch (err) {
       this.mode.textContent = `(${(err as Error).message})`;
     }
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    // No update for a while is a throughput of zero, which the sparkline should show.
+    for (const t of this.jobs.values()) if (jobState(t.job) === 'running') addSample(t.samples, now, t.job.successfulRecordCount ?? 0);
+    this.render();
   }
 
   private poll(): void {
@@ -87,16 +114,38 @@ export class JobsPanel {
   }
 
   private render(): void {
-    this.empty.hidden = this.jobs.size > 0;
+    const wanted = this.filter.value;
+    const all = [...this.jobs.values()];
+    const shown = all.filter((t) => wanted === 'all' || (wanted === 'active' ? ['queued', 'running'].includes(jobState(t.job)) : jobState(t.job) === wanted));
+    this.empty.hidden = shown.length > 0;
+    this.empty.textContent = all.length === 0 ? 'No jobs yet.' : 'No job in this state.';
+    this.renderCounts(all.map((t) => jobState(t.job)));
     // Newest first; a job with neither time (not started, old service) stays on top.
-    const ordered = [...this.jobs.values()].sort((a, b) => timeOf(b.submitTime ?? b.startTime) - timeOf(a.submitTime ?? a.startTime));
+    const order = (t: Tracked) => {
+      const ms = timeOf(t.job.submitTime ?? t.job.startTime);
+      return Number.isNaN(ms) ? Number.MAX_SAFE_INTEGER : ms;
+    };
+    const ordered = shown.sort((a, b) => order(b) - order(a));
     const existing = new Map<string, HTMLLIElement>();
     for (const li of this.list.querySelectorAll<HTMLLIElement>('li[data-job-id]')) existing.set(li.dataset.jobId!, li);
-    ordered.forEach((job, i) => {
-      const li = existing.get(job.jobId) ?? this.createItem(job.jobId);
-      fillItem(li, job);
+    const now = Date.now();
+    ordered.forEach((t, i) => {
+      const li = existing.get(t.job.jobId) ?? this.createItem(t.job.jobId);
+      existing.delete(t.job.jobId);
+      fillCard(li, t.job, t.samples, t.receivedAt, now);
       if (this.list.children[i] !== li) this.list.insertBefore(li, this.list.children[i] ?? null);
     });
+    for (const li of existing.values()) li.remove();
+  }
+
+  /** The filter's options say how many jobs each state has. */
+  private renderCounts(states: string[]): void {
+    for (const option of this.filter.options) {
+      const label = option.dataset.label ?? (option.dataset.label = option.textContent ?? option.value);
+      const n = option.value === 'all' ? states.length : option.value === 'active' ? states.filter((s) => s === 'queued' || s === 'running').length : states.filter((s) => s === option.value).length;
+      const text = `${label} (${n})`;
+      if (option.textContent !== text) option.textContent = text;
+    }
   }
 
   private createItem(jobId: string): HTMLLIElement {
@@ -104,122 +153,38 @@ export class JobsPanel {
     li.className = 'job';
     li.dataset.jobId = jobId;
     li.dataset.testid = 'job';
-    li.innerHTML = `<header><span class="stage" data-testid="job-stage"></span><span class="id" data-testid="job-id"></span>
-      <button type="button" class="cancel" data-testid="job-cancel">Cancel</button></header>
-      <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" data-testid="job-progress"><div></div></div>
-      <dl>
-        <dt>sent</dt><dd data-testid="job-successful"></dd>
-        <dt>pending</dt><dd data-testid="job-pending"></dd>
-        <dt>failed</dt><dd data-testid="job-failed"></dd>
-        <dt>rate</dt><dd data-testid="job-rate"></dd>
-        <dt>elapsed</dt><dd data-testid="job-elapsed"></dd>
-        <dt>into</dt><dd data-testid="job-stream"></dd>
-      </dl>
-      <div class="query-text" data-testid="job-query"></div>
-      <div class="error" data-testid="job-error" role="alert" hidden></div>`;
-    // The markup above is constant; job data only ever goes in through textContent (fillItem).
-    const cancel = li.querySelector<HTMLButtonElement>('.cancel')!;
-    cancel.addEventListener('click', async () => {
-      cancel.disabled = true;
-      try {
-        await api.cancelJob(jobId);
-        this.upsert(await api.getJob(jobId));
-      } catch (err) {
-        const box = li.querySelector<HTMLElement>('[data-testid=job-error]')!;
-        box.hidden = false;
-        box.textContent = `cancel failed: ${(err as Error).message}`;
-        cancel.disabled = false;
-      }
-    });
+    // The markup is constant; job data only ever goes in through textContent (fillCard).
+    li.innerHTML = CARD_HTML;
+    const action = (selector: string, verb: string, send: () => Promise<unknown>) => {
+      const button = li.querySelector<HTMLButtonElement>(selector)!;
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        try {
+          const answer = await send();
+          this.upsert(answer && typeof answer === 'object' && 'jobId' in answer ? (answer as Job) : await api.getJob(jobId));
+        } catch (err) {
+          const box = li.querySelector<HTMLElement>('[data-testid=job-error]')!;
+          box.hidden = false;
+          box.dataset.action = li.dataset.state ?? '';
+          box.textContent = `${verb} failed: ${(err as Error).message}`;
+        } finally {
+          button.disabled = false;
+        }
+      });
+    };
+    action('.cancel', 'cancel', () => api.cancelJob(jobId));
+    action('.resume', 'resume', () => api.resumeJob(jobId));
     return li;
   }
 }
 
-function fillItem(li: HTMLLIElement, job: Job): void {
-  const ok = num(job.successfulRecordCount);
-  const pending = num(job.pendingRecordCount);
-  const failed = num(job.failureRecordCount);
-  const total = ok + pending + failed;
-  const done = job.stage === 'COMPLETED_SUCCESS';
-  const percent = total > 0 ? Math.round((ok / total) * 1000) / 10 : done ? 100 : 0;
-  li.dataset.stage = job.stage;
-  const set = (id: string, text: string) => {
-    const el = li.querySelector<HTMLElement>(`[data-testid=${id}]`)!;
-    if (el.textContent !== text) el.textContent = text;
-  };
-  const stage = li.querySelector<HTMLElement>('[data-testid=job-stage]')!;
-  stage.className = `stage ${job.stage}`;
-  set('job-stage', stageLabel(job.stage));
-  set('job-id', job.jobId);
-  li.querySelector<HTMLElement>('[data-testid=job-id]')!.title = job.jobId;
-  const bar = li.querySelector<HTMLElement>('[data-testid=job-progress]')!;
-  bar.setAttribute('aria-valuenow', String(percent));
-  bar.setAttribute('aria-label', `job ${job.jobId}: ${percent}% sent`);
-  (bar.firstElementChild as HTMLElement).style.width = `${percent}%`;
-  set('job-successful', ok.toLocaleString('en-US'));
-  set('job-pending', pending.toLocaleString('en-US'));
-  set('job-failed', failed.toLocaleString('en-US'));
-  set('job-rate', typeof job.meanRate === 'number' && Number.isFinite(job.meanRate) ? `${formatRate(job.meanRate)}/s` : '–');
-  set('job-elapsed', elapsedText(job));
-  set('job-stream', job.streamOut ?? '–');
-  const what = job.queryIn ?? (job.replay ? `replay ${job.replay}` : '');
-  set('job-query', what);
-  li.querySelector<HTMLElement>('[data-testid=job-query]')!.title = what;
-  const error = job.errorMessage ?? job.error;
-  const errorBox = li.querySelector<HTMLElement>('[data-testid=job-error]')!;
-  const message = error === undefined || error === null || error === '' ? '' : errorText(error);
-  if (message || !errorBox.textContent?.startsWith('cancel failed')) {
-    errorBox.hidden = !message;
-    if (errorBox.textContent !== message) errorBox.textContent = message;
+function addSample(samples: Sample[], at: number, sent: number): void {
+  const last = samples[samples.length - 1];
+  // Two updates in the same moment are one sample.
+  if (last && at - last.at < 250) {
+    samples[samples.length - 1] = { at: last.at, sent };
+    return;
   }
-  li.querySelector<HTMLButtonElement>('[data-testid=job-cancel]')!.hidden = !RUNNING.has(job.stage);
-}
-
-function stageLabel(stage: string): string {
-  switch (stage) {
-    case 'NOT_STARTED':
-      return 'queued';
-    case 'IN_PROGRESS':
-      return 'running';
-    case 'COMPLETED_SUCCESS':
-      return 'done';
-    case 'COMPLETED_ERROR':
-      return 'failed';
-    default:
-      return stage.toLowerCase().replace(/_/g, ' ');
-  }
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
-
-function timeOf(t: string | number | null | undefined): number {
-  if (t === null || t === undefined) return Number.MAX_SAFE_INTEGER; // not started yet: on top
-  const ms = typeof t === 'number' ? t : Date.parse(t);
-  return Number.isNaN(ms) ? 0 : ms;
-}
-
-function formatRate(perSecond: number): string {
-  return perSecond >= 100 ? Math.round(perSecond).toLocaleString('en-US') : perSecond.toFixed(1);
-}
-
-/** The service's elapsed time (milliseconds or its own text), else measured from start to completion or now. */
-function elapsedText(job: Job): string {
-  if (job.stage === 'NOT_STARTED') return '–';
-  if (typeof job.elapsedTime === 'string' && job.elapsedTime && Number.isNaN(Number(job.elapsedTime))) return job.elapsedTime;
-  if (job.elapsedTime !== null && job.elapsedTime !== undefined && job.elapsedTime !== '') return formatMs(Number(job.elapsedTime));
-  if (job.startTime === null || job.startTime === undefined) return '–';
-  const start = timeOf(job.startTime);
-  const end = job.completionTime ? timeOf(job.completionTime) : Date.now();
-  return formatMs(Math.max(0, end - start));
-}
-
-function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return '–';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s % 60)} s`;
+  samples.push({ at, sent });
+  if (samples.length > MAX_SAMPLES) samples.splice(0, samples.length - MAX_SAMPLES);
 }
