@@ -80,7 +80,7 @@ function lineProblem(line: Buffer, error: string): string {
     const at = firstBadByte(line);
     return `not valid UTF-8 (byte ${at + 1} of the line is 0x${line[at].toString(16).padStart(2, '0')})`;
   }
-  return error.replace(/^data is /, 'not ').replace(/^data holds /, 'holds ');
+  return error.replace(/^data (is )?/, '');
 }
 
 /** Offset of the first byte that starts no valid UTF-8 sequence. */

@@ -9,6 +9,7 @@ import type { ShardPosition } from '../../runtime/kinesis/stream-service.ts';
 import { UsageError } from '../io.ts';
 import { connect, localConfig } from '../session.ts';
 import { formatPrinter, TAIL_FORMATS, TEMPLATE_PLACEHOLDERS, templatePrinter, type RecordPrinter, type TailFormat } from '../tail-format.ts';
+import { withHelp } from '../help.ts';
 
 const PLACEHOLDER_HELP = TEMPLATE_PLACEHOLDERS.map((p) => `  ${p.token}  ${p.meaning}`).join('\n');
 
@@ -16,7 +17,7 @@ export const tailCommand = {
   command: 'tail <stream>',
   describe: 'print records of a stream as they arrive (KPL aggregates are split)',
   builder: (y: Argv) =>
-    y
+    withHelp(y, 'tail')
       .positional('stream', { type: 'string', demandOption: true, describe: 'the stream to follow' })
       .option('from', { choices: ['trim-horizon', 'latest'] as const, default: 'latest' as const, describe: 'start at the oldest record or at new ones' })
       .option('limit', { type: 'number', describe: 'stop after this many records' })
@@ -32,7 +33,7 @@ export const tailCommand = {
         type: 'string',
         describe: 'print each record by a kcat-style template of placeholders (below); add \\n yourself, as in kcat',
       })
-      .option('conf', { type: 'string', describe: 'target settings file (default conf/local.json)' })
+      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
       .epilog(`Template placeholders:\n${PLACEHOLDER_HELP}\n  \\n \\t \\r \\\\  newline, tab, carriage return, backslash`)
       .example('$0 tail orders --from trim-horizon --limit 10', 'the ten oldest records, data only')
       .example("$0 tail orders -f '%p %o %k: %s\\n'", 'shard, sequence number, key and data of each new record')
@@ -46,7 +47,7 @@ export const tailCommand = {
     let printed = 0;
     try {
       if (!(await streams.describeStream(argv.stream))) {
-        const names = await streams.listStreams();
+        const names = (await streams.listStreams()).sort();
         throw new UsageError(
           `stream '${argv.stream}' does not exist; ${names.length > 0 ? `the streams are: ${names.join(', ')}` : "there are no streams yet (declare one in a .wshed file and run 'wshed run')"}`,
         );

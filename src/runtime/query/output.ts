@@ -1,7 +1,9 @@
 // Writes query rows to a stream as they arrive, in one of four formats, waiting for the stream
-// to drain so a slow reader never makes rows pile up in memory.
+// to drain so a slow reader never makes rows pile up in memory. Values come from producers, so
+// table and csv escape control characters and json keeps them escaped: no value drives a terminal.
 
 import { once } from 'node:events';
+import { printable, printableInCsv, terminalSafeJson } from '../printable-text.ts';
 import type { SqlColumn, SqlValue } from './sql-engine.ts';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
@@ -37,9 +39,9 @@ type Send = (text: string) => Promise<void>;
 
 /** One JSON array streamed as `[`, one object per line, `]`; or (ndjson) one object per line. */
 function jsonWriter(columns: readonly SqlColumn[], send: Send, array: boolean): RowWriter {
-  const keys = uniqueNames(columns.map((c) => c.name)).map((k) => JSON.stringify(k) + ':');
+  const keys = uniqueNames(columns.map((c) => c.name)).map((k) => terminalSafeJson(JSON.stringify(k)) + ':');
   let first = true;
-  const object = (row: readonly SqlValue[]) => '{' + row.map((v, i) => keys[i] + jsonText(v)).join(',') + '}';
+  const object = (row: readonly SqlValue[]) => '{' + row.map((v, i) => keys[i] + terminalSafeJson(jsonText(v))).join(',') + '}';
   return {
     async write(rows) {
       if (rows.length === 0) return;
@@ -54,9 +56,15 @@ function jsonWriter(columns: readonly SqlColumn[], send: Send, array: boolean): 
   };
 }
 
-/** RFC 4180 fields (quoted when holding a comma, quote or line break); NULL is an empty field, '' is `""`. */
+/**
+ * RFC 4180 fields (quoted when holding a comma, quote or line feed); NULL is an empty field, '' is
+ * `""`. Control characters but LF and TAB are escaped (`\r`, `\x1b`): --format json keeps every value exactly.
+ */
 function csvWriter(columns: readonly SqlColumn[], send: Send): RowWriter {
-  const field = (text: string) => (text === '' || /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+  const field = (value: string) => {
+    const text = printableInCsv(value);
+    return text === '' || /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
   const line = (row: readonly SqlValue[]) => row.map((v) => (v === null ? '' : field(plainText(v)))).join(',') + '\n';
   let header = false;
   const writeHeader = async () => {
@@ -78,9 +86,11 @@ function tableWriter(columns: readonly SqlColumn[], send: Send): RowWriter {
   let page: string[][] | null = [];
   let widths: number[] = [];
   let count = 0;
-  const cellText = (v: SqlValue) => (v === null ? 'NULL' : plainText(v).replace(/[\r\n\t]/g, (c) => ({ '\r': '\\r', '\n': '\\n', '\t': '\\t' })[c]!));
+  const cellText = (v: SqlValue) => (v === null ? 'NULL' : printable(plainText(v)));
   const fit = (text: string, i: number) => {
-    const cut = text.length > widths[i] ? text.slice(0, widths[i] - 1) + '…' : text;
+    // Never cut a surrogate pair in two: half a character is no character.
+    const keep = widths[i] - 1 - (/[\ud800-\udbff]/.test(text[widths[i] - 2] ?? '') ? 1 : 0);
+    const cut = text.length > widths[i] ? text.slice(0, keep) + '…' : text;
     return numeric[i] ? cut.padStart(widths[i]) : cut.padEnd(widths[i]);
   };
   const line = (cells: readonly string[]) => ' ' + cells.map(fit).join(' | ').trimEnd() + '\n';
@@ -88,8 +98,8 @@ function tableWriter(columns: readonly SqlColumn[], send: Send): RowWriter {
     if (page === null) return;
     const rows = page;
     page = null;
-    widths = columns.map((c, i) => Math.min(TABLE_MAX_WIDTH, Math.max(c.name.length, 1, ...rows.slice(0, TABLE_PAGE_ROWS).map((r) => r[i].length))));
-    const header = line(columns.map((c) => c.name));
+    widths = columns.map((c, i) => Math.min(TABLE_MAX_WIDTH, Math.max(printable(c.name).length, 1, ...rows.slice(0, TABLE_PAGE_ROWS).map((r) => r[i].length))));
+    const header = line(columns.map((c) => printable(c.name)));
     const rule = widths.map((w) => '-'.repeat(w + 2)).join('+') + '\n';
     await send(header + rule + rows.map(line).join(''));
   };

@@ -42,7 +42,7 @@ export function checkPayload(data: Buffer): PayloadCheck {
   }
   const found = inspectJsonText(text);
   if (found.loneSurrogateAt !== null) {
-    return { ok: false, error: `data holds a lone surrogate escape in the string at character ${found.loneSurrogateAt}, which SQL engines cannot read` };
+    return { ok: false, error: `data holds a lone surrogate escape in the string at column ${found.loneSurrogateAt + 1}, which SQL engines cannot read` };
   }
   if (found.duplicateKeys) text = lastKeyWins(text);
   // Valid JSON holds raw line breaks only as whitespace between tokens: spaces keep its meaning.
