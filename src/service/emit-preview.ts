@@ -7,7 +7,8 @@ import { countQueryRows, queryRows } from '../runtime/query/rows.ts';
 import { runReplay } from '../runtime/replay/index.ts';
 import { ShardRouter } from '../runtime/replay/shard-router.ts';
 import { openReservoirStore } from '../runtime/reservoir/open-store.ts';
-import type { PumpContext } from './context.ts';
+import { servedQuery, type PumpContext } from './context.ts';
+import { COUNT_BOUND } from './preview.ts';
 import { pumpRecord } from './pump-record.ts';
 import { findReplay } from './replay-job.ts';
 import type { JobBody } from './validate.ts';
@@ -27,9 +28,6 @@ export interface EmitPreview {
   readonly countIsLowerBound: boolean;
 }
 
-/** Rows a query job's preview counts at most; past it the count is "at least" this many. */
-export const COUNT_BOUND = 100_000;
-
 /** A failure the caller can fix (an unknown stream or replay, a column the job names but the result lacks). */
 export class EmitPreviewRefused extends Error {
   constructor(
@@ -46,12 +44,9 @@ export async function previewQueryJob(ctx: PumpContext, job: JobBody, n: number)
   const router = await routerFor(ctx, job.streamOut);
   const records: EmittedRecord[] = [];
   let more = false;
+  // Sandboxed as every query the service runs for a caller; one row past n tells whether more follow.
   await queryRows({
-    sql: job.queryIn,
-    plan: ctx.plan,
-    cwd: ctx.cwd,
-    streams: ctx.streams,
-    ...(ctx.duckdb ? { duckdb: ctx.duckdb } : {}),
+    ...servedQuery(ctx, job.queryIn, { maxRows: n + 1 }),
     onRow: (row) => {
       if (records.length === n) {
         more = true;
@@ -69,15 +64,8 @@ export async function previewQueryJob(ctx: PumpContext, job: JobBody, n: number)
     },
   });
   if (!more) return { streamOut: job.streamOut, records, count: records.length, countIsLowerBound: false };
-  // Counted up to a bound, so a preview of a huge result does not run it in full.
-  const inner = job.queryIn.trim().replace(/;+\s*$/, '');
-  const counted = await countQueryRows({
-    sql: `SELECT 1 FROM (\n${inner}\n) AS wshed_previewed LIMIT ${COUNT_BOUND + 1}`,
-    plan: ctx.plan,
-    cwd: ctx.cwd,
-    streams: ctx.streams,
-    ...(ctx.duckdb ? { duckdb: ctx.duckdb } : {}),
-  });
+  // Counted up to a bound (as previews are), so a preview of a huge result does not run it in full.
+  const counted = await countQueryRows(servedQuery(ctx, job.queryIn), COUNT_BOUND + 1);
   return { streamOut: job.streamOut, records, count: Math.min(counted, COUNT_BOUND), countIsLowerBound: counted > COUNT_BOUND };
 }
 

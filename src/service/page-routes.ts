@@ -7,11 +7,14 @@ import { readCatalog } from './catalog.ts';
 import { issueTicket, streamDownload } from './downloads.ts';
 import { EmitPreviewRefused, previewDeclaredReplay, previewQueryJob, type EmitPreview } from './emit-preview.ts';
 import type { Answer, RouteEntry } from './routes.ts';
-import { checkJobBody, MAX_PREVIEW_COUNT, parseJsonObject } from './validate.ts';
+import { isSqlMistake, sqlMistakeText } from './preview.ts';
+import { checkJobBody, parseJsonObject } from './validate.ts';
 
 /** Records a declared replay's preview shows. */
 export const REPLAY_PREVIEW_RECORDS = 10;
 const DEFAULT_PREVIEW_RECORDS = 10;
+/** Records are shown whole (never cut, unlike preview rows): few of them, so up to 1 MiB each stays small. */
+export const MAX_RECORDS_PREVIEW = 100;
 
 const ID = '([^/]+)';
 const error = (status: number, message: string, field?: string): Answer => ({ status, body: { error: message, ...(field ? { field } : {}) } });
@@ -45,8 +48,8 @@ async function previewRecords(ctx: PumpContext, text: string): Promise<Answer> {
   if (!parsed.ok) return error(parsed.status, parsed.error, parsed.field);
   const { previewCount, ...job } = parsed.value;
   const n = previewCount ?? DEFAULT_PREVIEW_RECORDS;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_PREVIEW_COUNT) {
-    return error(400, `previewCount must be a whole number from 1 to ${MAX_PREVIEW_COUNT}, not ${JSON.stringify(n)}`, 'previewCount');
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_RECORDS_PREVIEW) {
+    return error(400, `previewCount must be a whole number from 1 to ${MAX_RECORDS_PREVIEW}, not ${JSON.stringify(n)}`, 'previewCount');
   }
   const checked = checkJobBody(job);
   if (!checked.ok) return error(checked.status, checked.error, checked.field);
@@ -59,8 +62,10 @@ async function refusedOr(work: () => Promise<EmitPreview>): Promise<Answer> {
   } catch (err) {
     if (err instanceof EmitPreviewRefused) return error(err.status, err.message, err.field);
     // The SQL (or the data it reads) is the caller's to fix, as in POST /pump/jobs/preview.
+    if (isSqlMistake(err)) return error(400, `queryIn: ${sqlMistakeText(err)}`, 'queryIn');
+    // A declared replay's own failures (its destination, its SQL over the data) are coded WS75x/WS76x.
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && /^WS7[45]\d$/.test(code)) return error(400, (err as Error).message);
+    if (typeof code === 'string' && /^WS7[56]\d$/.test(code)) return error(400, (err as Error).message);
     throw err;
   }
 }

@@ -187,6 +187,16 @@ test('"Preview" shows the records exactly as the job emits them (key, shard, dat
   assert.is(await page.locator('#preview tr').count(), 0, 'no preview of another query');
 });
 
+test('"Preview" of SQL outside the sandbox shows why and previews nothing', async () => {
+  await sql().fill("SELECT * FROM read_text('/etc/hostname')");
+  await page.getByLabel('Stream out').fill(DESTINATION);
+  await page.getByRole('button', { name: 'Preview', exact: true }).click();
+  const status = page.locator('#replay-status.error');
+  await status.waitFor();
+  assert.match((await status.textContent()) ?? '', /WS770|read-only|not allowed|outside/i);
+  assert.is(await page.locator('#preview tr').count(), 0);
+});
+
 test('a declared replay previews its annotated records by name, with the count', async () => {
   await page.getByRole('button', { name: 'Preview replay backfill' }).click();
   await page.getByTestId('replay-status').filter({ hasText: `Replay backfill would send at least 11 records into ${DESTINATION}; the first 10 are below` }).waitFor();

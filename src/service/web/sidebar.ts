@@ -51,7 +51,9 @@ export class Sidebar {
       box.append(views);
       if (r.error) box.append(make('p', r.error, 'error'));
       const columns = make('ul', '', 'columns', { 'aria-label': `columns of ${r.name}` });
-      for (const c of r.columns) {
+      // As the results show them: the payload's fields, then the record metadata, then payload.
+      const rank = { field: 0, metadata: 1, payload: 2 } as const;
+      for (const c of [...r.columns].sort((a, b) => rank[a.kind] - rank[b.kind])) {
         const li = make('li', '', `column ${c.kind}`, { 'data-testid': 'column', title: `${c.name}: ${c.type}` });
         li.append(make('span', c.name, 'name'), make('span', c.type, 'type'));
         columns.append(li);
