@@ -84,7 +84,7 @@ try {
   // that only sending is timed: a plain loop of PutRecords calls of 500, one at a time.
   const source = await ReplaySource.open({ step: replay('rebuild'), streams, archive: await readArchiveCheckpoint(ctx.reservoir) });
   const annotate = replay('rebuild').operators.find((o) => o.op === 'annotate')!;
-  const annotator = new Annotator({ replay: 'rebuild', replayId: aggregated.replayId, watermark: aggregated.watermark, annotate: annotate.op === 'annotate' ? annotate : null, partitionKey: { kind: 'meta', name: 'partition_key' } });
+  const annotator = new Annotator({ replayId: aggregated.replayId, annotate: annotate.op === 'annotate' ? annotate : null, partitionKey: { kind: 'meta', name: 'partition_key' } });
   const entries: { PartitionKey: string; Data: Buffer }[] = [];
   for await (const row of source.rows()) {
     const out = annotator.annotate(row);
@@ -116,6 +116,16 @@ try {
   console.log(row('baseline: SDK loop, PutRecords of 500, plain', entries.length, baselineMs, `${Math.ceil(entries.length / 500)} calls`, bytes));
   console.log(row('wshed replay, aggregated (whole run)', aggregated.emitted, aggregated.durationMs, `${aggregated.kinesisRecords.toLocaleString()} Kinesis records`, aggregated.bytes));
   if (plain) console.log(row('wshed replay, aggregate off (whole run)', plain.emitted, plain.durationMs, `${plain.kinesisRecords.toLocaleString()} Kinesis records`, plain.bytes));
+  // What Kinesis is sent (and bills) per user record: data + partition key, aggregation framing and the run's markers included.
+  let sourceBytes = 0;
+  for (let n = 0; n < records; n++) sourceBytes += Buffer.byteLength(JSON.stringify(order(n))) + Buffer.byteLength(`o-${n}`);
+  const perRecord = (s: { bytes: number; emitted: number; markers: { bytes: number } }) => (s.bytes + s.markers.bytes) / Math.max(1, s.emitted);
+  const sourcePerRecord = sourceBytes / records;
+  console.log(
+    `bytes on the wire per user record: source ${sourcePerRecord.toFixed(0)}; aggregated replay ${perRecord(aggregated).toFixed(0)} (+${(perRecord(aggregated) - sourcePerRecord).toFixed(0)})` +
+      (plain ? `; aggregate off ${perRecord(plain).toFixed(0)} (+${(perRecord(plain) - sourcePerRecord).toFixed(0)})` : '') +
+      `; markers: ${aggregated.markers.records} per run (one per destination shard, ${aggregated.markers.bytes.toLocaleString()} bytes in all, included)`,
+  );
   console.log(`ratio: aggregated replay / baseline = ${(aggregated.ratePerSecond / baselineRate).toFixed(2)}x` + (plain ? `; aggregate off / baseline = ${(plain.ratePerSecond / baselineRate).toFixed(2)}x` : ''));
   console.log(`the replay's own limit here: ${budgetMiB.toFixed(1)} MiB/s and ${Math.round(shards * 1000 * fraction).toLocaleString()} Kinesis records/s (${shards} shards x ${fraction} of the shard budget); the baseline ignores it`);
 } finally {

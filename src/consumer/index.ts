@@ -3,7 +3,7 @@
 // The protocol is described in docs/consistency.md.
 
 export { REPLAY_METADATA_FIELD } from '../compiler/record-layout.ts';
-export { REPLAY_METADATA_VERSION, type Origin, type ReplayMetadata, type Watermark } from './metadata.ts';
+export { REPLAY_METADATA_VERSION, replayMarkerPath, type Origin, type ReplayMarker, type ReplayMetadata, type Watermark } from './metadata.ts';
 export {
   compareSequenceNumbers,
   compareVersions,
@@ -12,6 +12,7 @@ export {
   isVersion,
   liveStartPosition,
   liveVersion,
+  readReplayMarker,
   readReplayMetadata,
   replayedVersion,
   versionProblem,

@@ -4,8 +4,7 @@
 // record per key" means the same thing to the replay and to a consumer.
 
 import { REPLAY_METADATA_FIELD } from '../compiler/record-layout.ts';
-import type { Origin, ReplayMetadata, Watermark } from './metadata.ts';
-import { REPLAY_METADATA_VERSION } from './metadata.ts';
+import type { Origin, ReplayMarker, ReplayMetadata, Watermark } from './metadata.ts';
 
 /**
  * A record's version: its origin position. It has exactly the shape of `_wshed.origin` (plain,
@@ -145,28 +144,68 @@ export function isVersion(value: unknown): value is Version {
 /** The outcome of reading a record's replay metadata. */
 export type ReplayMetadataRead =
   | { readonly kind: 'replayed'; readonly metadata: ReplayMetadata }
+  /** A replay run's marker: no record to apply, but the run's watermark (keep it by replay id). */
+  | { readonly kind: 'marker'; readonly marker: ReplayMarker }
   /** The record has no `_wshed` field: it was not emitted by a watershed replay. */
   | { readonly kind: 'not-replayed' }
   /** The record has a `_wshed` field that is not valid replay metadata (say what is wrong). */
   | { readonly kind: 'invalid'; readonly problem: string };
 
 /**
- * Reads and checks the `_wshed` replay metadata of a parsed JSON record. Never throws: a record
- * that is not an object, or has no `_wshed` field, is `not-replayed`.
+ * Reads and checks the `_wshed` replay metadata of a parsed JSON record: a replayed record (version
+ * 2, or version 1 with its watermark), or a replay run's marker. Never throws: a record that is
+ * not an object, or has no `_wshed` field, is `not-replayed`.
  */
 export function readReplayMetadata(record: unknown): ReplayMetadataRead {
   if (!isObject(record) || !(REPLAY_METADATA_FIELD in record)) return { kind: 'not-replayed' };
   const meta = record[REPLAY_METADATA_FIELD];
   if (!isObject(meta)) return { kind: 'invalid', problem: `${REPLAY_METADATA_FIELD} must be an object` };
-  if (meta.v !== REPLAY_METADATA_VERSION) return { kind: 'invalid', problem: `unsupported ${REPLAY_METADATA_FIELD}.v ${JSON.stringify(meta.v)}` };
-  if (typeof meta.replay_id !== 'string' || typeof meta.replay !== 'string') {
-    return { kind: 'invalid', problem: 'replay_id and replay must be strings' };
+  if (meta.v !== 1 && meta.v !== 2) return { kind: 'invalid', problem: `unsupported ${REPLAY_METADATA_FIELD}.v ${JSON.stringify(meta.v)}` };
+  if (typeof meta.replay_id !== 'string') return { kind: 'invalid', problem: 'replay_id must be a string' };
+  if (meta.v === 2 && 'marker' in meta) return readMarker(meta);
+  if (meta.v === 1) {
+    if (typeof meta.replay !== 'string') return { kind: 'invalid', problem: 'replay_id and replay must be strings' };
+    const originProblem = versionProblem(meta.origin);
+    if (originProblem !== null) return { kind: 'invalid', problem: originProblem };
+    const watermarkProblem = watermarkProblemOf(meta.watermark);
+    if (watermarkProblem !== null) return { kind: 'invalid', problem: watermarkProblem };
+    return { kind: 'replayed', metadata: meta as unknown as ReplayMetadata };
   }
-  const originProblem = versionProblem(meta.origin);
-  if (originProblem !== null) return { kind: 'invalid', problem: originProblem };
+  const origin = originOfTuple(meta.origin);
+  if (typeof origin === 'string') return { kind: 'invalid', problem: origin };
+  return { kind: 'replayed', metadata: { v: 2, replay_id: meta.replay_id, origin } };
+}
+
+/** Version 2's origin tuple `[stream, shard_id, sequence_number, sub_sequence_number, arrival_time]` as an Origin, or what is wrong. */
+function originOfTuple(value: unknown): Origin | string {
+  if (!Array.isArray(value) || value.length !== 5) return 'origin must be [stream, shard_id, sequence_number, sub_sequence_number, arrival_time]';
+  const [stream, shard_id, sequence_number, sub_sequence_number, arrival_time] = value as unknown[];
+  const origin = { stream, shard_id, sequence_number, sub_sequence_number, arrival_time };
+  const problem = versionProblem(origin);
+  return problem !== null ? problem : (origin as Origin);
+}
+
+function readMarker(meta: Record<string, unknown>): ReplayMetadataRead {
+  if (meta.marker !== 'replay-run') return { kind: 'invalid', problem: `unknown marker ${JSON.stringify(meta.marker)}` };
+  for (const field of ['replay', 'stream', 'into', 'started_at'] as const) {
+    if (typeof meta[field] !== 'string') return { kind: 'invalid', problem: `marker.${field} must be a string` };
+  }
+  if (meta.after_replay_id !== null && typeof meta.after_replay_id !== 'string') return { kind: 'invalid', problem: 'marker.after_replay_id must be a string or null' };
   const watermarkProblem = watermarkProblemOf(meta.watermark);
   if (watermarkProblem !== null) return { kind: 'invalid', problem: watermarkProblem };
-  return { kind: 'replayed', metadata: meta as unknown as ReplayMetadata };
+  return { kind: 'marker', marker: meta as unknown as ReplayMarker };
+}
+
+/** The marker of a replay run (a destination record, or the reservoir's `_wshed/replays/<id>.json` parsed), or null. */
+export function readReplayMarker(record: unknown): ReplayMarker | null {
+  const read = readReplayMetadata(record);
+  if (read.kind === 'marker') return read.marker;
+  // The reservoir's file holds the marker object itself.
+  if (isObject(record) && record.marker === 'replay-run') {
+    const wrapped = readReplayMetadata({ [REPLAY_METADATA_FIELD]: record });
+    return wrapped.kind === 'marker' ? wrapped.marker : null;
+  }
+  return null;
 }
 
 function watermarkProblemOf(value: unknown): string | null {

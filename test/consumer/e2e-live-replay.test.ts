@@ -14,6 +14,7 @@ import { compile } from '../../src/compiler/compile.ts';
 import { validateTargetConfig } from '../../src/compiler/config/validate.ts';
 import type { ReplayStep } from '../../src/compiler/plan/types.ts';
 import {
+  readReplayMarker,
   compareVersions,
   isAfterWatermark,
   liveIncoming,
@@ -170,10 +171,15 @@ class Consumer {
   onReplayed(record: KinesisRecord): void {
     for (const user of userRecords(record)) {
       const parsed = JSON.parse(user.data.toString('utf8')) as Order & { _wshed: ReplayMetadata; overwrite?: boolean };
+      // A replay run's marker comes first on each shard: the consumer keeps its watermark.
+      const marker = readReplayMarker(parsed);
+      if (marker) {
+        this.watermarks.add(JSON.stringify(marker.watermark));
+        continue;
+      }
       const incoming = replayedIncoming(parsed);
       assert.ok(incoming, `a replayed record without valid _wshed: ${user.data.toString('utf8')}`);
       this.replayedRecords++;
-      this.watermarks.add(JSON.stringify(parsed._wshed.watermark));
       this.apply(parsed, incoming!);
     }
   }

@@ -8,11 +8,11 @@ import * as consumer from 'watershed/consumer';
 const folder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/consumer');
 
 test('the package entry watershed/consumer exports the rule, versions, metadata names and the store', () => {
-  for (const name of ['decide', 'shouldApply', 'liveIncoming', 'replayedIncoming', 'compareVersions', 'liveVersion', 'readReplayMetadata', 'isAfterWatermark', 'liveStartPosition', 'versionSortKey', 'VersionedStore']) {
+  for (const name of ['decide', 'shouldApply', 'liveIncoming', 'replayedIncoming', 'compareVersions', 'liveVersion', 'readReplayMetadata', 'readReplayMarker', 'replayMarkerPath', 'isAfterWatermark', 'liveStartPosition', 'versionSortKey', 'VersionedStore']) {
     assert.type((consumer as Record<string, unknown>)[name], 'function', name);
   }
   assert.is(consumer.REPLAY_METADATA_FIELD, '_wshed');
-  assert.is(consumer.REPLAY_METADATA_VERSION, 1);
+  assert.is(consumer.REPLAY_METADATA_VERSION, 2);
   assert.is(consumer.OVERWRITE_FIELD, 'overwrite');
 });
 

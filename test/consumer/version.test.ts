@@ -8,6 +8,7 @@ import {
   isVersion,
   liveStartPosition,
   liveVersion,
+  readReplayMarker,
   readReplayMetadata,
   replayedVersion,
   versionSortKey,
@@ -133,11 +134,28 @@ test('replay metadata is read from _wshed; records without it are not replayed; 
   assert.equal(readReplayMetadata('text'), { kind: 'not-replayed' });
   assert.equal(readReplayMetadata(null), { kind: 'not-replayed' });
   const bad = (m: unknown) => readReplayMetadata({ _wshed: m });
-  assert.equal(bad({ ...metadata, v: 2 }), { kind: 'invalid', problem: 'unsupported _wshed.v 2' });
+  assert.equal(bad({ ...metadata, v: 3 }), { kind: 'invalid', problem: 'unsupported _wshed.v 3' });
   assert.equal(bad({ ...metadata, origin: { ...v(), sequence_number: 12 } }), { kind: 'invalid', problem: 'origin.sequence_number must be a non-empty string' });
   assert.equal(bad({ ...metadata, origin: { ...v(), arrival_time: 'soon' } }), { kind: 'invalid', problem: 'origin.arrival_time must be an ISO-8601 time' });
   assert.equal(bad({ ...metadata, watermark: { captured_at: 'x', shards: { a: 5 } } }), { kind: 'invalid', problem: 'watermark.shards.a must be a decimal string' });
   assert.is(replayedVersion({ _wshed: 'x' }), null);
+});
+
+test('version 2 records carry the replay id and the origin as a tuple; markers carry the watermark once per run', () => {
+  const o = v();
+  const record = { order_id: 'o1', _wshed: { v: 2, replay_id: 'r-2', origin: [o.stream, o.shard_id, o.sequence_number, o.sub_sequence_number, o.arrival_time] } };
+  assert.equal(readReplayMetadata(record), { kind: 'replayed', metadata: { v: 2, replay_id: 'r-2', origin: o } });
+  assert.equal(replayedVersion(record), o);
+  const bad = (origin: unknown) => readReplayMetadata({ _wshed: { v: 2, replay_id: 'r-2', origin } });
+  assert.equal(bad({ ...o }), { kind: 'invalid', problem: 'origin must be [stream, shard_id, sequence_number, sub_sequence_number, arrival_time]' });
+  assert.equal(bad([o.stream, o.shard_id, o.sequence_number, -1, o.arrival_time]), { kind: 'invalid', problem: 'origin.sub_sequence_number must be a non-negative integer' });
+  const marker = { v: 2, marker: 'replay-run', replay_id: 'r-2', replay: 'rebuild', stream: 'orders', into: 'rebuilt', watermark: metadata.watermark, after_replay_id: null, started_at: '2026-11-27T11:00:00.000Z' };
+  assert.equal(readReplayMetadata({ _wshed: marker }), { kind: 'marker', marker });
+  assert.equal(readReplayMarker({ _wshed: marker }), marker, 'a marker record');
+  assert.equal(readReplayMarker(marker), marker, "the reservoir's marker file");
+  assert.is(replayedVersion({ _wshed: marker }), null, 'a marker is no record to apply');
+  assert.is(readReplayMarker(record), null);
+  assert.equal(readReplayMetadata({ _wshed: { ...marker, watermark: { captured_at: 'x', shards: { a: 5 } } } }), { kind: 'invalid', problem: 'watermark.shards.a must be a decimal string' });
 });
 
 test('a record is after the watermark when its shard had nothing up to it, or it is past the shard position', () => {

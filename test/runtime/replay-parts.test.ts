@@ -37,25 +37,20 @@ test('JSON text: object members and values at a path, keeping the producer text'
   assert.is(valueTextAt(text, ['a', 'deeper']), null);
 });
 
-test('annotate: fields set at top level (replacing, never duplicating), _wshed last; non-objects unchanged', () => {
-  const watermark = { captured_at: '2026-03-01T11:00:00.000Z', shards: { 'shardId-000000000001': '4965' } };
+test('annotate: fields set at top level (replacing, never duplicating), _wshed last with the id and origin tuple; non-objects unchanged', () => {
   const annotator = new Annotator({
-    replay: 'r',
     replayId: 'id-1',
-    watermark,
     annotate: { op: 'annotate', pushedDown: false, fields: [{ key: 'replayed', value: true }, { key: 'n', value: null }], metadataField: '_wshed' },
     partitionKey: { kind: 'field', path: ['customer', 'id'] },
   });
   const plain = annotator.annotate(row('{"big":12345678901234567890123,"customer":{"id":"c-7"}}'));
   assert.is(plain.partitionKey, 'c-7');
-  assert.ok(plain.data.toString().startsWith('{"big":12345678901234567890123,"customer":{"id":"c-7"},"replayed":true,"n":null,"_wshed":{"v":1,'));
+  assert.ok(plain.data.toString().startsWith('{"big":12345678901234567890123,"customer":{"id":"c-7"},"replayed":true,"n":null,"_wshed":{"v":2,'));
   const parsed = JSON.parse(plain.data.toString());
   assert.equal(parsed._wshed, {
-    v: 1,
+    v: 2,
     replay_id: 'id-1',
-    replay: 'r',
-    origin: { stream: 'orders', shard_id: 'shardId-000000000001', sequence_number: '49650000000000000000000000000000000000000000000000000042', sub_sequence_number: 0, arrival_time: '2026-03-01T10:00:00.000Z' },
-    watermark,
+    origin: ['orders', 'shardId-000000000001', '49650000000000000000000000000000000000000000000000000042', 0, '2026-03-01T10:00:00.000Z'],
   });
   const replaced = annotator.annotate(row('{"n":1,"_wshed":"old","customer":{"id":42},"z":2}'));
   assert.is(replaced.data.toString().match(/"n":/g)!.length, 1);

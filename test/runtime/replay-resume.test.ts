@@ -17,7 +17,7 @@ import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
 import { FsReservoirStore } from '../../src/runtime/reservoir/fs-store.ts';
 import { runReplay } from '../../src/runtime/replay/run-replay.ts';
 import { defaultConfig } from '../golden/harness.ts';
-import { readStream, startFaultProxy } from './helpers/fault-proxy.ts';
+import { readReplayed, startFaultProxy } from './helpers/fault-proxy.ts';
 import { startTestKinesis, tempDir, type TempDir, type TestKinesis } from './helpers/local-kinesis.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -115,7 +115,7 @@ function parent(): void {
     assert.is(summary.replayId, checkpoint.replayId);
     assert.is(summary.records, total - checkpoint.acknowledged.ordinal);
 
-    const stored = await readStream(kinesis.streams, 'dst');
+    const stored = (await readReplayed(kinesis.streams, 'dst')).records;
     const seen = new Map<number, number>();
     for (const r of stored) {
       const p = JSON.parse(r.data.toString()) as { n: number; _wshed: ReplayMetadata };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { compile } from '../../src/compiler/compile.ts';
 import type { ArchiveStep, ReplayStep } from '../../src/compiler/plan/types.ts';
 import type { ReplayMetadata } from '../../src/consumer/metadata.ts';
+import { readReplayMetadata } from '../../src/consumer/version.ts';
 import { archiveReservoir } from '../../src/runtime/archive/archiver.ts';
 import { putAllRecords, type PutAllResult } from '../../src/runtime/kinesis/put-records.ts';
 import { FsReservoirStore } from '../../src/runtime/reservoir/fs-store.ts';
@@ -12,7 +13,7 @@ import { isReplayError } from '../../src/runtime/replay/replay-errors.ts';
 import { runReplay } from '../../src/runtime/replay/run-replay.ts';
 import { ShardRouter } from '../../src/runtime/replay/shard-router.ts';
 import { defaultConfig } from '../golden/harness.ts';
-import { readStream, type StoredUserRecord } from './helpers/fault-proxy.ts';
+import { readReplayed, type StoredUserRecord } from './helpers/fault-proxy.ts';
 import { rejects, startTestKinesis, tempDir, withArrivalTimes, type TempDir, type TestKinesis } from './helpers/local-kinesis.ts';
 
 let kinesis: TestKinesis;
@@ -49,6 +50,12 @@ function payloadOf(r: StoredUserRecord): Record<string, unknown> {
   return JSON.parse(r.data.toString('utf8')) as Record<string, unknown>;
 }
 
+/** The record's replay metadata as the consumer library reads it (the origin tuple as an Origin). */
+function metaOf(r: StoredUserRecord): ReplayMetadata | undefined {
+  const read = readReplayMetadata(payloadOf(r));
+  return read.kind === 'replayed' ? read.metadata : undefined;
+}
+
 /** Every user record sits on the shard its key hashes to; an aggregate never mixes shards. */
 async function assertShardAffinity(stream: string, records: readonly StoredUserRecord[]): Promise<void> {
   const router = new ShardRouter(await kinesis.streams.listShards(stream));
@@ -59,7 +66,7 @@ async function assertShardAffinity(stream: string, records: readonly StoredUserR
 function assertOriginOrder(records: readonly StoredUserRecord[]): void {
   const byShard = new Map<string, ReplayMetadata['origin'][]>();
   for (const r of records) {
-    const meta = payloadOf(r)._wshed as ReplayMetadata | undefined;
+    const meta = metaOf(r);
     if (!meta) continue;
     byShard.set(r.shardId, [...(byShard.get(r.shardId) ?? []), meta.origin]);
   }
@@ -120,7 +127,7 @@ test('archive+live, compacted and filtered: the last record of each key, annotat
     assert.is(summary.emitted, expected.length);
     assert.is(summary.duplicatesPossible, 0);
     assert.is(summary.nonObjectRecords, 0);
-    const stored = await readStream(kinesis.streams, into);
+    const stored = (await readReplayed(kinesis.streams, into)).records;
     assert.is(stored.length, expected.length, `${name}: records in the destination`);
     assert.is(new Set(stored.map((r) => r.sequenceNumber)).size, summary.kinesisRecords);
     if (aggregated) assert.ok(summary.kinesisRecords < expected.length / 5, `aggregated into ${summary.kinesisRecords}`);
@@ -141,17 +148,32 @@ test('archive+live, compacted and filtered: the last record of each key, annotat
       assert.is(p.reason, 'test');
       assert.is(p.status, 'overwritten');
       assert.is((text.match(/"status"/g) ?? []).length, 1, 'an annotation replaces the field, never duplicates it');
-      const meta = p._wshed as ReplayMetadata;
-      assert.equal(Object.keys(meta), ['v', 'replay_id', 'replay', 'origin', 'watermark']);
-      assert.is(meta.v, 1);
+      // Version 2: the replay id and the origin tuple only; the watermark is in the run's markers.
+      assert.equal(Object.keys(p._wshed as object), ['v', 'replay_id', 'origin']);
+      const meta = metaOf(r!)!;
+      assert.is(meta.v, 2);
       assert.is(meta.replay_id, summary.replayId);
-      assert.is(meta.replay, name);
       const origin = bySeq.get(`${meta.origin.shard_id}/${meta.origin.sequence_number}`)!;
       assert.is(origin.n, e.n);
       assert.equal({ ...meta.origin, arrival_time: undefined }, { stream: src, shard_id: e.put.shardId, sequence_number: e.put.sequenceNumber, sub_sequence_number: 0, arrival_time: undefined });
       assert.match(meta.origin.arrival_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-      assert.equal(meta.watermark, summary.watermark);
     }
+    // The watermark once per run: a marker ahead of the records on every destination shard, and a file beside the reservoir.
+    const { markers } = await readReplayed(kinesis.streams, into);
+    const destShards = (await kinesis.streams.listShards(into)).map((s) => s.shardId).sort();
+    assert.equal(markers.map((m) => m.shardId).sort(), destShards, 'one marker per destination shard');
+    for (const m of markers) {
+      const read = readReplayMetadata(payloadOf(m));
+      assert.is(read.kind, 'marker');
+      if (read.kind !== 'marker') continue;
+      assert.is(read.marker.replay_id, summary.replayId);
+      assert.is(read.marker.replay, name);
+      assert.equal(read.marker.watermark, summary.watermark);
+      const onShard = stored.filter((r) => r.shardId === m.shardId);
+      assert.ok(onShard.every((r) => BigInt(m.sequenceNumber) < BigInt(r.sequenceNumber)), 'the marker comes first on its shard');
+    }
+    const file = JSON.parse(await fs.readFile(path.join(root, '_wshed', 'replays', `${summary.replayId}.json`), 'utf8'));
+    assert.equal(file.watermark, summary.watermark);
     // The watermark is the last record of each source shard when the replay started.
     for (const shardId of new Set(sent.map((s) => s.put.shardId))) {
       const last = sent.filter((s) => s.put.shardId === shardId).at(-1)!;
@@ -196,7 +218,7 @@ test('archive only: bounds, limit, partition key from a payload field, non-objec
   assert.is(dry.records, 60);
   assert.is(dry.emitted, 0);
   assert.ok(dry.kinesisRecords > 0 && dry.kinesisRecords <= 4, `${dry.kinesisRecords} aggregates`);
-  assert.is((await readStream(kinesis.streams, dst)).length, 0, 'preview and dry run emit nothing');
+  assert.is(((await readReplayed(kinesis.streams, dst)).records).length, 0, 'preview and dry run emit nothing');
   assert.not.ok(await fs.readdir(home).catch(() => []).then((f) => f.some((n) => n.startsWith('window'))), 'nor leave a checkpoint');
 
   const summary = await runReplay(step, ctx);
@@ -208,7 +230,7 @@ test('archive only: bounds, limit, partition key from a payload field, non-objec
   assert.is(summary.partitionKeyFallbacks, 6 + 7); // and 105, 112, 119, 126, 133, 147, 154 lack the field
   assert.is(summary.watermark.captured_at.length > 0, true);
 
-  const stored = await readStream(kinesis.streams, dst);
+  const stored = (await readReplayed(kinesis.streams, dst)).records;
   await assertShardAffinity(dst, stored);
   const ns = stored.map((r) => (JSON.parse(r.data.toString()) as { n?: number } | number[]));
   const numbers = ns.map((v) => (Array.isArray(v) ? (v[0] as number) : v.n!)).sort((a, b) => a - b);
@@ -220,10 +242,9 @@ test('archive only: bounds, limit, partition key from a payload field, non-objec
       assert.is(text, `[${n},"x"]`, 'a non-object payload goes out unchanged');
       assert.is(r.partitionKey, `p${n}`);
     } else {
-      const p = JSON.parse(text) as { customer?: { id: string }; _wshed: ReplayMetadata };
+      const p = JSON.parse(text) as { customer?: { id: string } };
       assert.is(r.partitionKey, p.customer ? p.customer.id : `p${n}`);
-      assert.is(p._wshed.origin.arrival_time, at(n));
-      assert.is(p._wshed.watermark.shards['shardId-000000000000'] !== undefined, true);
+      assert.is(metaOf(r)!.origin.arrival_time, at(n));
     }
   }
   assert.is(JSON.parse(await fs.readFile(summary.checkpoint!, 'utf8')).state, 'completed');
@@ -249,7 +270,7 @@ test('a signal stops the replay after the batch in flight, with a checkpoint tha
   const summary = await runReplay(replays.get('slow')!, ctx, { resume: true });
   assert.is(summary.resumedFrom, 200);
   assert.is(summary.records, 400);
-  const stored = await readStream(kinesis.streams, dst);
+  const stored = (await readReplayed(kinesis.streams, dst)).records;
   assert.equal(stored.map((r) => payloadOf(r).n).sort((a, b) => (a as number) - (b as number)), Array.from({ length: 600 }, (_, n) => n));
 });
 

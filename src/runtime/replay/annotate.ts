@@ -1,11 +1,13 @@
 // Turns a source row into the record the replay emits: a JSON object payload gets the annotate
-// operator's top-level fields and the `_wshed` replay metadata (consumer/metadata.ts); any other
-// payload goes out unchanged. Also picks the partition key (original, metadata or payload field).
+// operator's top-level fields and the `_wshed` replay metadata (consumer/metadata.ts: version 2,
+// the replay id and the origin, so the overhead does not grow with the source's shard count; the
+// watermark goes once per run in markers.ts); any other payload goes out unchanged. Also picks the
+// partition key (original, metadata or payload field).
 
 import type { Key } from '../../compiler/model.ts';
 import type { ReplayOperator } from '../../compiler/plan/types.ts';
 import { REPLAY_METADATA_FIELD } from '../../compiler/record-layout.ts';
-import { REPLAY_METADATA_VERSION, type Origin, type Watermark } from '../../consumer/metadata.ts';
+import { REPLAY_METADATA_VERSION, type Origin } from '../../consumer/metadata.ts';
 import { decodeString, objectMembers, valueTextAt } from './json-text.ts';
 import type { SourceRow } from './source.ts';
 
@@ -24,9 +26,7 @@ export interface AnnotatedRecord {
 }
 
 export interface AnnotatorOptions {
-  readonly replay: string;
   readonly replayId: string;
-  readonly watermark: Watermark;
   /** Null annotates with `_wshed` only. */
   readonly annotate: AnnotateOperator | null;
   readonly partitionKey: Key;
@@ -35,21 +35,18 @@ export interface AnnotatorOptions {
 export class Annotator {
   /** Keys the replay sets: a payload's own member with one of these names is replaced. */
   private readonly setKeys: Set<string>;
-  /** `"k":v,…,"_wshed":{"v":1,…,"origin":` — everything before the record's origin. */
+  /** `"k":v,…,"_wshed":{"v":2,"replay_id":"…","origin":` — everything before the record's origin. */
   private readonly head: string;
-  /** `,"watermark":{…}}}` — everything after it. */
-  private readonly tail: string;
+  /** `}}` — everything after it. */
+  private readonly tail = '}}';
 
   constructor(private readonly options: AnnotatorOptions) {
     const metadataField = options.annotate?.metadataField ?? REPLAY_METADATA_FIELD;
     const fields = (options.annotate?.fields ?? []).filter((f) => f.key !== metadataField);
     this.setKeys = new Set([...fields.map((f) => f.key), metadataField]);
     const annotations = fields.map((f) => `${JSON.stringify(f.key)}:${JSON.stringify(f.value)},`).join('');
-    // Field order as in ReplayMetadata: v, replay_id, replay, origin, watermark.
-    this.head =
-      `${annotations}${JSON.stringify(metadataField)}:{"v":${REPLAY_METADATA_VERSION},` +
-      `"replay_id":${JSON.stringify(options.replayId)},"replay":${JSON.stringify(options.replay)},"origin":`;
-    this.tail = `,"watermark":${JSON.stringify(options.watermark)}}}`;
+    // Field order as in ReplayMetadata: v, replay_id, origin.
+    this.head = `${annotations}${JSON.stringify(metadataField)}:{"v":${REPLAY_METADATA_VERSION},"replay_id":${JSON.stringify(options.replayId)},"origin":`;
   }
 
   annotate(row: SourceRow): AnnotatedRecord {
@@ -69,12 +66,9 @@ export class Annotator {
     return { partitionKey: key, data: Buffer.from(text, 'utf8'), isObject: true, keyFellBack: fellBack };
   }
 
-  /** JSON.stringify(origin(row)), without building the object: this runs for every record. */
+  /** The origin tuple `[stream, shard_id, sequence_number, sub_sequence_number, arrival_time]`, without building it: this runs for every record. */
   private originJson(row: SourceRow): string {
-    return (
-      `{"stream":${this.quoted(row.stream)},"shard_id":${this.quoted(row.shardId)},"sequence_number":${JSON.stringify(row.sequenceNumber)},` +
-      `"sub_sequence_number":${row.subSequenceNumber},"arrival_time":${JSON.stringify(row.arrivalTime)}}`
-    );
+    return `[${this.quoted(row.stream)},${this.quoted(row.shardId)},${JSON.stringify(row.sequenceNumber)},${row.subSequenceNumber},${JSON.stringify(row.arrivalTime)}]`;
   }
 
   private readonly quotes = new Map<string, string>();

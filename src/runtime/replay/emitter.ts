@@ -69,7 +69,7 @@ export class Emitter {
   ) {}
 
   /** Resolves once every entry of the batch is acknowledged; throws EmitStopped otherwise. */
-  async send(batch: Batch): Promise<void> {
+  async send(batch: Pick<Batch, 'entries' | 'userRecords'>): Promise<void> {
     let pending: Pending[] = batch.entries.map((entry) => ({ entry, attempts: 0, throttledSince: null, unknown: 0 }));
     let failures = 0;
     let first = true;

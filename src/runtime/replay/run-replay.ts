@@ -9,7 +9,10 @@ import path from 'node:path';
 import type { ReplayOperator, ReplayStep } from '../../compiler/plan/types.ts';
 import { readArchiveCheckpoint } from '../reservoir/checkpoint.ts';
 import { Annotator, origin } from './annotate.ts';
-import { Batcher, MAX_RECORD_BYTES, type Batch } from './batcher.ts';
+import { REPLAY_METADATA_FIELD } from '../../compiler/record-layout.ts';
+import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES } from '../kinesis/put-records.ts';
+import { Batcher, MAX_RECORD_BYTES, type Batch, type BatchEntry } from './batcher.ts';
+import { markerEntries, replayMarker, writeMarkerFile } from './markers.ts';
 import {
   checkpointPaths,
   comparePosition,
@@ -52,7 +55,8 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
     const replayId = resumed?.replayId ?? randomUUID();
     const destination = ctx.destination ?? ctx.streams;
 
-    const router = new ShardRouter(ctx.destinationShards ?? (await destination.listShards(run.into)));
+    const destinationShards = ctx.destinationShards ?? (await destination.listShards(run.into));
+    const router = new ShardRouter(destinationShards);
     if (router.size === 0) throw new ReplayError('WS760', { into: run.into });
     const limiter = new ReplayRateLimiter({
       shardIds: router.shardIds,
@@ -62,6 +66,8 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
     const counts = { records: 0, nonObject: 0, fallbacks: 0, pastWatermark: 0, alreadyReplayed: 0, prepared: 0, kinesisRecords: 0, bytes: 0 };
     const base = { replay: run.name, replayId, total: null as number | null, position: resumed?.acknowledged.ordinal ?? 0 };
     const emitter = new Emitter(destination, run.into, limiter, ctx.maxRetries ?? DEFAULT_MAX_RETRIES);
+    // Markers go through the same limits but are counted apart: the summary's counts are the slice's.
+    const markerEmitter = new Emitter(destination, run.into, limiter, ctx.maxRetries ?? DEFAULT_MAX_RETRIES);
     const report = (phase: ReplayPhase) => {
       const elapsedMs = performance.now() - startedAt;
       const emitted = emitting ? emitter.stats.emitted : counts.prepared;
@@ -95,7 +101,8 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
     try {
       const cut = source.cut;
       const past = new CutFilter(cut);
-      const annotator = new Annotator({ replay: run.name, replayId, watermark: cut.watermark, annotate: operator(run, 'annotate') ?? null, partitionKey: emit.partitionKey });
+      const annotate = operator(run, 'annotate') ?? null;
+      const annotator = new Annotator({ replayId, annotate, partitionKey: emit.partitionKey });
       report('query');
       if (options.onProgress && mode !== 'preview') base.total = await source.count();
       // Rows the completed run we bring up to date emitted already: before its cut and inside its bounds.
@@ -125,6 +132,11 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
               updatedAt: now,
             };
         await writeReplayCheckpoint(ctx.home, checkpoint);
+        // The run's watermark, once: beside the reservoir and ahead of its records on every destination shard.
+        const marker = replayMarker({ replayId, replay: run.name, stream: run.stream, into: run.into, cut, after: upToDate?.replayId ?? null, startedAt: checkpoint.startedAt });
+        if (ctx.reservoir) await writeMarkerFile(ctx.reservoir, marker);
+        const entries = markerEntries(marker, destinationShards, annotate?.metadataField ?? REPLAY_METADATA_FIELD);
+        for (const chunk of putRecordsChunks(entries)) await markerEmitter.send({ entries: chunk, userRecords: 0 });
       };
       // A resumed run's checkpoint is there already; it is marked running again (and completed, even if nothing is left to send).
       if (resumed) await started();
@@ -232,6 +244,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
         durationMs: Math.round(durationMs),
         ratePerSecond: durationMs > 0 ? Math.round((delivered * 1000) / durationMs) : 0,
         resumedFrom: resumed ? resumed.acknowledged.ordinal : null,
+        markers: { records: markerEmitter.stats.kinesisRecords, bytes: markerEmitter.stats.bytes },
         upToDateFrom: upToDate ? { replayId: upToDate.replayId, completedAt: upToDate.completedAt } : null,
         alreadyReplayed: counts.alreadyReplayed,
         upToDate: upToDate !== null && delivered === 0,
@@ -376,6 +389,24 @@ function asStopError(err: unknown, checkpoint: ReplayCheckpoint, hints: HintArgs
   return err.reason === 'retries'
     ? new ReplayError('WS751', { ...args, failed: err.failed, limit: err.limit, lastError: err.lastError }, { cause: err })
     : new ReplayError('WS752', { ...args, why: err.lastError }, { cause: err });
+}
+
+/** Entries in PutRecords-sized groups (500 entries, 5 MiB). */
+function putRecordsChunks(entries: readonly BatchEntry[]): BatchEntry[][] {
+  const chunks: BatchEntry[][] = [];
+  let chunk: BatchEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    if (chunk.length > 0 && (chunk.length >= PUT_RECORDS_MAX_ENTRIES || bytes + entry.bytes > PUT_RECORDS_MAX_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(entry);
+    bytes += entry.bytes;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
 
 /** What held the rate down in this run, the longest wait first. */

@@ -97,6 +97,8 @@ export interface ReplaySummary {
   readonly failedAttempts: number;
   /** Entries sent again after a failure. */
   readonly retried: number;
+  /** Marker records acknowledged (one per open destination shard, before the run's first record), not counted above. */
+  readonly markers: { readonly records: number; readonly bytes: number };
   /** User records sent again after a failure that may have written them (5xx, dropped connection): at most this many duplicates. */
   readonly duplicatesPossible: number;
   /** Records whose payload is not a JSON object: replayed unchanged, without annotations. */

@@ -242,3 +242,10 @@ export async function readStream(streams: StreamService, stream: string): Promis
   }
   return out;
 }
+
+/** A replay destination's records, split: the replay runs' markers (one per shard per run) and the replayed records. */
+export async function readReplayed(streams: StreamService, stream: string): Promise<{ records: StoredUserRecord[]; markers: StoredUserRecord[] }> {
+  const all = await readStream(streams, stream);
+  const isMarker = (r: StoredUserRecord) => r.partitionKey === '_wshed-replay-marker';
+  return { records: all.filter((r) => !isMarker(r)), markers: all.filter(isMarker) };
+}
