@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { runQuery } from '../runtime/query/run-query.ts';
 import { servedQuery, type PumpContext } from './context.ts';
-import { isSqlMistake, sqlMistakeText, sqlSyntaxError } from './preview.ts';
+import { isSqlMistake, servedSqlError, sqlMistakeText } from './preview.ts';
 import type { Answer } from './routes.ts';
 
 export const DOWNLOAD_FORMATS = ['csv', 'ndjson'] as const;
@@ -37,7 +37,7 @@ const CONTENT_TYPES: Record<DownloadFormat, string> = {
   ndjson: 'application/x-ndjson; charset=utf-8',
 };
 
-/** POST /pump/downloads `{queryIn, format}` → `{url, expiresInSeconds}`, after checking the SQL parses. */
+/** POST /pump/downloads `{queryIn, format}` → `{url, expiresInSeconds}`, after binding the SQL over the served views. */
 export async function issueTicket(ctx: PumpContext, body: Record<string, unknown>): Promise<Answer> {
   const extra = Object.keys(body).find((k) => k !== 'queryIn' && k !== 'format');
   if (extra !== undefined) return bad(`unknown field '${extra}' (expected: queryIn, format)`, extra);
@@ -46,8 +46,9 @@ export async function issueTicket(ctx: PumpContext, body: Record<string, unknown
   if (typeof format !== 'string' || !(DOWNLOAD_FORMATS as readonly string[]).includes(format)) {
     return bad(`format must be one of ${DOWNLOAD_FORMATS.join(', ')}, not ${JSON.stringify(format)}`, 'format');
   }
-  const syntax = await sqlSyntaxError(queryIn);
-  if (syntax) return bad(`queryIn: ${syntax}`, 'queryIn');
+  // Bound over the views now, so a mistake is this answer's 400 and not a file of JSON later.
+  const mistake = await servedSqlError(ctx, queryIn);
+  if (mistake) return bad(`queryIn: ${mistake}`, 'queryIn');
   const mine = ticketsOf(ctx);
   const now = Date.now();
   for (const [id, t] of mine) if (t.expires <= now) mine.delete(id);
@@ -63,7 +64,8 @@ export async function issueTicket(ctx: PumpContext, body: Record<string, unknown
 export function streamDownload(ctx: PumpContext, id: string, req: IncomingMessage, res: ServerResponse): Answer | null {
   const mine = ticketsOf(ctx);
   const ticket = mine.get(id);
-  mine.delete(id);
+  // A HEAD looks without using the link up.
+  if (req.method !== 'HEAD') mine.delete(id);
   if (!ticket || ticket.expires <= Date.now()) return { status: 404, body: { error: 'this download link is unknown, used or expired: download again from the page' } };
   const headers = {
     'content-type': CONTENT_TYPES[ticket.format],

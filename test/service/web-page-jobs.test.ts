@@ -140,14 +140,14 @@ async function overflowing(tab: Page): Promise<string[]> {
   });
 }
 
-test('nothing overflows horizontally at 420 px or at 1280 px, with wide results, a preview and job cards', async () => {
+test('nothing overflows horizontally at 420 px, at 1280 px and at the layout\'s breakpoints, with wide results, a preview and job cards', async () => {
   await page.getByLabel('SQL').fill('SELECT * FROM orders ORDER BY order_id');
   await page.getByRole('button', { name: 'Run query' }).click();
   await page.getByTestId('query-status').filter({ hasText: 'in total' }).waitFor();
   await page.getByRole('button', { name: 'Preview replay backfill' }).click();
   await page.getByTestId('replay-status').filter({ hasText: 'would send' }).waitFor();
   assert.ok((await page.locator('[data-testid=job]').count()) >= 2);
-  for (const width of [420, 1280]) {
+  for (const width of [420, 899, 900, 1199, 1200, 1280]) {
     await page.setViewportSize({ width, height: 900 });
     assert.equal(await overflowing(page), [], `at ${width} px`);
     const box = await page.locator('[data-testid=job]').first().boundingBox();

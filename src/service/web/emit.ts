@@ -22,6 +22,8 @@ export class EmitPanel {
       const request = this.request();
       if (request) void busy(el('preview-job'), () => this.showPreview(() => api.previewRecords(request, PREVIEW_RECORDS), 'The job'));
     });
+    // Another stream, flag or column changes what the records would be.
+    el<HTMLFormElement>('replay-form').addEventListener('input', () => this.clear());
     el<HTMLFormElement>('replay-form').addEventListener('submit', (event) => {
       event.preventDefault();
       const request = this.request();
