@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { utf8SequenceLength } from '../runtime/printable-text.ts';
 import { checkPayload } from '../runtime/reservoir/record-encoding.ts';
+import { isWellFormed } from '../runtime/reservoir/payload-text.ts';
 import { UsageError } from './io.ts';
 
 export interface InputFile {
@@ -98,8 +99,8 @@ export function partitionKeyOf(line: Buffer, keyPath: readonly string[] | null):
       for (const segment of keyPath) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
       if (value !== undefined && value !== null && value !== '') {
         const key = typeof value === 'string' ? value : JSON.stringify(value);
-        // Kinesis partition keys are 1–256 Unicode characters.
-        if (key.length <= 256) return { key, fromPath: true };
+        // Kinesis partition keys are 1–256 Unicode characters (a lone surrogate is none).
+        if (key.length <= 256 && isWellFormed(key)) return { key, fromPath: true };
       }
     } catch {
       // not JSON (a --raw line): fall through to the hash

@@ -64,6 +64,15 @@ test('--raw sends every byte of each line; CRLF endings and blank lines are not 
   assert.is(a.quarantined, 2, 'the two lines that are not JSON are kept in quarantine');
 });
 
+test('a key field holding a lone surrogate, which no partition key can be, gives a hashed key', () => {
+  file('key.ndjson', Buffer.from('{"id":"\\udc00"}\n'));
+  assert.match(ok(['put', 's', '--raw', '--key', 'id', '--file', 'key.ndjson']), /put 1 records into s .*1 without the key field got a hashed partition key/);
+  const out = ok(['tail', 's', '--from', 'trim-horizon', '--limit', '4', '-f', '%k %s\\n']);
+  assert.match(out, /^[0-9a-f]{32} \{"id":"\\udc00"\}$/m);
+  const a = archived();
+  assert.equal([a.records, a.quarantined], [1, 1], 'its data holds the lone surrogate: quarantined');
+});
+
 test('a CRLF JSON file is sent as JSON, without the carriage returns', () => {
   file('crlf.ndjson', Buffer.from('{"n":1}\r\n{"n":2}\r\n'));
   assert.match(ok(['put', 's', '--file', 'crlf.ndjson']), /put 2 records into s/);

@@ -6,12 +6,15 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { createKinesisClient, localKinesisEndpoint } from '../../src/runtime/kinesis/client.ts';
 import { Scratch } from '../cli/helpers.ts';
 
 const PIPELINE = `
 stream events { shards 1 }
 stream copies { shards 1 }
 reservoir ev { from stream events at "./reservoir/ev" }
+reservoir cp { from stream copies at "./reservoir/copies" }
 replay open from archive+live ev where status = 'open' into stream copies aggregate off
 `;
 
@@ -62,8 +65,10 @@ const tail = (stream: string, n: number) =>
     .map((l) => JSON.parse(l) as Tailed)
     .sort((a, b) => (BigInt(a.sequence_number) < BigInt(b.sequence_number) ? -1 : 1));
 
+let port = 0;
+
 test('put --raw sends the bytes of each line as they are, and tail --json shows them without loss', () => {
-  ok(['local', 'start', '--port', '0']);
+  port = (JSON.parse(ok(['local', 'start', '--port', '0', '--json'])) as { port: number }).port;
   ok(['run', 'p.wshed']); // provisions the streams; nothing to archive yet
   assert.match(ok(['put', 'events', '--raw', '--file', 'events.bin']), /put 7 records into events/);
   const records = tail('events', LINES.length);
@@ -89,7 +94,7 @@ test('live records: queries and replays read every readable record, last duplica
 });
 
 test('the archive quarantines lone surrogates and invalid UTF-8 byte-exact; the rest stays readable', () => {
-  const summary = JSON.parse(ok(['archive', 'p.wshed', '--json'])) as { records: number; quarantined: number };
+  const summary = JSON.parse(ok(['archive', 'p.wshed', 'ev', '--json'])) as { records: number; quarantined: number };
   assert.is(summary.records, 7);
   assert.is(summary.quarantined, 3);
   const qdir = path.join(scratch.dir, 'reservoir/ev/_quarantine');
@@ -118,13 +123,23 @@ test('a replay over the archive emits the readable records its where selects, by
   assert.equal(previewIds().sort(), [2, 3, 7]);
   const done = JSON.parse(ok(['replay', 'p.wshed', 'open', '--json'])) as { emitted: number };
   assert.is(done.emitted, 3);
-  const copies = tail('copies', 3);
-  assert.equal(
-    copies.map((c) => (c.data as { id: number }).id).sort(),
-    [2, 3, 7],
-  );
-  const seven = copies.find((c) => (c.data as { id: number }).id === 7)!.data as { c: { r: string } };
-  assert.is(seven.c.r, 'us');
+  // What reached the destination, read back through its own reservoir (the replay's own marker records aside).
+  ok(['archive', 'p.wshed', 'cp']);
+  const copies = ok(['query', 'p.wshed', 'SELECT id, c.r AS r FROM cp WHERE id IS NOT NULL ORDER BY id', '--format', 'csv', '--quiet']);
+  assert.is(copies, 'id,r\n2,\n3,\n7,us\n');
+});
+
+test('a partition key holding a lone surrogate (the Kinesis API takes one) is quarantined too', async () => {
+  const client = createKinesisClient(localKinesisEndpoint(port));
+  try {
+    await client.send(new PutRecordCommand({ StreamName: 'events', PartitionKey: 'k\ud800', Data: Buffer.from('{"id":8,"status":"open"}') }));
+  } finally {
+    client.destroy();
+  }
+  const summary = JSON.parse(ok(['archive', 'p.wshed', 'ev', '--json'])) as { records: number; quarantined: number };
+  assert.equal([summary.records, summary.quarantined], [1, 1]);
+  assert.equal(openIds('ev'), [2, 3, 7]);
+  assert.is(ok(['query', 'p.wshed', 'SELECT count(*) AS n FROM ev WHERE _partition_key IS NULL', '--format', 'csv', '--quiet']), 'n\n0\n');
 });
 
 test.run();

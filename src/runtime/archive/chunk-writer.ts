@@ -76,7 +76,7 @@ export class ChunkWriter {
     } else {
       for (const user of unpacked.records) {
         const meta: RecordMeta = { ...base, subSequenceNumber: user.subSequenceNumber, partitionKey: user.partitionKey };
-        const payload = checkPayload(user.data);
+        const payload = checkPayload(user.data, user.partitionKey);
         if (payload.ok) {
           const line = reservoirLine(meta, payload.text);
           chunk.dataLines.push(line);

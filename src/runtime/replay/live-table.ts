@@ -35,7 +35,7 @@ export interface LiveLoadOptions {
   readonly signal?: AbortSignal;
 }
 
-export async function loadLiveTable(connection: DuckDBConnection, streams: StreamService, options: LiveLoadOptions): Promise<LiveLoad> {
+export async function loadLiveTable(connection: Pick<DuckDBConnection, 'run'>, streams: StreamService, options: LiveLoadOptions): Promise<LiveLoad> {
   const out = createWriteStream(options.scratchFile);
   let records = 0;
   let skipped = 0;
@@ -48,7 +48,7 @@ export async function loadLiveTable(connection: DuckDBConnection, streams: Strea
     const arrivalTime = record.arrivalTime.toISOString();
     let lines = '';
     for (const user of unpacked.records) {
-      const payload = checkPayload(user.data);
+      const payload = checkPayload(user.data, user.partitionKey);
       if (!payload.ok) {
         skipped++;
         continue;

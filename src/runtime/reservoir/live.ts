@@ -71,7 +71,7 @@ async function* readLive(streams: StreamService, options: LiveReadOptions): Asyn
           continue;
         }
         for (const user of unpacked.records) {
-          const payload = checkPayload(user.data);
+          const payload = checkPayload(user.data, user.partitionKey);
           const meta = {
             stream: options.stream,
             shardId: shard.shardId,

@@ -124,6 +124,7 @@ function isDelimiter(c: number): boolean {
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-function isWellFormed(s: string): boolean {
+/** No lone surrogate: the string has a UTF-8 form. */
+export function isWellFormed(s: string): boolean {
   return !LONE_SURROGATE.test(s);
 }

@@ -3,7 +3,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import type { QuarantineRecord, ReservoirRecord } from '../../compiler/record-layout.ts';
-import { inspectJsonText, lastKeyWins } from './payload-text.ts';
+import { inspectJsonText, isWellFormed, lastKeyWins } from './payload-text.ts';
 
 export interface RecordMeta {
   readonly stream: string;
@@ -28,10 +28,12 @@ export type PayloadCheck =
  * (numbers stay exact). The archiver quarantines what fails, byte-exact; live reads skip it.
  * The one rule for all readers (the archiver, live records for queries and replays):
  * - not UTF-8, not JSON, or a lone surrogate (`"\ud800"`: DuckDB refuses the whole file, JSON.parse
- *   and Python accept it) → not a reservoir record;
+ *   and Python accept it) in the data or the partition key → not a reservoir record;
  * - a key repeated in an object → the last value wins, as JSON.parse and Python read it.
  */
-export function checkPayload(data: Buffer): PayloadCheck {
+export function checkPayload(data: Buffer, partitionKey?: string): PayloadCheck {
+  // A key is text the SDK hands over as it was sent; a lone surrogate in it breaks SQL reads alike.
+  if (partitionKey !== undefined && !isWellFormed(partitionKey)) return { ok: false, error: 'the partition key holds a lone surrogate, which SQL engines cannot read' };
   if (!isUtf8(data)) return { ok: false, error: 'data is not valid UTF-8' };
   let text = data.toString('utf8');
   let value: unknown;
