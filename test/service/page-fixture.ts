@@ -56,14 +56,14 @@ replay backfill from archive orders
   annotate <replay: true>
   into stream ${DESTINATION}
 
-# Slow on purpose (6 s for 300 orders): jobs a test can watch, cancel and interrupt.
+# Slow on purpose (15 s for 300 orders): jobs a test can watch, cancel and interrupt, even on a busy machine.
 replay trickle from archive orders
   into stream ${DESTINATION}
-  rate 50/s
+  rate 20/s
 
 replay drip from archive orders
   into stream ${DESTINATION}
-  rate 50/s
+  rate 20/s
 `;
 
 /** Debian's chromium, headless, with a fresh profile that `close()` removes. */
