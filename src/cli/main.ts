@@ -20,6 +20,7 @@ import { tailCommand } from './commands/tail.ts';
 import { planCommand } from './commands/plan.ts';
 import { validateCommand } from './commands/validate.ts';
 import { RuntimeError } from '../runtime/runtime-error.ts';
+import { printableLines } from '../runtime/printable-text.ts';
 import { worldFailure } from '../runtime/world-failure.ts';
 import { usageMistake } from './help.ts';
 import { EXIT, PACKAGE_ROOT, UsageError } from './io.ts';
@@ -57,14 +58,15 @@ export async function main(args: string[]): Promise<void> {
       .parseAsync();
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`wshed: ${e.message}\n`);
+      // Messages quote input lines and records (JSON.parse and DuckDB do): never raw control characters.
+      process.stderr.write(`wshed: ${printableLines(e.message)}\n`);
       process.exitCode = EXIT.invalid;
       return;
     }
     // A failure of the outside world (disk full, service gone, permission refused) is one line too.
     const failure = e instanceof RuntimeError ? e : worldFailure(e);
     if (failure) {
-      process.stderr.write(`wshed: error[${failure.code}]: ${failure.message}\n  = fix: ${failure.fix}\n`);
+      process.stderr.write(`wshed: error[${failure.code}]: ${printableLines(failure.message)}\n  = fix: ${failure.fix}\n`);
       process.exitCode = EXIT.failed;
       return;
     }

@@ -1,4 +1,5 @@
-// The one escaper for record text shown on a terminal (`wshed tail`, `wshed query` table and CSV):
+// The one escaper for record text shown on a terminal (`wshed tail`, `wshed query` table and CSV,
+// error messages, which quote records and input lines):
 // records come from producers, and a producer must not drive the user's terminal (ESC sequences,
 // C1 controls, carriage returns that overwrite a line, bidirectional overrides that reorder it).
 
@@ -9,8 +10,8 @@ import { isUtf8 } from 'node:buffer';
  * overrides and isolates, and lone surrogates (which no terminal can print).
  */
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-/** The same, but LF and TAB pass: CSV keeps them inside quoted fields, where readers expect them. */
-const UNPRINTABLE_IN_CSV = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** The same, but LF and TAB pass: CSV keeps them inside quoted fields, messages span lines. */
+const UNPRINTABLE_IN_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -27,10 +28,10 @@ export function printable(text: string): string {
   return UNPRINTABLE.test(text) ? text.replace(UNPRINTABLE, escapeOne) : text;
 }
 
-/** As `printable`, but line feeds and tabs stay (a CSV field quotes them). */
-export function printableInCsv(text: string): string {
-  UNPRINTABLE_IN_CSV.lastIndex = 0;
-  return UNPRINTABLE_IN_CSV.test(text) ? text.replace(UNPRINTABLE_IN_CSV, escapeOne) : text;
+/** As `printable`, but line feeds and tabs stay: for CSV fields (quoted) and messages of several lines. */
+export function printableLines(text: string): string {
+  UNPRINTABLE_IN_LINES.lastIndex = 0;
+  return UNPRINTABLE_IN_LINES.test(text) ? text.replace(UNPRINTABLE_IN_LINES, escapeOne) : text;
 }
 
 /** Record bytes as printable text: UTF-8 decoded and escaped, each byte that is not UTF-8 as `\xHH`. */

@@ -78,4 +78,16 @@ test('tail escapes them in text, kv and template output; json keeps them exact',
   assert.equal(records.find((r) => r.data.id === 1)!.data, HOSTILE);
 });
 
+test('error messages that quote a record or an input line escape it too', () => {
+  const cast = scratch.wshed(['query', 'p.wshed', 'SELECT CAST(s AS INTEGER) FROM tr WHERE id = 1']);
+  assert.is(cast.code, 1, cast.stderr);
+  assert.match(cast.stderr, /\\x1b\[2J/, 'DuckDB quotes the value it could not convert');
+  assert.not.match(cast.stderr, RAW_CONTROL);
+  writeFileSync(path.join(scratch.dir, 'bad.ndjson'), '\u001b[2J\u001b]0;pwned\u0007 not json\n');
+  const put = scratch.wshed(['put', 't', '--file', 'bad.ndjson']);
+  assert.is(put.code, 2, put.stderr);
+  assert.match(put.stderr, /bad\.ndjson:1: not valid JSON/);
+  assert.not.match(put.stderr, RAW_CONTROL);
+});
+
 test.run();

@@ -3,7 +3,7 @@
 // table and csv escape control characters and json keeps them escaped: no value drives a terminal.
 
 import { once } from 'node:events';
-import { printable, printableInCsv, terminalSafeJson } from '../printable-text.ts';
+import { printable, printableLines, terminalSafeJson } from '../printable-text.ts';
 import type { SqlColumn, SqlValue } from './sql-engine.ts';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
@@ -62,7 +62,7 @@ function jsonWriter(columns: readonly SqlColumn[], send: Send, array: boolean): 
  */
 function csvWriter(columns: readonly SqlColumn[], send: Send): RowWriter {
   const field = (value: string) => {
-    const text = printableInCsv(value);
+    const text = printableLines(value);
     return text === '' || /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
   const line = (row: readonly SqlValue[]) => row.map((v) => (v === null ? '' : field(plainText(v)))).join(',') + '\n';
