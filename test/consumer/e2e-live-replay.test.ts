@@ -294,13 +294,16 @@ test('a consumer reading a replay and the live stream with the rule ends with th
   let captured = false;
   let stopProducer!: () => void;
   const producing = producer.run(new Promise<void>((resolve) => (stopProducer = resolve)), () => captured);
-  await sleep(150);
+  // Counted writes, not guessed delays: some before the replay starts, some after it ends.
+  const before = producer.writes;
+  await waitFor(() => producer.writes >= before + 20, 'the producer to write before the replay');
   const summary = await runReplay(
     step,
     { streams: kinesis.streams, reservoir: new FsReservoirStore(reservoirRoot), home },
     { onProgress: (p) => void (captured ||= p.phase !== 'capture') },
   );
-  await sleep(300);
+  const after = producer.writes;
+  await waitFor(() => producer.writes >= after + 40, 'the producer to write after the replay');
   stopProducer();
   await producing;
   // Once the consumer holds the whole replay, update some keys that only the replay had carried.

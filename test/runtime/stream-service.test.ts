@@ -109,12 +109,21 @@ test('readShard in follow mode keeps reading new records until aborted', async (
   const name = uniqueStream();
   await kinesis.streams.ensureStream(name, 1, 24);
   const abort = new AbortController();
-  const reader = readShard(kinesis.streams, name, 'shardId-000000000000', {
+  // The records go in once the reader holds its LATEST iterator (after its first GetRecords
+  // answer), not after a guessed delay.
+  let putting: Promise<unknown> | null = null;
+  const streams = Object.assign(Object.create(kinesis.streams) as StreamService, {
+    async getRecords(iterator: string, limit?: number) {
+      const page = await kinesis.streams.getRecords(iterator, limit);
+      putting ??= putAllRecords(kinesis.streams, name, jsonEntries(5));
+      return page;
+    },
+  });
+  const reader = readShard(streams, name, 'shardId-000000000000', {
     from: { kind: 'latest' },
     follow: { pollMs: 20 },
     signal: abort.signal,
   });
-  setTimeout(() => void putAllRecords(kinesis.streams, name, jsonEntries(5)), 50);
   const seen: number[] = [];
   try {
     for await (const page of reader) {
@@ -124,6 +133,7 @@ test('readShard in follow mode keeps reading new records until aborted', async (
   } catch (err) {
     assert.is((err as Error).name, 'AbortError');
   }
+  await putting;
   assert.equal(seen, [0, 1, 2, 3, 4]);
 });
 
