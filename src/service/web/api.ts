@@ -46,6 +46,8 @@ export interface Preview {
   /** The result's columns in order (older services leave them out). */
   readonly columns?: string[];
   readonly rows: Record<string, unknown>[];
+  /** Fewer rows than asked came back: the answer reached the service's byte budget (long cells are cut too). */
+  readonly truncated?: boolean;
 }
 
 /** Records exactly as a job would emit them (POST /pump/records/preview, GET /pump/replays/{name}/preview). */

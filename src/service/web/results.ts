@@ -21,6 +21,10 @@ interface Shown {
   columns: string[];
   /** A page past the last one came back empty. */
   exhausted: boolean;
+  /** The service sent fewer rows than asked to stay within its byte budget: more may follow. */
+  truncated: boolean;
+  /** Offsets of the pages before this one (pages are shorter than pageRows when truncated). */
+  readonly back: number[];
 }
 
 export class ResultsPanel {
@@ -77,10 +81,13 @@ export class ResultsPanel {
           rows,
           columns: columnsOf(rows, result?.columns),
           exhausted: false,
+          truncated: result?.truncated === true,
+          back: [],
         };
         this.render();
         const seconds = ((performance.now() - started) / 1000).toFixed(2);
-        show(this.status, `${this.totalText()}, showing ${rows.length.toLocaleString('en-US')} (${seconds} s)`);
+        const cut = result?.truncated === true ? '; the page was cut short to keep the answer small' : '';
+        show(this.status, `${this.totalText()}, showing ${rows.length.toLocaleString('en-US')} (${seconds} s)${cut}`);
       } catch (err) {
         this.clear();
         show(this.status, (err as Error).message, true);
@@ -91,7 +98,8 @@ export class ResultsPanel {
   private async turn(step: -1 | 1): Promise<void> {
     const shown = this.shown;
     if (!shown) return;
-    const offset = Math.max(0, shown.offset + step * shown.pageRows);
+    // Forward from the last row shown (a cut-short page is shorter); back to where the page began.
+    const offset = step > 0 ? shown.offset + shown.rows.length : (shown.back[shown.back.length - 1] ?? 0);
     const button = step < 0 ? this.prev : this.next;
     await busy(button, async () => {
       show(this.status, 'Loading…');
@@ -105,8 +113,11 @@ export class ResultsPanel {
           shown.exhausted = true;
           return;
         }
+        if (step > 0) shown.back.push(shown.offset);
+        else shown.back.pop();
         shown.offset = offset;
         shown.exhausted = false;
+        shown.truncated = result?.truncated === true;
         shown.rows = rows;
         shown.columns = columnsOf(rows, shown.columns);
         this.render();
@@ -163,7 +174,7 @@ export class ResultsPanel {
     this.pageInfo.textContent = shown.rows.length === 0 ? 'no rows' : `rows ${first.toLocaleString('en-US')}–${last.toLocaleString('en-US')}${of}`;
     this.prev.disabled = shown.offset === 0;
     const known = shown.total !== null && !shown.totalIsLowerBound;
-    this.next.disabled = shown.exhausted || shown.rows.length < shown.pageRows || (known && last >= shown.total!);
+    this.next.disabled = shown.exhausted || (shown.rows.length < shown.pageRows && !shown.truncated) || (known && last >= shown.total!);
   }
 
   private clear(): void {
