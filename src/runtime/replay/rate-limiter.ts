@@ -5,6 +5,9 @@
 // again (quickly back to just under where throttling began, then by 5%), so a shard shared with
 // other producers is neither hammered nor left idle.
 // Tokens of entries Kinesis refused are given back: they did not use the shard's budget.
+// The `rate` clause's bucket starts empty and holds a tenth of a second: a replay never sends
+// faster than N/s from its start, however short it is, and no window holds more than its share
+// plus one (small) batch. The shards' buckets start full: Kinesis allows one second's budget.
 
 import { sleep } from '../sleep.ts';
 
@@ -21,9 +24,11 @@ export class TokenBucket {
     private rate: number,
     burst: number = rate,
     now: number = performance.now(),
+    /** Tokens at the start (default: a full bucket). */
+    initial?: number,
   ) {
     this.burst = Math.max(1, burst);
-    this.tokens = this.burst;
+    this.tokens = initial ?? this.burst;
     this.last = now;
   }
 
@@ -78,7 +83,8 @@ export interface Demand {
 }
 
 /**
- * How much one batch may hold: one second of budget at the current pace, so a batch never waits
+ * How much one batch may hold: a tenth of a second of the `rate` clause (the clause holds over
+ * short windows too), and one second of each shard's budget at the current pace, so a batch never waits
  * on a bucket it cannot fill, and an aggregate shrinks when its shard is throttled (a 1 MB aggregate
  * on a shard others already fill would be throttled over and over).
  */
@@ -87,11 +93,20 @@ export interface BatchCaps {
   shard(shardId: string): { readonly records: number; readonly bytes: number };
 }
 
+/** Time as the limiter sees it: milliseconds, and a way to let them pass (tests pass a fake one). */
+export interface LimiterClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const REAL_CLOCK: LimiterClock = { now: () => performance.now(), sleep: (ms) => sleep(ms) };
+
 export interface RateLimiterOptions {
   readonly shardIds: readonly string[];
   readonly shardBudgetFraction: number;
   /** The `rate` clause; null for none. */
   readonly ratePerSecond: number | null;
+  readonly clock?: LimiterClock;
 }
 
 /** Lowest pace a throttled shard drops to, as a fraction of its budget. */
@@ -118,22 +133,28 @@ export class ReplayRateLimiter {
     return this.recordBudget;
   }
 
+  private readonly clock: LimiterClock;
+
   constructor(options: RateLimiterOptions) {
+    this.clock = options.clock ?? REAL_CLOCK;
     this.recordBudget = SHARD_RECORDS_PER_SECOND * options.shardBudgetFraction;
     this.byteBudget = SHARD_BYTES_PER_SECOND * options.shardBudgetFraction;
     const rate = options.ratePerSecond;
-    this.records = rate === null ? null : new TokenBucket(rate);
+    const start = this.clock.now();
+    // A tenth of a second a batch (at least one record), earned before it is sent.
+    const batch = rate === null ? Number.POSITIVE_INFINITY : Math.max(1, Math.ceil(rate / 10));
+    this.records = rate === null ? null : new TokenBucket(rate, batch, start, 0);
     for (const id of options.shardIds) {
       this.shards.set(id, {
-        records: new TokenBucket(this.recordBudget),
-        bytes: new TokenBucket(this.byteBudget),
+        records: new TokenBucket(this.recordBudget, this.recordBudget, start),
+        bytes: new TokenBucket(this.byteBudget, this.byteBudget, start),
         pace: 1,
         throttledAt: 1,
         lastDecrease: -Infinity,
       });
     }
     this.caps = {
-      userRecords: rate === null ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(rate)),
+      userRecords: batch,
       shard: (id) => {
         const pace = this.shard(id).pace;
         return { records: Math.max(1, Math.floor(this.recordBudget * pace)), bytes: Math.max(1, Math.floor(this.byteBudget * pace)) };
@@ -144,7 +165,7 @@ export class ReplayRateLimiter {
   /** Waits until every bucket the attempt draws on can pay, then takes the tokens (at most ~1 s: see caps). */
   async acquire(demand: Demand): Promise<void> {
     for (;;) {
-      const now = performance.now();
+      const now = this.clock.now();
       const rateWait = this.records && demand.userRecords > 0 ? this.records.waitMs(demand.userRecords, now) : 0;
       let shardWait = 0;
       for (const [id, need] of demand.shards) {
@@ -156,9 +177,9 @@ export class ReplayRateLimiter {
       const slept = Math.max(1, wait);
       if (rateWait >= shardWait) this.waited.rate += slept;
       else this.waited.shards += slept;
-      await sleep(slept);
+      await this.clock.sleep(slept);
     }
-    const now = performance.now();
+    const now = this.clock.now();
     if (this.records && demand.userRecords > 0) this.records.take(demand.userRecords, now);
     for (const [id, need] of demand.shards) {
       const shard = this.shard(id);
@@ -169,7 +190,7 @@ export class ReplayRateLimiter {
 
   /** Kinesis refused these entries: they used none of the shards' budget. */
   refund(refused: Demand): void {
-    const now = performance.now();
+    const now = this.clock.now();
     for (const [id, r] of refused.shards) {
       const shard = this.shard(id);
       shard.records.refund(r.records, now);
@@ -179,7 +200,7 @@ export class ReplayRateLimiter {
 
   /** Kinesis throttled writes to these shards: slow them down. */
   throttled(shardIds: Iterable<string>): void {
-    const now = performance.now();
+    const now = this.clock.now();
     for (const id of shardIds) {
       const shard = this.shard(id);
       if (now - shard.lastDecrease < DECREASE_EVERY_MS) continue;
@@ -191,7 +212,7 @@ export class ReplayRateLimiter {
 
   /** A whole batch went to these shards unthrottled: speed back up towards the full budget. */
   accepted(shardIds: Iterable<string>): void {
-    const now = performance.now();
+    const now = this.clock.now();
     for (const id of shardIds) {
       const shard = this.shard(id);
       if (shard.pace >= 1) continue;

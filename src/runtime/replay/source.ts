@@ -14,7 +14,7 @@ import type { ReplayStep } from '../../compiler/plan/types.ts';
 import type { StreamService } from '../kinesis/stream-service.ts';
 import type { ArchiveCheckpoint } from '../reservoir/checkpoint.ts';
 import { loadLiveTable } from './live-table.ts';
-import { ReplayError } from './replay-errors.ts';
+import { isReplayError, ReplayError } from './replay-errors.ts';
 import { captureAtTip, cutAtArchive, type SourceCut } from './watermark.ts';
 
 /** One row of the replay SQL: a reservoir record and its place in the replay order. */
@@ -76,20 +76,22 @@ export class ReplaySource {
     const scratch = await makeScratch(options.scratchRoot ?? os.tmpdir());
     let instance: DuckDBInstance | null = null;
     try {
-      instance = await DuckDBInstance.create(':memory:', {
-        threads: String(options.threads ?? 2),
-        // 512MB keeps a 5M-record compaction under 1 GiB of RSS in all (bench/compaction-memory.ts).
-        memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
-        // Sorting and compaction spill here rather than failing when over memory_limit.
-        temp_directory: path.join(scratch, 'spill'),
-      });
+      instance = await duckdb(step, 'start', () =>
+        DuckDBInstance.create(':memory:', {
+          threads: String(options.threads ?? 2),
+          // 512MB keeps a 5M-record compaction under 1 GiB of RSS in all (bench/compaction-memory.ts).
+          memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+          // Sorting and compaction spill here rather than failing when over memory_limit.
+          temp_directory: path.join(scratch, 'spill'),
+        }),
+      );
       const connection = await instance.connect();
       let cut: SourceCut;
       let liveRecords = 0;
       const signal = options.signal ? { signal: options.signal } : {};
       const bound = options.bound ? { bound: options.bound } : {};
       if (step.inputs.duckdbLiveTable) {
-        const live = await loadLiveTable(connection, options.streams, {
+        const live = await loadLiveTable(duckdbConnection(step, connection), options.streams, {
           table: step.inputs.duckdbLiveTable,
           stream: step.stream,
           archive: options.archive,
@@ -116,7 +118,7 @@ export class ReplaySource {
 
   /** How many rows the SQL returns (for progress): DuckDB drops the ORDER BY to count. */
   async count(): Promise<number> {
-    const reader = await this.run(() => this.connection.runAndReadAll(`SELECT count(*) AS n FROM (${this.sql()}) AS replayed`));
+    const reader = await this.run(() => this.connection.runAndReadAll(`SELECT count(*) AS n FROM (${this.sql()}) AS replayed`), "count the replay's rows");
     return Number(reader.getRows()[0][0]);
   }
 
@@ -159,7 +161,7 @@ export class ReplaySource {
     return this.archiveEmpty ? replaceScan(sql, findScan(sql), EMPTY_ARCHIVE) : sql;
   }
 
-  private async run<T>(call: () => Promise<T>): Promise<T> {
+  private async run<T>(call: () => Promise<T>, doing = 'run the replay query'): Promise<T> {
     try {
       return await call();
     } catch (err) {
@@ -167,9 +169,41 @@ export class ReplaySource {
       if (/No files found that match the pattern/i.test(message)) {
         throw new ReplayError('WS756', { reservoir: this.step.reservoir, why: message.split('\n')[0] }, { cause: err });
       }
-      throw err;
+      throw duckdbError(this.step, doing, err);
     }
   }
+}
+
+/** Runs a DuckDB call; its failure becomes a coded one-line error with the fix (WS762). */
+async function duckdb<T>(step: ReplayStep, doing: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw duckdbError(step, doing, err);
+  }
+}
+
+/** The connection with every statement's failure coded (the live table's loading). */
+function duckdbConnection(step: ReplayStep, connection: DuckDBConnection): Pick<DuckDBConnection, 'run'> {
+  return { run: (sql: string) => duckdb(step, 'load the live records', () => connection.run(sql)) } as Pick<DuckDBConnection, 'run'>;
+}
+
+/** A DuckDB failure as WS762: its first line, and a fix that fits what failed. */
+export function duckdbError(step: ReplayStep, doing: string, err: unknown): unknown {
+  if (isReplayError(err)) return err;
+  const first = String((err as Error)?.message ?? err).split('\n')[0].trim();
+  const file = /(?:file|in file)\s+"?([^"\s]+\.(?:json|parquet))"?/i.exec(first)?.[1];
+  let hint: string;
+  if (/malformed json|json.*(parse|invalid)|invalid.*json/i.test(first)) {
+    hint = `${file ? 'the file named above' : 'a reservoir file'} is not valid JSON: restore it from a copy, or move it out of ${step.reservoir}'s folders, then run the replay again`;
+  } else if (/out of memory|memory limit/i.test(first)) {
+    hint = `give DuckDB more memory: set duckdb.memoryLimit in the target configuration (--conf), e.g. {"duckdb": {"memoryLimit": "2GB"}}`;
+  } else if (/conversion|could not convert|cast/i.test(first)) {
+    hint = `a value in the reservoir does not have the type the replay's where clause compares it with; compare it as text (quote the literal) or narrow the where clause`;
+  } else {
+    hint = `check the replay's where clause and the reservoir's files; 'wshed plan FILE --sql' shows the SQL the replay runs`;
+  }
+  return new ReplayError('WS762', { replay: step.name, doing, why: first || 'unknown error', hint }, { cause: err });
 }
 
 /** A scratch folder named after this process; those of dead processes (crashed runs) are removed. */
