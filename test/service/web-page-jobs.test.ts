@@ -121,6 +121,7 @@ test('a job running when the service stops shows as interrupted after the restar
   const again = cardOf(id);
   await cardOf(id, 'interrupted').waitFor();
   assert.is(await again.getByTestId('job-stage').textContent(), 'interrupted');
+  assert.ok(await again.getByTestId('job-error').isHidden(), 'an interruption is not shown as an error');
   assert.ok(await again.getByTestId('job-resume').isVisible());
   await again.getByTestId('job-resume').click();
   await cardOf(id, 'done').waitFor({ timeout: 60_000 });

@@ -85,7 +85,9 @@ export function fillCard(li: HTMLElement, job: Job, samples: readonly Sample[], 
 
   const errorBox = li.querySelector<HTMLElement>('[data-testid=job-error]')!;
   const error = job.errorMessage ?? job.error;
-  const message = state === 'cancelled' || error === undefined || error === null || error === '' ? '' : errorText(error);
+  const text = error === undefined || error === null || error === '' ? '' : errorText(error);
+  // "cancelled" and "interrupted" are what the state already says, not errors.
+  const message = state === 'cancelled' || text === state ? '' : text;
   // A failed Cancel/Resume request shows until the job changes state.
   if (message || errorBox.dataset.action !== state) {
     delete errorBox.dataset.action;
