@@ -108,6 +108,7 @@ export type NotExprCstChildren = {
   negation?: NegationCstNode[];
   parenExpr?: ParenExprCstNode[];
   predicate?: PredicateCstNode[];
+  TooDeep?: IToken[];
 };
 
 export interface NegationCstNode extends CstNode {

@@ -103,6 +103,7 @@ export class ExpressionRules extends CstParser {
         { ALT: () => this.SUBRULE(this.negation) },
         { ALT: () => this.SUBRULE(this.parenExpr) },
         { ALT: () => this.SUBRULE(this.predicate) },
+        { ALT: () => this.CONSUME(T.TooDeep) },
       ],
     });
   });

@@ -1,11 +1,55 @@
 // The file and block grammar (stream, reservoir, query; replay is in replay-rules.ts), the
 // recovery rules that swallow unknown words, the one parser instance and `parseTokens`.
 
-import { tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
 import { closest } from '../src/compiler/suggest.ts';
 import { isOneOf, ReplayRules } from './replay-rules.ts';
 import { errorMessageProvider, readSyntaxError, type SyntaxError } from './syntax-errors.ts';
 import * as T from './tokens.ts';
+
+/** Chevrotain internals the bounded recovery below uses (present on every parser, absent from its types). */
+interface RecoveryInternals {
+  readonly RULE_STACK_IDX: number;
+  readonly currIdx: number;
+  flattenFollowSet(): TokenType[];
+  tryInRepetitionRecovery(...args: unknown[]): void;
+  importLexerState(state: number): void;
+  ruleInvocationStateUpdate(...args: unknown[]): void;
+}
+
+const chevrotain = CstParser.prototype as unknown as RecoveryInternals;
+const chevrotainRecovery = chevrotain.tryInRepetitionRecovery;
+
+/**
+ * What the last parse did, for tests that check the work stays linear in the input without
+ * timing it: rule invocations, tokens looked at while searching for a resync point, and tokens
+ * skipped and then rewound by a recovery attempt that gave up.
+ */
+export interface ParseWork {
+  rules: number;
+  resyncScanned: number;
+  rewound: number;
+}
+
+const work: ParseWork = { rules: 0, resyncScanned: 0, rewound: 0 };
+
+export function lastParseWork(): ParseWork {
+  return { ...work };
+}
+
+/**
+ * How far in-repetition recovery looks for a token to resume at. Chevrotain looks without bound and
+ * rewinds when it finds no closer point, which made garbage quadratic (a 3 MB file took minutes).
+ */
+export const RECOVERY_WINDOW = 64;
+
+/** The words of a keyword list, one array per list (so `closest` can remember its answers). */
+const wordLists = new WeakMap<readonly TokenType[], readonly string[]>();
+function wordsOf(keywords: readonly TokenType[]): readonly string[] {
+  let words = wordLists.get(keywords);
+  if (words === undefined) wordLists.set(keywords, (words = keywords.map(T.keywordText)));
+  return words;
+}
 
 export class WatershedParser extends ReplayRules {
   /**
@@ -15,6 +59,59 @@ export class WatershedParser extends ReplayRules {
   constructor(validateGrammar = false) {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider, skipValidations: !validateGrammar });
     this.performSelfAnalysis();
+  }
+
+  /**
+   * Overrides chevrotain's in-repetition recovery (an internal method): it is only tried when a
+   * token the enclosing rules could resume at lies within RECOVERY_WINDOW tokens. Otherwise the
+   * ordinary between-rules recovery handles the error, which consumes what it skips, so work on
+   * any input stays linear. Files with errors a few tokens apart recover exactly as before. The
+   * file's own repetition (statements) keeps the unbounded search: it resumes at the next
+   * statement, consuming what it skipped, or ends the parse at the end of the file.
+   */
+  tryInRepetitionRecovery(...args: unknown[]): void {
+    const internals = this as unknown as RecoveryInternals;
+    if (internals.RULE_STACK_IDX === 0) {
+      chevrotainRecovery.apply(this, args);
+      return;
+    }
+    const follows = internals.flattenFollowSet();
+    for (let k = 1; k <= RECOVERY_WINDOW; k++) {
+      work.resyncScanned++;
+      const next = this.LA(k);
+      if (follows.some((t) => tokenMatcher(next, t))) {
+        chevrotainRecovery.apply(this, args);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Overrides chevrotain's search for the token to resynchronise at (an internal method), which
+   * scans ahead for any token of the enclosing rules' follow sets. At the top of the file the only
+   * such token is the end of the file, which chevrotain found by scanning the whole rest of the
+   * input at every error: it is returned at once here. Elsewhere the search is chevrotain's.
+   */
+  findReSyncTokenType(): TokenType {
+    const follows = (this as unknown as RecoveryInternals).flattenFollowSet();
+    if (follows.every((t) => t === EOF)) return EOF;
+    for (let k = 1; ; k++) {
+      work.resyncScanned++;
+      const next = this.LA(k);
+      const found = follows.find((t) => tokenMatcher(next, t));
+      if (found !== undefined) return found; // EOF is in every follow set and LA past the end is EOF
+    }
+  }
+
+  // Counting hooks for ParseWork (chevrotain internals, called with the same arguments).
+  importLexerState(state: number): void {
+    work.rewound += Math.max(0, (this as unknown as RecoveryInternals).currIdx - state);
+    chevrotain.importLexerState.call(this, state);
+  }
+
+  ruleInvocationStateUpdate(...args: unknown[]): void {
+    work.rules++;
+    chevrotain.ruleInvocationStateUpdate.apply(this, args);
   }
 
   // ---------- file ----------
@@ -109,7 +206,7 @@ export class WatershedParser extends ReplayRules {
   private atPropertyWord(propertyWords: readonly TokenType[]): boolean {
     const next = this.LA(1);
     if (isOneOf(next, propertyWords)) return true;
-    return tokenMatcher(next, T.Identifier) && closest(next.image, propertyWords.map(T.keywordText)) !== undefined;
+    return tokenMatcher(next, T.Identifier) && closest(next.image, wordsOf(propertyWords)) !== undefined;
   }
 
   // ---------- reservoir ----------
@@ -200,9 +297,17 @@ export interface ParseTokensResult {
 
 /** Parses a token stream into a CST, recovering from errors so every one is reported. */
 export function parseTokens(tokens: IToken[]): ParseTokensResult {
-  parser.input = tokens;
-  const cst = parser.pipeline();
-  const errors = parser.errors.map(readSyntaxError);
-  parser.input = []; // the singleton should not keep the last file's tokens alive
-  return { cst, errors };
+  work.rules = work.resyncScanned = work.rewound = 0;
+  // Recovery throws a recognition exception per error; their stack traces are never read, and
+  // capturing them was the largest cost of parsing garbage.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    parser.input = tokens;
+    const cst = parser.pipeline();
+    return { cst, errors: parser.errors.map(readSyntaxError) };
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+    parser.input = []; // the singleton should not keep the last file's tokens alive
+  }
 }

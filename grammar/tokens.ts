@@ -118,6 +118,12 @@ export const UnterminatedBacktickName = token({ name: 'UnterminatedBacktickName'
 /** `@partition_key`: record metadata; any word parses, the checker knows the names. */
 export const MetaName = token({ name: 'MetaName', pattern: /@[A-Za-z_][A-Za-z0-9_]*/, label: 'an @metadata name' }, [ValueAtom]);
 
+/**
+ * Never lexed: stands in for a `where` sub-expression nested past MAX_NESTING (grammar/nesting.ts),
+ * so the recursive parser never sees the nesting; its span is the whole elided text.
+ */
+export const TooDeep = createToken({ name: 'TooDeep', pattern: Lexer.NA, label: 'an expression' });
+
 // ---------- punctuation and operators (longest first) ----------
 
 const punct = (name: string, text: string, categories: TokenType[] = []): TokenType =>
@@ -150,7 +156,7 @@ export const allTokens: TokenType[] = [
   ...keywordsByLength, Identifier,
   LessEq, GreaterEq, NotEqualSql, NotEqual, Equals, Less, Greater,
   LCurly, RCurly, LParen, RParen, Comma, Colon, Dot, Plus,
-  AnyToken, Name, ValueAtom, StringLit, QuotedName, CompareOp,
+  AnyToken, Name, ValueAtom, StringLit, QuotedName, CompareOp, TooDeep,
 ];
 
 // ---------- word sets the parser's gates and the diagnostics consult ----------

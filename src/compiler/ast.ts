@@ -93,7 +93,8 @@ export type CompareOp = '=' | '!=' | '<>' | '<' | '<=' | '>' | '>=';
 export type Operand = FieldRef | MetaRef | Literal;
 
 export type Expr =
-  | { readonly kind: 'or' | 'and'; readonly left: Expr; readonly right: Expr; readonly span: Span }
+  /** `a or b or c` as one flat list (two or more operands), so a long list never nests. */
+  | { readonly kind: 'or' | 'and'; readonly operands: readonly Expr[]; readonly span: Span }
   | { readonly kind: 'not'; readonly operand: Expr; readonly span: Span }
   | { readonly kind: 'compare'; readonly op: CompareOp; readonly left: Operand; readonly right: Operand; readonly span: Span }
   | { readonly kind: 'in'; readonly operand: Operand; readonly list: readonly Literal[]; readonly negated: boolean; readonly span: Span }

@@ -41,6 +41,7 @@ export const MESSAGES = {
   WS107: m('error', 'duplicate clause', (a) => `'${a.clause}' is given more than once in ${a.where}`),
   WS108: m('error', 'missing property', (a) => `${a.where} needs '${a.property}'`),
   WS109: m('error', 'unknown clause', (a) => `unknown replay clause '${a.word}'`),
+  WS110: m('error', 'expression too deeply nested', (a) => `expression too deeply nested: more than ${a.limit} levels of parentheses and 'not'`),
 
   WS201: m('error', 'unknown stream', (a) => `unknown stream '${a.name}'`),
   WS202: m('error', 'unknown reservoir', (a) => `unknown reservoir '${a.name}'`),
@@ -89,5 +90,6 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 
 /** Orders diagnostics by position, then code, so output is stable. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return [...diagnostics].sort((a, b) => a.span.start - b.span.start || a.code.localeCompare(b.code));
+  // Codes are ASCII: a plain comparison orders them as localeCompare did, many times faster.
+  return [...diagnostics].sort((a, b) => a.span.start - b.span.start || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }

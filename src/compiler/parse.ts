@@ -3,22 +3,27 @@
 
 import type * as C from '../../grammar/cst-types.ts';
 import { lex } from '../../grammar/lexer.ts';
+import { MAX_NESTING, limitNesting } from '../../grammar/nesting.ts';
 import { parseTokens } from '../../grammar/parser.ts';
 import type { Comment, Pipeline } from './ast.ts';
-import { sortDiagnostics, type Diagnostic } from './diagnostics.ts';
+import { diagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import type { SourceFile } from './source.ts';
 import { tokenSpan } from './syntax/cst-helpers.ts';
 import { AstBuilder } from './syntax/cst-to-ast.ts';
 import { lexDiagnostics, resumeOffsets, syntaxDiagnostic, TokenIndex } from './syntax/syntax-diagnostics.ts';
 
+const NESTING_HINTS = ["a long list of conditions needs no nesting: write a or b or c (or x in (...)), and drop parentheses that group nothing"];
+
 export function parse(source: SourceFile): { pipeline: Pipeline; diagnostics: Diagnostic[] } {
   const { text } = source;
   const lexed = lex(text);
-  const parsed = parseTokens(lexed.tokens);
-  const index = new TokenIndex(lexed.tokens);
+  const bounded = limitNesting(lexed.tokens, text);
+  const parsed = parseTokens(bounded.tokens);
+  const index = new TokenIndex(bounded.tokens);
 
   const diagnostics: Diagnostic[] = [
     ...lexDiagnostics(lexed.problems, text),
+    ...bounded.problems.map((p) => diagnostic('WS110', tokenSpan(p.token), { limit: MAX_NESTING }, NESTING_HINTS)),
     ...parsed.errors.map((e) => syntaxDiagnostic(e, index, text)),
   ];
   const builder = new AstBuilder(diagnostics, resumeOffsets(parsed.errors, index, parsed.cst));

@@ -136,20 +136,19 @@ test('the replay: source, reservoir, and every clause in source order', () => {
       kind: 'where',
       expr: {
         kind: 'and',
-        left: {
-          kind: 'and',
-          left: { kind: 'compare', op: '=', left: field('status'), right: { kind: 'string', value: 'shipped', quote: 'single' } },
-          right: { kind: 'compare', op: '>', left: field('total'), right: { kind: 'number', value: 100, text: '100' } },
-        },
-        right: {
-          kind: 'in',
-          operand: field('customer', 'region'),
-          list: [
-            { kind: 'string', value: 'eu', quote: 'single' },
-            { kind: 'string', value: 'us', quote: 'single' },
-          ],
-          negated: false,
-        },
+        operands: [
+          { kind: 'compare', op: '=', left: field('status'), right: { kind: 'string', value: 'shipped', quote: 'single' } },
+          { kind: 'compare', op: '>', left: field('total'), right: { kind: 'number', value: 100, text: '100' } },
+          {
+            kind: 'in',
+            operand: field('customer', 'region'),
+            list: [
+              { kind: 'string', value: 'eu', quote: 'single' },
+              { kind: 'string', value: 'us', quote: 'single' },
+            ],
+            negated: false,
+          },
+        ],
       },
     },
     { kind: 'since', time: { kind: 'instant', text: '2026-11-01T00:00:00Z', quoted: false } },

@@ -62,8 +62,8 @@ export const b = (value: boolean): Literal => ({ kind: 'boolean', value, span: s
 export const nul: Literal = { kind: 'null', span: sp };
 
 export const cmp = (left: Operand, op: CompareOp, right: Operand): Expr => ({ kind: 'compare', op, left, right, span: sp });
-export const and = (left: Expr, right: Expr): Expr => ({ kind: 'and', left, right, span: sp });
-export const or = (left: Expr, right: Expr): Expr => ({ kind: 'or', left, right, span: sp });
+export const and = (...operands: Expr[]): Expr => ({ kind: 'and', operands, span: sp });
+export const or = (...operands: Expr[]): Expr => ({ kind: 'or', operands, span: sp });
 export const not = (operand: Expr): Expr => ({ kind: 'not', operand, span: sp });
 export const paren = (inner: Expr): Expr => ({ kind: 'paren', inner, span: sp });
 export const inList = (operand: Operand, list: Literal[], negated = false): Expr => ({ kind: 'in', operand, list, negated, span: sp });

@@ -37,23 +37,27 @@ export function check(pipeline: Pipeline, options: CheckOptions): { model: Model
   }
   const reservoirNames = [...new Set(of('reservoir').map((r) => r.name.text))];
 
-  const queries: QueryModel[] = [];
+  // Maps and sets, not list searches: a file of thousands of statements stays linear.
+  const queries = new Map<string, QueryModel>();
   for (const decl of of('query')) {
     if (decl.sql.value.trim() === '') ctx.report('WS313', decl.sql.span, { name: decl.name.text });
-    else if (!queries.some((q) => q.name === decl.name.text)) queries.push({ name: decl.name.text, sql: decl.sql.value, span: decl.span });
+    else if (!queries.has(decl.name.text)) queries.set(decl.name.text, { name: decl.name.text, sql: decl.sql.value, span: decl.span });
   }
 
-  const replays: ReplayModel[] = [];
+  const replays = new Map<string, ReplayModel>();
   const usedNames = new Set(of('replay').flatMap((r) => (r.name ? [r.name.text] : [])));
+  const nextSuffix = new Map<string, number>();
   for (const decl of of('replay')) {
     const checked = checkReplay(ctx, decl, { streams, streamNames, reservoirs, reservoirNames });
     if (!checked) continue;
-    const name = decl.name?.text ?? derivedName(`${checked.reservoir}-to-${checked.into}`, usedNames);
-    if (replays.some((r) => r.name === name)) continue;
-    replays.push({ name, ...checked });
+    const name = decl.name?.text ?? derivedName(`${checked.reservoir}-to-${checked.into}`, usedNames, nextSuffix);
+    if (!replays.has(name)) replays.set(name, { name, ...checked });
   }
 
-  return { model: { streams: [...streams.values()], reservoirs: [...reservoirs.values()], queries, replays }, diagnostics: ctx.diagnostics };
+  return {
+    model: { streams: [...streams.values()], reservoirs: [...reservoirs.values()], queries: [...queries.values()], replays: [...replays.values()] },
+    diagnostics: ctx.diagnostics,
+  };
 }
 
 function reportDuplicateNames(ctx: CheckContext, decls: readonly { name?: { text: string; span: { start: number; end: number } } }[], what: string): void {
@@ -66,9 +70,12 @@ function reportDuplicateNames(ctx: CheckContext, decls: readonly { name?: { text
 }
 
 /** A stable name for an unnamed replay: `<reservoir>-to-<into>`, suffixed `-2`, `-3` on repeats. */
-function derivedName(base: string, used: Set<string>): string {
+function derivedName(base: string, used: Set<string>, nextSuffix: Map<string, number>): string {
   let name = base;
-  for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
+  // Resume each base's suffixes where the last one stopped, so n unnamed replays cost n steps, not n².
+  let i = nextSuffix.get(base) ?? 2;
+  if (used.has(name)) for (; used.has((name = `${base}-${i}`)); i++);
+  nextSuffix.set(base, i);
   used.add(name);
   return name;
 }

@@ -145,8 +145,7 @@ function checkExpr(ctx: CheckContext, expr: Expr): void {
   switch (expr.kind) {
     case 'and':
     case 'or':
-      checkExpr(ctx, expr.left);
-      checkExpr(ctx, expr.right);
+      for (const operand of expr.operands) checkExpr(ctx, operand);
       return;
     case 'not':
       return checkExpr(ctx, expr.operand);

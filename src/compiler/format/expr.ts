@@ -77,9 +77,9 @@ function side(e: Expr, min: number): string {
 export function formatExpr(expr: Expr): string {
   switch (expr.kind) {
     case 'or':
-      return `${side(expr.left, 1)} or ${side(expr.right, 1)}`;
+      return expr.operands.map((x) => side(x, 1)).join(' or ');
     case 'and':
-      return `${side(expr.left, 2)} and ${side(expr.right, 2)}`;
+      return expr.operands.map((x) => side(x, 2)).join(' and ');
     case 'not':
       return `not ${side(expr.operand, 4)}`;
     case 'paren':

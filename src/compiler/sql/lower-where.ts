@@ -4,7 +4,7 @@
 import type { Expr, Literal, Operand } from '../ast.ts';
 import { RECORD_COLUMNS, SEQUENCE_SORT_WIDTH } from '../record-layout.ts';
 import type { ColumnRef, JsonValueType, SqlExpr } from './ast.ts';
-import { anyOf, bin, bool, call, cast, col, isNull, not, nullLit, num, str } from './ast.ts';
+import { allOf, anyOf, bin, bool, call, cast, col, isNull, not, nullLit, num, str } from './ast.ts';
 
 /**
  * How two sides are compared; the literal decides (a number literal compares numerically, a string
@@ -47,9 +47,9 @@ export class WhereLowering {
   lower(e: Expr): SqlExpr {
     switch (e.kind) {
       case 'and':
-        return bin('AND', this.lower(e.left), this.lower(e.right));
+        return allOf(e.operands.map((x) => this.lower(x))) ?? bool(true);
       case 'or':
-        return bin('OR', this.lower(e.left), this.lower(e.right));
+        return anyOf(e.operands.map((x) => this.lower(x))) ?? bool(false);
       case 'not':
         return not(this.lower(e.operand));
       case 'paren':

@@ -156,7 +156,17 @@ class Printer {
         const p = precedence(e);
         // AND, OR and || associate; comparisons do not, so a comparison operand never is one.
         const min = p === 4 ? 5 : p;
-        return `${this.operand(e.left, min)} ${e.op} ${this.operand(e.right, min === p ? p + 1 : min)}`;
+        if (min !== p) return `${this.operand(e.left, min)} ${e.op} ${this.operand(e.right, min)}`;
+        // A left-deep chain (`a OR b OR c ...`, as allOf/anyOf build it) is walked in a loop, not
+        // recursively, so a list of thousands of conditions prints without deep recursion.
+        const rights: SqlExpr[] = [];
+        let left: SqlExpr = e;
+        while (left.kind === 'binary' && left.op === e.op) {
+          rights.push(left.right);
+          left = left.left;
+        }
+        const parts = [this.operand(left, p), ...rights.reverse().map((r) => this.operand(r, p + 1))];
+        return parts.join(` ${e.op} `);
       }
       case 'unary':
         return e.op === 'NOT' ? `NOT ${this.operand(e.operand, 7)}` : `-(${this.expr(e.operand)})`;

@@ -97,21 +97,22 @@ export class ValueVisitor extends BaseVisitor {
 
   // ---------- where expressions ----------
 
-  /** Folds `a op b op c` to the left, as SQL does. */
+  /** `a op b op c` as one flat list: a list of thousands of terms stays one level deep. */
   private chain<N extends { recoveredNode?: boolean; children: unknown }>(
     kind: 'or' | 'and',
     nodes: readonly N[],
-    operands: number,
+    operators: number,
     build: (n: N) => Expr | undefined,
   ): Expr | undefined {
-    if (nodes.length !== operands + 1) return undefined;
-    let result: Expr | undefined;
+    if (nodes.length !== operators + 1) return undefined;
+    const operands: Expr[] = [];
     for (const node of nodes) {
       const next = node.recoveredNode ? undefined : build(node);
       if (next === undefined) return undefined;
-      result = result === undefined ? next : { kind, left: result, right: next, span: cover(result.span, next.span) };
+      operands.push(next);
     }
-    return result;
+    if (operands.length === 1) return operands[0];
+    return { kind, operands, span: cover(operands[0].span, operands[operands.length - 1].span) };
   }
 
   orExpr(ctx: C.OrExprCstChildren): Expr | undefined {
@@ -122,6 +123,7 @@ export class ValueVisitor extends BaseVisitor {
     return this.chain('and', ctx.notExpr, ctx.And?.length ?? 0, (n) => this.notExpr(n.children));
   }
 
+  /** Undefined for TooDeep: the nesting limit is already reported (WS110). */
   notExpr(ctx: C.NotExprCstChildren): Expr | undefined {
     const negation = whole(ctx.negation);
     if (negation) return this.negation(negation.children);
