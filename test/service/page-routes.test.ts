@@ -89,6 +89,8 @@ test('a download link streams the full result once; HEAD does not use it up', as
   const got = await call('GET', ticket.json.url);
   assert.is(got.status, 200);
   assert.match(got.headers.get('content-type') ?? '', /^text\/csv/);
+  assert.is(got.headers.get('content-length'), null, 'streamed as DuckDB produces it, not sized up front');
+  assert.is(got.headers.get('transfer-encoding'), 'chunked');
   const lines = got.text.trimEnd().split('\n');
   assert.is(lines.length, RECORDS + 1);
   assert.is(lines[0], 'order_id,status');
