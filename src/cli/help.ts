@@ -4,6 +4,7 @@
 
 import type { Argv } from 'yargs';
 import { closest } from '../compiler/suggest.ts';
+import { COMMAND_HELP, type HelpedCommand } from './command-help.ts';
 
 export interface CommandHelp {
   /** Two or three: [the command line, what it does]. */
@@ -14,8 +15,9 @@ export interface CommandHelp {
 
 const EXIT_WORDS: Readonly<Record<number, string>> = { 0: 'success', 1: 'a failure (of the service, the disk, the network)', 2: 'invalid input (a flag, a file, a pipeline with errors)' };
 
-/** Adds the examples and the "Exit codes" epilogue to a command's --help. */
-export function withHelp<T>(y: Argv<T>, help: CommandHelp): Argv<T> {
+/** Adds the examples and the "Exit codes" epilogue to a command's --help (by its COMMAND_HELP name). */
+export function withHelp<T>(y: Argv<T>, name: HelpedCommand | CommandHelp): Argv<T> {
+  const help: CommandHelp = typeof name === 'string' ? COMMAND_HELP[name] : name;
   for (const [command, what] of help.examples) y.example(command, what);
   const exits = { ...EXIT_WORDS, ...help.exits };
   const lines = Object.entries(exits).map(([code, what]) => `  ${code}  ${what}`);

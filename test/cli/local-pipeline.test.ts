@@ -36,7 +36,7 @@ test('local start runs the service in the background on 127.0.0.1', () => {
 });
 
 test('put sends JSON lines (keyed by the declared key), --raw sends a non-JSON line too', () => {
-  assert.match(ok(['put', 'orders', '--file', 'orders.ndjson', '-p', 'p.wshed']), /put 100 records into orders/);
+  assert.match(ok(['put', 'orders', '--file', 'orders.ndjson', '--pipeline', 'p.wshed']), /put 100 records into orders/);
   assert.match(ok(['put', 'orders', '--raw', '-'], 'this is not json\n'), /put 1 records into orders/);
 });
 
@@ -93,9 +93,11 @@ test('replay --preview shows records as they would be emitted and sends nothing'
   writeFileSync(path.join(scratch.dir, 'copy.wshed'), `${PIPELINE}\nstream copies { shards 1 }\nreplay copy from archive compact by key annotate <replay: true> into stream copies\n`);
   const out = JSON.parse(ok(['replay', 'copy.wshed', 'copy', '--preview', '2', '--json'])) as { preview: { data: string }[]; emitted: number };
   assert.is(out.preview.length, 2);
-  const first = JSON.parse(out.preview[0].data) as { replay: boolean; _wshed: { origin: { stream: string } } };
+  // _wshed version 2: the origin is the tuple [stream, shard_id, sequence_number, sub_sequence_number, arrival_time].
+  const first = JSON.parse(out.preview[0].data) as { replay: boolean; _wshed: { v: number; origin: [string, string, string, number, string] } };
   assert.is(first.replay, true);
-  assert.is(first._wshed.origin.stream, 'orders');
+  assert.is(first._wshed.v, 2);
+  assert.is(first._wshed.origin[0], 'orders');
   assert.is(out.emitted, 0);
   const done = JSON.parse(ok(['replay', 'copy.wshed', 'copy', '--json'])) as { emitted: number };
   assert.is(done.emitted, 40, 'one record per key (40 order ids)');

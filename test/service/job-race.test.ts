@@ -62,7 +62,7 @@ test('cancel, resume and create hammered at once: every row once per job, /healt
   writeFileSync(path.join(scratch.dir, 'p.wshed'), PIPELINE);
   writeFileSync(path.join(scratch.dir, 'orders.ndjson'), Array.from({ length: ROWS }, (_, n) => JSON.stringify({ n, name: `row ${n}` })).join('\n') + '\n');
   ok(['local', 'start', '--port', '0']);
-  ok(['put', 'orders', '--file', 'orders.ndjson', '-p', 'p.wshed']);
+  ok(['put', 'orders', '--file', 'orders.ndjson', '--pipeline', 'p.wshed']);
   ok(['run', 'p.wshed']);
   streams = createStreamService(await localServiceEndpoint(home));
 

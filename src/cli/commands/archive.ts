@@ -12,16 +12,17 @@ import { formatBytes, formatDuration, formatRate, plural } from '../format-numbe
 import { onInterrupt } from '../interrupt.ts';
 import { progressBar } from '../progress.ts';
 import { connect, localConfig, planFor } from '../session.ts';
+import { withHelp } from '../help.ts';
 
 export const archiveCommand = {
   command: 'archive <file> [reservoir]',
   describe: "archive what a pipeline's streams hold into its reservoirs, and nothing else",
   builder: (y: Argv) =>
-    y
-      .positional('file', { type: 'string', demandOption: true })
+    withHelp(y, 'archive')
+      .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed)' })
       .positional('reservoir', { type: 'string', describe: 'only this reservoir' })
       .option('accept-data-loss', { type: 'boolean', default: false, describe: 'archive what the stream still holds even if records may be missing since the checkpoint' })
-      .option('conf', { type: 'string' })
+      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON summaries' }),
   handler: async (argv: { file: string; reservoir?: string; acceptDataLoss: boolean; conf?: string; json: boolean }) => {
     const config = localConfig(argv.conf);

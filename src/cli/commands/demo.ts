@@ -13,6 +13,7 @@ import { formatMs } from '../progress.ts';
 import { partitionKeyOf } from '../records-input.ts';
 import { connect, localConfig, planFor } from '../session.ts';
 import { executePlan } from './run.ts';
+import { withHelp } from '../help.ts';
 
 const PIPELINE = path.join(PACKAGE_ROOT, 'pipelines', 'nightly.wshed');
 
@@ -20,10 +21,10 @@ export const demoCommand = {
   command: 'demo',
   describe: 'run the nightly pipeline end to end on the embedded default, with sample orders',
   builder: (y: Argv) =>
-    y
+    withHelp(y, 'demo')
       .option('orders', { type: 'number', default: 5_000, describe: 'distinct orders (keys)' })
       .option('events', { type: 'number', default: 20_000, describe: 'order events put before the pipeline runs' })
-      .option('conf', { type: 'string' }),
+      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' }),
   handler: async (argv: { orders: number; events: number; conf?: string }) => {
     const started = Date.now();
     const config = localConfig(argv.conf);

@@ -6,13 +6,14 @@ import { checkSource } from '../../compiler/compile.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
 import { formatPipeline } from '../../compiler/format/pipeline.ts';
 import { EXIT, readSource, report } from '../io.ts';
+import { withHelp } from '../help.ts';
 
 export const fmtCommand = {
   command: 'fmt <files..>',
   describe: 'rewrite pipeline files in canonical form',
   builder: (y: Argv) =>
-    y
-      .positional('files', { type: 'string', array: true, demandOption: true })
+    withHelp(y, 'fmt')
+      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'pipeline files (.wshed) to format' })
       .option('check', { type: 'boolean', default: false, describe: 'change nothing; exit 1 when a file is not formatted' }),
   handler: (argv: { files: string[]; check: boolean }) => {
     let unformatted = 0;

@@ -7,6 +7,7 @@ import type { SqlColumn, SqlValue } from '../../runtime/query/sql-engine.ts';
 import { EXIT, UsageError } from '../io.ts';
 import { formatMs, progressBar } from '../progress.ts';
 import { DEFAULT_PUMP_SERVER, PumpClient, PumpHttpError, PumpUnavailableError, jobError, type PumpJob } from '../pump-client.ts';
+import { withHelp } from '../help.ts';
 
 interface ServerArgs {
   server?: string;
@@ -19,7 +20,7 @@ export const jobsCommand = {
   command: 'jobs',
   describe: 'create, preview and follow jobs of the job service (wshed serve)',
   builder: (y: Argv) =>
-    y
+    withHelp(y, 'jobs')
       .option('server', { type: 'string', describe: `the job service's URL (default $WSHED_SERVER or ${DEFAULT_PUMP_SERVER})` })
       .option('token', { type: 'string', describe: 'bearer token the service expects (default $WSHED_TOKEN)' })
       .command(createCommand)
@@ -34,11 +35,11 @@ const createCommand = {
   command: 'create',
   describe: 'create a job that runs SQL over the reservoirs and sends the rows to a stream',
   builder: (y: Argv) =>
-    y
+    withHelp(y, 'jobs create')
       .option('query', { alias: 'q', type: 'string', demandOption: true, describe: 'the SQL whose rows the job sends' })
       .option('stream', { alias: 's', type: 'string', demandOption: true, describe: 'the stream the rows go to' })
-      .option('replay', { alias: 'r', type: 'boolean', default: false, describe: 'mark the job as a replay' })
-      .option('overwrite', { alias: 'o', type: 'boolean', default: false, describe: 'let the job overwrite what the stream holds' })
+      .option('replay', { alias: 'r', type: 'boolean', default: false, describe: 'add "replay": true to each record the job sends' })
+      .option('overwrite', { alias: 'o', type: 'boolean', default: false, describe: 'add "overwrite": true to each record the job sends' })
       .option('partition-key-column', { type: 'string', describe: 'the column whose value is the partition key' })
       .option('raw-data-column', { type: 'string', describe: 'the column whose value is sent as the record data' })
       .option('progress', { alias: 'p', type: 'boolean', default: false, describe: 'follow the job until it completes' })
@@ -61,7 +62,7 @@ const previewCommand = {
   command: 'preview',
   describe: "show the first rows a job's SQL would send, and how many there are",
   builder: (y: Argv) =>
-    y
+    withHelp(y, 'jobs preview')
       .option('query', { alias: 'q', type: 'string', demandOption: true, describe: 'the SQL' })
       .option('count', { alias: 'n', type: 'number', default: 10, describe: 'rows to show' })
       .option('json', { type: 'boolean', default: false, describe: 'print the answer as JSON' }),
@@ -80,7 +81,7 @@ const getCommand = {
   command: 'get',
   describe: 'show one job (and follow it with -p)',
   builder: (y: Argv) =>
-    y
+    withHelp(y, 'jobs get')
       .option('id', { type: 'string', demandOption: true, describe: 'the job id' })
       .option('progress', { alias: 'p', type: 'boolean', default: false, describe: 'follow the job until it completes' })
       .option('summary', { alias: 't', type: 'boolean', default: false, describe: 'print one summary line instead of the job JSON' }),
@@ -94,7 +95,7 @@ const getCommand = {
 const listCommand = {
   command: 'list',
   describe: 'show every job the service knows',
-  builder: (y: Argv) => y.option('summary', { alias: 't', type: 'boolean', default: false, describe: 'one summary line a job instead of JSON' }),
+  builder: (y: Argv) => withHelp(y, 'jobs list').option('summary', { alias: 't', type: 'boolean', default: false, describe: 'one summary line a job instead of JSON' }),
   handler: (argv: ServerArgs & { summary: boolean }) =>
     withClient(argv, async (client) => {
       const jobs = await client.listJobs();

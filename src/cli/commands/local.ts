@@ -18,16 +18,7 @@ const startCommand = {
   command: 'start',
   describe: 'start the local Kinesis service in the background (nothing happens when it runs)',
   builder: (y: Argv) =>
-    withHelp(
-      common(y).option('port', { type: 'number', describe: 'port to listen on (127.0.0.1; 0 picks a free one); default from conf/local.json' }),
-      {
-        examples: [
-          ['wshed local start', 'start it on the configured port (4567)'],
-          ['wshed local start --port 0', 'start it on a free port'],
-        ],
-        exits: { 1: 'the service did not start (WS704: the port is in use)' },
-      },
-    ),
+    withHelp(common(y).option('port', { type: 'number', describe: 'port to listen on (127.0.0.1; 0 picks a free one); default from conf/local.json' }), 'local start'),
   handler: async (argv: Args & { port?: number }) => {
     const config = localConfig(argv.conf);
     const home = homeOf(config);
@@ -45,12 +36,7 @@ const stopCommand = {
   command: 'stop',
   describe: 'stop the local Kinesis service; its data stays in the home',
   builder: (y: Argv) =>
-    withHelp(common(y), {
-      examples: [
-        ['wshed local stop', 'stop the service of ./.wshed (or $WSHED_HOME)'],
-        ['wshed local stop --json', 'the same, with a JSON summary'],
-      ],
-    }),
+    withHelp(common(y), 'local stop'),
   handler: async (argv: Args) => {
     const home = homeOf(localConfig(argv.conf));
     const r = await stopLocalService(home);
@@ -62,13 +48,7 @@ const statusCommand = {
   command: 'status',
   describe: 'say whether the local Kinesis service runs, on which port, with which streams',
   builder: (y: Argv) =>
-    withHelp(common(y), {
-      examples: [
-        ['wshed local status', 'one line: running on 127.0.0.1:PORT (pid, since, streams), or not running'],
-        ['wshed local status --json && echo up', 'in a script: exit code 0 only when it runs'],
-      ],
-      exits: { 0: 'the service is running', 1: 'the service is not running' },
-    }),
+    withHelp(common(y), 'local status'),
   handler: async (argv: Args) => {
     const home = homeOf(localConfig(argv.conf));
     const s = await localServiceStatus(home);
@@ -87,12 +67,6 @@ export const localCommand = {
   command: 'local',
   describe: 'start, stop or inspect the local Kinesis service',
   builder: (y: Argv) =>
-    withHelp(y.command(startCommand).command(stopCommand).command(statusCommand).demandCommand(1), {
-      examples: [
-        ['wshed local start --port 0', 'start the service on a free port'],
-        ['wshed local status', 'is it running, and where?'],
-        ['wshed local stop', 'stop it; the data stays'],
-      ],
-    }),
+    withHelp(y.command(startCommand).command(stopCommand).command(statusCommand).demandCommand(1), 'local'),
   handler: () => {},
 };

@@ -9,6 +9,7 @@ import type { TargetName } from '../../compiler/target-config.ts';
 import { localLiveStateReader } from '../../runtime/live-state/local.ts';
 import { EXIT, loadTargetConfig, readSource, report } from '../io.ts';
 import { homeOf } from '../session.ts';
+import { withHelp } from '../help.ts';
 
 export interface TargetArgs {
   target: TargetName;
@@ -25,7 +26,7 @@ export const planCommand = {
   command: 'plan <file>',
   describe: 'show what `wshed run` will do, without doing it',
   builder: (y: Argv) =>
-    targetOptions(y)
+    withHelp(targetOptions(y), 'plan')
       .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the plan as JSON' })
       .option('sql', { alias: 'verbose', type: 'boolean', default: false, describe: "also show each step's SQL (and DDL, plugin configuration) and what it waits for" })

@@ -11,6 +11,7 @@ import { UsageError } from '../io.ts';
 import { formatMs, formatRate, progressBar } from '../progress.ts';
 import { isBlank, partitionKeyOf, prepareInput, readLines } from '../records-input.ts';
 import { connect, localConfig, planFor } from '../session.ts';
+import { withHelp } from '../help.ts';
 
 const CHUNK = 5_000;
 
@@ -18,14 +19,14 @@ export const putCommand = {
   command: 'put <stream> [source]',
   describe: 'send newline-delimited JSON records into a stream',
   builder: (y: Argv) =>
-    y
-      .positional('stream', { type: 'string', demandOption: true })
+    withHelp(y, 'put')
+      .positional('stream', { type: 'string', demandOption: true, describe: 'the stream to send into' })
       .positional('source', { type: 'string', describe: "'-' for standard input (the default), or a file" })
-      .option('file', { alias: 'f', type: 'string', describe: 'file of records, one per line' })
+      .option('file', { type: 'string', describe: 'file of records, one per line' })
       .option('raw', { type: 'boolean', default: false, describe: 'send the bytes of each line as they are, JSON or not (lines end at \\n)' })
       .option('key', { type: 'string', describe: 'JSON path of the partition key (e.g. order_id, customer.id)' })
-      .option('pipeline', { alias: 'p', type: 'string', describe: ".wshed file whose declaration of STREAM gives the key (and creates the stream if absent)" })
-      .option('conf', { type: 'string' })
+      .option('pipeline', { type: 'string', describe: ".wshed file whose declaration of STREAM gives the key (and creates the stream if absent)" })
+      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary' }),
   handler: async (argv: { stream: string; source?: string; file?: string; raw: boolean; key?: string; pipeline?: string; conf?: string; json: boolean }) => {
     const config = localConfig(argv.conf);

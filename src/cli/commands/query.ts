@@ -7,18 +7,19 @@ import { runQuery } from '../../runtime/query/run-query.ts';
 import { UsageError } from '../io.ts';
 import { formatMs } from '../progress.ts';
 import { connectIfRunning, localConfig, planFor } from '../session.ts';
+import { withHelp } from '../help.ts';
 
 export const queryCommand = {
   command: 'query <file> [sql]',
   describe: "run SQL over a pipeline's reservoirs (each reservoir is a view: archive + live)",
   builder: (y: Argv) =>
-    y
-      .positional('file', { type: 'string', demandOption: true })
-      .positional('sql', { type: 'string', describe: 'the query' })
-      .option('name', { alias: 'n', type: 'string', describe: 'run the saved query of this name instead' })
+    withHelp(y, 'query')
+      .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed) whose reservoirs are the views' })
+      .positional('sql', { type: 'string', describe: 'the SQL (DuckDB); leave it out with --name' })
+      .option('name', { type: 'string', describe: 'run the saved query of this name instead' })
       .option('format', { choices: OUTPUT_FORMATS, default: 'table' as OutputFormat, describe: 'output format' })
-      .option('conf', { type: 'string' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no summary line on stderr' }),
+      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no summary line on stderr' }),
   handler: async (argv: { file: string; sql?: string; name?: string; format: OutputFormat; conf?: string; quiet: boolean }) => {
     if (!argv.sql === !argv.name) throw new UsageError('give either SQL or --name SAVED_QUERY');
     const config = localConfig(argv.conf);

@@ -18,13 +18,15 @@ import { onInterrupt } from '../interrupt.ts';
 import { UsageError } from '../io.ts';
 import { progressBar } from '../progress.ts';
 import { connect, homeOf, localConfig, planFor } from '../session.ts';
+import { withHelp } from '../help.ts';
+import { terminalSafeJson } from '../../runtime/printable-text.ts';
 
 export const replayCommand = {
   command: 'replay <file> [name]',
   describe: 'run one replay of a pipeline, bringing it up to date (or preview it, or count what it would send)',
   builder: (y: Argv) =>
-    y
-      .positional('file', { type: 'string', demandOption: true })
+    withHelp(y, 'replay')
+      .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed)' })
       .positional('name', { type: 'string', describe: 'the replay (may be left out when the file has one)' })
       .option('preview', { type: 'number', describe: 'show the first N records exactly as they would be emitted; emit nothing' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'count what would be sent; emit nothing, start nothing' })
@@ -32,7 +34,7 @@ export const replayCommand = {
       .option('restart', { type: 'boolean', default: false, describe: 'abandon an interrupted run and start a new one with the file as it is now' })
       .option('again', { type: 'boolean', default: false, describe: 'replay the whole slice under a new id, even when up to date or changed' })
       .option('aggregate', { type: 'boolean', describe: 'KPL-aggregate emitted records (default: as the file says, on); --no-aggregate disables' })
-      .option('conf', { type: 'string' })
+      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary (and preview records) as JSON' }),
   handler: async (argv: { file: string; name?: string; preview?: number; dryRun: boolean; resume: boolean; restart: boolean; again: boolean; aggregate?: boolean; conf?: string; json: boolean }) => {
     if (argv.preview !== undefined && !(Number.isInteger(argv.preview) && argv.preview > 0)) throw new UsageError('--preview takes a positive whole number');
@@ -128,11 +130,12 @@ export async function replayWithProgress(step: ReplayStep, streams: StreamServic
       bar?.setPhase(null);
       process.stderr.write(`note: ${text}\n`);
     },
-    onProgress: bar
+    // Only a drawn bar needs the total, which costs a second pass of the query.
+    onProgress: bar?.shown
       ? (p) => {
-          if (p.total !== null) bar.setTotal(p.total);
-          if (p.phase === 'query') bar.setPhase('running the query');
-          bar.update(p.position, { emitted: p.emitted, retried: p.retried, bytes: formatBytes(p.bytes) });
+          if (p.total !== null) bar!.setTotal(p.total);
+          if (p.phase === 'query') bar!.setPhase('running the query');
+          bar!.update(p.position, { emitted: p.emitted, retried: p.retried, bytes: formatBytes(p.bytes) });
         }
       : undefined,
   };
@@ -171,7 +174,8 @@ function printReplay(s: ReplaySummary, o: ReplayRunOptions): void {
     return;
   }
   if (s.mode === 'preview') {
-    for (const r of s.preview ?? []) process.stdout.write(`${r.shardId}  key=${JSON.stringify(r.partitionKey)}  ${r.data}\n`);
+    // The data is JSON text from producers: written so that nothing in it drives the terminal.
+    for (const r of s.preview ?? []) process.stdout.write(`${r.shardId}  key=${terminalSafeJson(JSON.stringify(r.partitionKey))}  ${terminalSafeJson(r.data)}\n`);
     const since = s.upToDateFrom ? `, what entered its slice since run ${s.upToDateFrom.replayId}` : '';
     process.stdout.write(`(preview of replay '${s.replay}' into ${s.into}${since}: ${plural(s.preview?.length ?? 0, 'record')} shown, nothing emitted)\n`);
     return;

@@ -14,17 +14,18 @@ import { archiveWithProgress, printArchive } from './archive.ts';
 import { isChangedReplay, replayWithProgress } from './replay.ts';
 import type { RuntimeError } from '../../runtime/runtime-error.ts';
 import { connect, runnablePlan } from '../session.ts';
+import { withHelp } from '../help.ts';
 
 export const runCommand = {
   command: 'run <file>',
   describe: 'do what the plan says: provision, archive, replay',
   builder: (y: Argv) =>
-    y
-      .positional('file', { type: 'string', demandOption: true })
+    withHelp(y, 'run')
+      .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed), or a plan saved by `wshed plan --out` (.json)' })
       .option('target', { choices: ['local'] as const, default: 'local' as const, describe: 'where to run (aws: see docs)' })
       .option('accept-data-loss', { type: 'boolean', default: false, describe: 'archive what streams still hold even if records may be missing since the checkpoint' })
       .option('replay-again', { type: 'boolean', default: false, describe: 'replay every replay in full under a new id, even one that is up to date or changed' })
-      .option('conf', { type: 'string' })
+      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON summaries, one a step' }),
   handler: async (argv: { file: string; acceptDataLoss: boolean; replayAgain: boolean; conf?: string; json: boolean }) => {
     // FILE is a .wshed file, or a plan saved by `wshed plan --out`, applied as saved.

@@ -10,19 +10,20 @@ import { mergePlans } from '../../service/context.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_PORT, PumpConfigError, startPumpServer, tokenProblem } from '../../service/server.ts';
 import { UsageError } from '../io.ts';
 import { connect, homeOf, localConfig, planFor } from '../session.ts';
+import { withHelp } from '../help.ts';
 
 export const serveCommand = {
   command: 'serve [files..]',
   describe: 'serve the pump API (jobs that replay query results into streams) over the pipelines\' reservoirs',
   builder: (y: Argv) =>
-    y
+    withHelp(y, 'serve')
       .positional('files', { type: 'string', array: true, describe: 'pipeline files whose reservoirs and replays to serve' })
       .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'port to listen on (0 picks a free one)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on; any but 127.0.0.1 needs --token' })
       .option('token', { type: 'string', describe: 'require Authorization: Bearer TOKEN on every request, 16 characters or more (or set $WSHED_TOKEN)' })
       .option('allow-host', { type: 'string', array: true, describe: 'another name the service answers to in the Host header (e.g. behind a proxy): NAME or NAME:PORT' })
       .option('concurrency', { type: 'number', default: DEFAULT_CONCURRENCY, describe: 'jobs that run at once; the rest queue' })
-      .option('conf', { type: 'string' }),
+      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' }),
   handler: async (argv: { files?: string[]; port: number; host: string; token?: string; allowHost?: string[]; concurrency: number; conf?: string }) => {
     if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new UsageError('--port takes a port number (0 to 65535)');
     if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) throw new UsageError('--concurrency takes a whole number of at least 1');

@@ -5,11 +5,12 @@ import { compile } from '../../compiler/compile.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
 import { EXIT, loadTargetConfig, readSource, report } from '../io.ts';
 import { targetOptions, type TargetArgs } from './plan.ts';
+import { withHelp } from '../help.ts';
 
 export const validateCommand = {
   command: 'validate <files..>',
   describe: 'check pipeline files; exit 2 when any has an error',
-  builder: (y: Argv) => targetOptions(y).positional('files', { type: 'string', array: true, demandOption: true }),
+  builder: (y: Argv) => withHelp(targetOptions(y), 'validate').positional('files', { type: 'string', array: true, demandOption: true, describe: 'pipeline files (.wshed) to check' }),
   handler: (argv: { files: string[] } & TargetArgs) => {
     const config = loadTargetConfig(argv.target, argv.conf);
     const now = new Date();

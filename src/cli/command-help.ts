@@ -1,0 +1,183 @@
+// The examples and exit codes of every command's --help, in one table so they read alike and a
+// test can check each command has them. Options and positionals are described where declared.
+
+import type { CommandHelp } from './help.ts';
+
+const COMPILE_EXITS = { 2: 'invalid input: a flag, a missing file, or a pipeline with errors (nothing was done)' };
+const JOB_EXITS = { 1: 'the job service could not be reached, or the job failed', 2: 'the service refused the request (bad SQL, unknown job or stream)' };
+
+export const COMMAND_HELP = {
+  plan: {
+    examples: [
+      ['wshed plan nightly.wshed', 'what `wshed run` would do, step by step, against what exists'],
+      ['wshed plan nightly.wshed --sql', 'the same with every step\'s SQL'],
+      ['wshed plan nightly.wshed --out plan.json', 'save the plan for `wshed run plan.json` to apply as saved'],
+    ],
+    exits: { 0: 'the plan was shown', ...COMPILE_EXITS },
+  },
+  validate: {
+    examples: [
+      ['wshed validate *.wshed', 'check every pipeline file (for CI)'],
+      ['wshed validate aws.wshed --target aws', 'check a file for the AWS target'],
+    ],
+    exits: { 0: 'every file is valid', 2: 'a file has errors (they are printed), or a flag is invalid' },
+  },
+  fmt: {
+    examples: [
+      ['wshed fmt *.wshed', 'rewrite the files in canonical form, comments kept'],
+      ['wshed fmt --check *.wshed', 'change nothing; print the diff of each file that is not formatted'],
+    ],
+    exits: { 0: 'every file is formatted (or was rewritten)', 1: 'with --check: a file is not formatted (its diff is printed)', 2: 'a file has errors and was left alone' },
+  },
+  run: {
+    examples: [
+      ['wshed run nightly.wshed', 'provision, archive, then bring every replay up to date'],
+      ['wshed run plan.json', 'apply a plan saved by `wshed plan --out plan.json`, as saved'],
+      ['wshed run nightly.wshed --json', 'one JSON summary a step, for scripts'],
+    ],
+    exits: { 0: 'every step ran', 1: 'a step failed (the service, the disk, records lost past retention, an interruption)', ...COMPILE_EXITS },
+  },
+  archive: {
+    examples: [
+      ['wshed archive nightly.wshed', "archive every reservoir's stream up to its tip"],
+      ['wshed archive nightly.wshed orders_archive', 'only this reservoir'],
+    ],
+    exits: { 0: 'archived', 1: 'the archive failed or stopped (records missing past retention, the service gone, an interruption)', ...COMPILE_EXITS },
+  },
+  query: {
+    examples: [
+      ['wshed query nightly.wshed "SELECT * FROM orders"', 'SQL over the reservoir orders: archive + live'],
+      ['wshed query nightly.wshed --name revenue', 'the saved query revenue'],
+      ['wshed query nightly.wshed "DESCRIBE orders"', "a reservoir view's columns"],
+    ],
+    exits: { 0: 'the rows were printed', 1: 'the SQL failed (DuckDB\'s message is printed)', ...COMPILE_EXITS },
+  },
+  replay: {
+    examples: [
+      ['wshed replay nightly.wshed latest', 'bring the replay named latest up to date'],
+      ['wshed replay nightly.wshed latest --preview 5', 'the first 5 records exactly as they would be emitted'],
+      ['wshed replay nightly.wshed latest --dry-run', 'count what would be sent; send nothing'],
+    ],
+    exits: { 0: 'replayed (or up to date)', 1: 'the replay failed or was interrupted (the command that resumes it is printed)', ...COMPILE_EXITS },
+  },
+  local: {
+    examples: [
+      ['wshed local start --port 0', 'start the service on a free port'],
+      ['wshed local status', 'is it running, and where?'],
+      ['wshed local stop', 'stop it; the data stays'],
+    ],
+  },
+  'local start': {
+    examples: [
+      ['wshed local start', 'start it on the configured port (4567)'],
+      ['wshed local start --port 0', 'start it on a free port'],
+    ],
+    exits: { 0: 'started, or already running', 1: 'it did not start (WS704: the port is in use)' },
+  },
+  'local stop': {
+    examples: [
+      ['wshed local stop', 'stop the service of ./.wshed (or $WSHED_HOME)'],
+      ['wshed local stop --json', 'the same, with a JSON summary'],
+    ],
+  },
+  'local status': {
+    examples: [
+      ['wshed local status', 'one line: running on 127.0.0.1:PORT (pid, since, streams), or not running'],
+      ['wshed local status --json', 'as JSON; in scripts, exit code 0 only when it runs'],
+    ],
+    exits: { 0: 'the service is running', 1: 'the service is not running' },
+  },
+  put: {
+    examples: [
+      ['wshed put orders o.ndjson --pipeline nightly.wshed', 'JSON lines, keyed by the key the pipeline declares'],
+      ['cat o.ndjson | wshed put orders --key order_id', 'from standard input, keyed by a field'],
+      ['wshed put orders events.txt --raw', 'every line as it is, JSON or not'],
+    ],
+    exits: { 0: 'every record was sent', 1: 'sending failed (the service, retries exhausted)', 2: 'a bad line (its number is printed) or flag; nothing was sent' },
+  },
+  tail: {
+    examples: [],
+    exits: { 0: 'stopped at --limit or by Ctrl-C', 1: 'reading failed (the service is not running)', 2: 'invalid input (an unknown stream, a bad flag)' },
+  },
+  serve: {
+    examples: [
+      ['wshed serve nightly.wshed', 'the job service and its page on http://127.0.0.1:8080'],
+      ['wshed serve *.wshed --port 0', 'on a free port (printed)'],
+      ['wshed serve nightly.wshed --host 0.0.0.0 --token T', 'on every interface, with a token (16+ characters)'],
+    ],
+    exits: { 0: 'stopped by Ctrl-C or SIGTERM', 1: 'the service failed', 2: 'invalid input (a flag, a weak token, the port in use, a pipeline with errors)' },
+  },
+  demo: {
+    examples: [
+      ['wshed demo', 'the main job end to end on the embedded default (about 15 s)'],
+      ['wshed demo --events 100000', 'the same with more order events'],
+    ],
+    exits: { 0: 'the demo ran', 1: 'a step failed' },
+  },
+  jobs: {
+    examples: [
+      ['wshed jobs create -q "SELECT * FROM o" -s out -p', 'create a job and follow its progress'],
+      ['wshed jobs list -t', 'one summary line a job'],
+      ['wshed jobs get --id ID -t --server URL', 'one job of another service, as one line'],
+    ],
+    exits: JOB_EXITS,
+  },
+  'jobs create': {
+    examples: [
+      ['wshed jobs create -q "SELECT * FROM o" -s out', 'send the rows of the SQL to the stream out'],
+      ['wshed jobs create -q "$SQL" -s out -r -o -p', 'add "replay": true and "overwrite": true to each record, and follow the job'],
+    ],
+    exits: JOB_EXITS,
+  },
+  'jobs preview': {
+    examples: [
+      ['wshed jobs preview -q "SELECT * FROM o" -n 5', 'the first 5 rows a job would send'],
+      ['wshed jobs preview -q "SELECT * FROM o" --json', 'the answer as JSON'],
+    ],
+    exits: JOB_EXITS,
+  },
+  'jobs get': {
+    examples: [
+      ['wshed jobs get --id ID', 'the job as JSON'],
+      ['wshed jobs get --id ID -p -t', 'follow it to the end, then one summary line'],
+    ],
+    exits: JOB_EXITS,
+  },
+  'jobs list': {
+    examples: [
+      ['wshed jobs list', 'every job the service knows'],
+      ['wshed jobs list -t', 'one summary line a job'],
+    ],
+    exits: JOB_EXITS,
+  },
+  'jobs cancel': {
+    examples: [
+      ['wshed jobs cancel --id ID', 'stop a job after its batch in flight'],
+      ['wshed jobs cancel --id ID -t', 'and print its summary line'],
+    ],
+    exits: JOB_EXITS,
+  },
+  'jobs resume': {
+    examples: [
+      ['wshed jobs resume --id ID', 'continue an interrupted job from where it stopped'],
+      ['wshed jobs resume --id ID -p', 'and follow it'],
+    ],
+    exits: JOB_EXITS,
+  },
+  'jobs replays': {
+    examples: [
+      ['wshed jobs replays', "the served files' declared replays"],
+      ['wshed jobs replays --json', 'as JSON'],
+    ],
+    exits: JOB_EXITS,
+  },
+  'jobs run-replay': {
+    examples: [
+      ['wshed jobs run-replay latest_orders', 'run a declared replay as a job'],
+      ['wshed jobs run-replay latest_orders -p', 'and follow it'],
+    ],
+    exits: JOB_EXITS,
+  },
+} as const satisfies Record<string, CommandHelp>;
+
+export type HelpedCommand = keyof typeof COMMAND_HELP;
