@@ -7,7 +7,8 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { readStream } from '../runtime/helpers/fault-proxy.ts';
-import { DESTINATION, launchChromium, PageService } from './page-fixture.ts';
+import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
+import { DESTINATION, launchChromium, PageService, SOURCE } from './page-fixture.ts';
 
 const RECORDS = 300;
 
@@ -77,6 +78,13 @@ test('a saved query loads with a click and runs', async () => {
 test('a view name loads a query over it', async () => {
   await page.getByTestId('view').filter({ hasText: 'orders_archived' }).click();
   assert.is(await sql().inputValue(), 'SELECT * FROM orders_archived LIMIT 100');
+});
+
+test('a column name types itself into the query at the cursor', async () => {
+  await sql().fill('SELECT  FROM orders');
+  await sql().evaluate((t: HTMLTextAreaElement) => t.setSelectionRange(7, 7));
+  await page.getByTestId('column').locator('.name', { hasText: /^status$/ }).click();
+  assert.is(await sql().inputValue(), 'SELECT status FROM orders');
 });
 
 test('"Run query" shows rows as a table, nested values as JSON, data as text, and the total', async () => {
@@ -218,6 +226,19 @@ test('a declared replay starts by name and its job runs to done', async () => {
   await page.locator(`[data-testid=job][data-job-id="${id}"][data-state=done]`).waitFor({ timeout: 60_000 });
   assert.is(await card.getByTestId('job-successful').textContent(), String(RECORDS));
   assert.is(await card.getByTestId('job-query').textContent(), 'replay backfill');
+  assert.equal(pageErrors, []);
+});
+
+test('Refresh reads the columns again: a payload key that arrived since shows up', async () => {
+  assert.is(await page.getByTestId('column').locator('.name', { hasText: /^coupon$/ }).count(), 0);
+  const streams = service.streams();
+  try {
+    await putAllRecords(streams, SOURCE, [{ partitionKey: 'late', data: Buffer.from(JSON.stringify({ order_id: 1000, coupon: 'SPRING' })) }]);
+  } finally {
+    streams.close();
+  }
+  await page.getByTestId('catalog-refresh').click();
+  await page.getByTestId('column').locator('.name', { hasText: /^coupon$/ }).waitFor();
   assert.equal(pageErrors, []);
 });
 

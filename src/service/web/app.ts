@@ -20,6 +20,11 @@ const sidebar = new Sidebar({
     queryChanged();
     sql.focus();
   },
+  insert: (text) => {
+    sql.focus();
+    sql.setRangeText(text, sql.selectionStart, sql.selectionEnd, 'end');
+    queryChanged();
+  },
   previewReplay: (name, button) => emit.previewReplay(name, button),
   startReplay: (name, button) => emit.startReplay(name, button),
 });
@@ -29,6 +34,8 @@ function queryChanged(): void {
   emit.queryChanged();
 }
 sql.addEventListener('input', queryChanged);
+// The columns of new payload keys appear as data arrives: read the catalog again.
+el('catalog-refresh').addEventListener('click', () => void sidebar.refresh());
 
 // Ctrl/Cmd+Enter in the editor runs the query.
 sql.addEventListener('keydown', (event) => {

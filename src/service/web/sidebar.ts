@@ -1,6 +1,6 @@
 // The sidebar: the served files' reservoirs (views and their columns with types: a schema
 // browser), their saved queries (a click loads one into the editor) and their declared replays
-// (preview or start one by name).
+// (preview or start one by name). A view loads a query over it; a column types its name.
 /// <reference lib="dom" />
 
 import { api, type Catalog } from './api.ts';
@@ -9,6 +9,8 @@ import { el, make } from './dom.ts';
 export interface SidebarActions {
   /** Puts SQL into the editor. */
   load(sql: string): void;
+  /** Types a name into the editor at the cursor. */
+  insert(text: string): void;
   previewReplay(name: string, button: HTMLButtonElement): void;
   startReplay(name: string, button: HTMLButtonElement): void;
 }
@@ -54,8 +56,10 @@ export class Sidebar {
       // As the results show them: the payload's fields, then the record metadata, then payload.
       const rank = { field: 0, metadata: 1, payload: 2 } as const;
       for (const c of [...r.columns].sort((a, b) => rank[a.kind] - rank[b.kind])) {
-        const li = make('li', '', `column ${c.kind}`, { 'data-testid': 'column', title: `${c.name}: ${c.type}` });
-        li.append(make('span', c.name, 'name'), make('span', c.type, 'type'));
+        const li = make('li', '', `column ${c.kind}`, { 'data-testid': 'column', title: `${c.name}: ${c.type} (click to type it into the query)` });
+        const name = make('button', c.name, 'link name', { type: 'button' });
+        name.addEventListener('click', () => this.actions.insert(quoteIdent(c.name)));
+        li.append(name, make('span', c.type, 'type'));
         columns.append(li);
       }
       box.append(columns);
