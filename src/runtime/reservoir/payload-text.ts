@@ -12,8 +12,9 @@ export interface JsonTextFindings {
 
 /** Inspects text that JSON.parse has accepted. */
 export function inspectJsonText(text: string): JsonTextFindings {
-  // Each open container: a Set of the keys seen so far for an object, null for an array.
-  const stack: (Set<string> | null)[] = [];
+  // Each open container: the keys seen so far for an object (a list: objects are small, and a
+  // list is cheaper to build than a Set; a big one becomes a Set), null for an array.
+  const stack: (string[] | Set<string> | null)[] = [];
   let expectKey = false;
   let loneSurrogateAt: number | null = null;
   let duplicateKeys = false;
@@ -26,16 +27,20 @@ export function inspectJsonText(text: string): JsonTextFindings {
         decoded = JSON.parse(text.slice(i, end)) as string;
         if (loneSurrogateAt === null && !isWellFormed(decoded)) loneSurrogateAt = i;
       }
-      if (expectKey) {
+      if (expectKey && !duplicateKeys) {
         const keys = stack[stack.length - 1]!;
         const key = decoded ?? text.slice(i + 1, end - 1);
-        if (keys.has(key)) duplicateKeys = true;
+        if (Array.isArray(keys)) {
+          if (keys.includes(key)) duplicateKeys = true;
+          else if (keys.length < 16) keys.push(key);
+          else stack[stack.length - 1] = new Set([...keys, key]);
+        } else if (keys.has(key)) duplicateKeys = true;
         else keys.add(key);
-        expectKey = false;
       }
+      expectKey = false;
       i = end - 1;
     } else if (c === 0x7b /* { */) {
-      stack.push(new Set());
+      stack.push([]);
       expectKey = true;
     } else if (c === 0x5b /* [ */) {
       stack.push(null);
