@@ -9,7 +9,10 @@ import * as assert from 'uvu/assert';
 import { Scratch } from '../cli/helpers.ts';
 
 const scratch = new Scratch();
-writeFileSync(path.join(scratch.dir, 'p.wshed'), 'stream t { shards 1 }\nreservoir tr { from stream t at "./reservoir/t" }\n');
+writeFileSync(
+  path.join(scratch.dir, 'p.wshed'),
+  'stream t { shards 1 }\nstream t2 { shards 1 }\nreservoir tr { from stream t at "./reservoir/t" }\nreplay show from archive tr into stream t2\n',
+);
 
 /** Strings a hostile producer sends: clear screen, set the window title, ring, overwrite a line, CSI in C1, reversed text. */
 const HOSTILE = {
@@ -76,6 +79,12 @@ test('tail escapes them in text, kv and template output; json keeps them exact',
   assert.not.match(json, RAW_CONTROL);
   const records = json.trim().split('\n').map((l) => JSON.parse(l) as { data: { id: number } });
   assert.equal(records.find((r) => r.data.id === 1)!.data, HOSTILE);
+});
+
+test('a replay preview shows the data as JSON with those characters escaped', () => {
+  const out = ok(['replay', 'p.wshed', 'show', '--preview', '2']);
+  assert.not.match(out, RAW_CONTROL);
+  assert.ok(out.includes('\\u009b31m\\u202eevil'), out);
 });
 
 test('error messages that quote a record or an input line escape it too', () => {
