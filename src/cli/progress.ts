@@ -17,6 +17,8 @@ export interface ProgressState {
 }
 
 export interface Progress {
+  /** False when nothing is drawn (not a terminal): callers may skip work done only for the bar. */
+  readonly shown: boolean;
   /** `fields` fill the `extra` template's `{name}`s; a name not given yet shows 0. */
   update(done: number, fields?: Record<string, string | number>): void;
   setTotal(total: number): void;
@@ -25,7 +27,7 @@ export interface Progress {
   stop(): void;
 }
 
-const quiet: Progress = { update() {}, setTotal() {}, setPhase() {}, stop() {} };
+const quiet: Progress = { shown: false, update() {}, setTotal() {}, setPhase() {}, stop() {} };
 
 const BAR_WIDTH = 24;
 
@@ -67,6 +69,7 @@ export function progressBar(label: string, options: { total?: number; unit?: str
   );
   bar.start(1, 0);
   return {
+    shown: true,
     update(done, more = {}) {
       state.done = done;
       if (done > 0) state.phase = null;

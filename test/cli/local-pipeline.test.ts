@@ -37,7 +37,7 @@ test('local start runs the service in the background on 127.0.0.1', () => {
 
 test('put sends JSON lines (keyed by the declared key), --raw sends a non-JSON line too', () => {
   assert.match(ok(['put', 'orders', '--file', 'orders.ndjson', '--pipeline', 'p.wshed']), /put 100 records into orders/);
-  assert.match(ok(['put', 'orders', '--raw', '-'], 'this is not json\n'), /put 1 records into orders/);
+  assert.match(ok(['put', 'orders', '--raw', '-'], 'this is not json\n'), /put 1 record into orders/);
 });
 
 test('a bad JSON line is reported with its position and nothing is sent', () => {

@@ -204,6 +204,10 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
         if (out.keyFellBack) counts.fallbacks++;
         const bytes = out.data.length + Buffer.byteLength(out.partitionKey);
         if (bytes > MAX_RECORD_BYTES) {
+          // Send what came before it first: the checkpoint then stops right before the record.
+          const before = mode === 'preview' ? null : batcher.flush();
+          if (before) await submit(before);
+          if (inflight) await inflight;
           const where = `${row.shardId}/${row.sequenceNumber}/${row.subSequenceNumber}`;
           throw new ReplayError('WS757', { ...hints, origin: where, shardId: row.shardId, sequenceNumber: row.sequenceNumber, bytes, checkpoint: paths.file });
         }

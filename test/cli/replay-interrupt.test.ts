@@ -1,0 +1,147 @@
+// Ctrl-C as a user presses it: the CLI runs in a real pseudo-terminal (util-linux `script`), the
+// test waits until the progress bar shows records emitted, types ^C (the terminal turns it into
+// SIGINT), and checks that the command stopped after the batch in flight, said where, and printed a
+// command that — run here — finishes the replay with every record delivered exactly once. The same
+// terminal output shows the progress frames: the first one is right, none has a raw placeholder.
+
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createStreamService } from '../../src/runtime/kinesis/aws-stream-service.ts';
+import { localKinesisEndpoint } from '../../src/runtime/kinesis/client.ts';
+import type { StreamService } from '../../src/runtime/kinesis/stream-service.ts';
+import { readReplayed } from '../runtime/helpers/fault-proxy.ts';
+import { Scratch } from './helpers.ts';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/wshed.js');
+const scratch = new Scratch();
+let streams: StreamService;
+
+test.before(() => {
+  const r = scratch.wshed(['local', 'start', '--port', '0', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  streams = createStreamService(localKinesisEndpoint((JSON.parse(r.stdout) as { port: number }).port));
+});
+test.after(() => {
+  streams?.close();
+  scratch.dispose();
+});
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** A wshed command in a pseudo-terminal: its output as the terminal shows it, ^C, and its exit code. */
+function inTerminal(args: string[]) {
+  const child = spawn('script', ['-qfec', [process.execPath, BIN, ...args].map(quote).join(' '), '/dev/null'], {
+    cwd: scratch.dir,
+    env: { ...process.env, WSHED_HOME: path.join(scratch.dir, '.wshed'), FORCE_COLOR: '0', COLUMNS: '160', LINES: '40' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    for (const w of waiters.filter((w) => w.re.test(output))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  return {
+    get output() {
+      return output;
+    },
+    /** Resolves once the output matches; fails after a generous bound (the machine is shared). */
+    waitFor(re: RegExp, what: string, ms = 60_000): Promise<void> {
+      if (re.test(output)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms; the terminal showed:\n${output}`)), ms);
+        waiters.push({ re, resolve: () => (clearTimeout(timer), resolve()) });
+      });
+    },
+    pressCtrlC(): void {
+      child.stdin.write('\x03');
+    },
+    exited,
+  };
+}
+
+/** The terminal's text without cursor controls, one line a frame. */
+function frames(output: string): string[] {
+  return output
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, '\n')
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
+
+function pipeline(name: string): string {
+  return `
+stream ${name}_in { shards 2 }
+stream ${name}_out { shards 2 }
+reservoir ${name}_archive { from stream ${name}_in at "./reservoir/${name}" }
+replay ${name} from archive+live into stream ${name}_out rate 150/s
+`;
+}
+
+function prepare(name: string, records: number): void {
+  writeFileSync(path.join(scratch.dir, `${name}.wshed`), pipeline(name));
+  writeFileSync(path.join(scratch.dir, `${name}.ndjson`), Array.from({ length: records }, (_, n) => JSON.stringify({ n })).join('\n') + '\n');
+  const r = scratch.wshed(['put', `${name}_in`, '--file', `${name}.ndjson`, '--pipeline', `${name}.wshed`]);
+  assert.is(r.code, 0, r.stderr);
+}
+
+async function assertEachOnce(stream: string, records: number): Promise<void> {
+  const sent = (await readReplayed(streams, stream)).records.map((r) => (JSON.parse(r.data.toString()) as { n: number }).n);
+  assert.is(new Set(sent).size, records, 'every record delivered');
+  assert.is(sent.length, records, 'none twice: the run stopped after an acknowledged batch and the resume skipped it');
+}
+
+test('Ctrl-C during wshed replay stops after the batch in flight, says where, and the printed command finishes it', async () => {
+  prepare('slow', 900);
+  const term = inTerminal(['replay', 'slow.wshed', 'slow']);
+  await term.waitFor(/\b[1-9][\d,]* emitted/, 'progress with records emitted');
+  term.pressCtrlC();
+  const code = await term.exited;
+  const shown = frames(term.output);
+  assert.is(code, 1, term.output);
+  assert.ok(shown.some((l) => /^stopping replay slow after the work in flight… \(Ctrl-C again to quit at once\)$/.test(l)), term.output);
+  const stop = shown.find((l) => l.includes('error[WS759]'));
+  assert.match(stop ?? '', /^wshed: error\[WS759\]: replay 'slow' was interrupted after [\d,]+ acknowledged record\(s\) \(stopped after the batch in flight, at row \d+ of the replay order\)$/);
+  const fix = shown.find((l) => l.startsWith('= fix:')) ?? '';
+  const command = /resume it with 'wshed ([^']+)'/.exec(fix)?.[1];
+  assert.is(command, 'replay slow.wshed slow --resume', fix);
+
+  // The progress frames, as the terminal showed them: right from the first, never a placeholder.
+  assert.not.match(term.output, /\{\w+\}/, 'a raw placeholder');
+  const bars = shown.filter((l) => l.startsWith('replay slow'));
+  assert.match(bars[0], /^replay slow: reading the stream tips… \d+ ms$/, `first frame: ${bars[0]}`);
+  assert.ok(bars.some((l) => /^replay slow \[[█░]+\] \d+% [\d,]+\/[\d,]+ records \| [\d,]+ records\/s \| ETA .* \| [\d,]+ emitted, 0 retried$/.test(l)), bars.join('\n'));
+
+  const resumed = scratch.wshed(command!.split(' '));
+  assert.is(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /resumed after row \d+/);
+  assert.match(resumed.stdout, /limited by the rate clause, 150 records\/s/);
+  await assertEachOnce('slow_out', 900);
+});
+
+test('Ctrl-C during wshed run stops its replay the same way; the printed `wshed run` goes on from there', async () => {
+  prepare('nightly', 900);
+  const term = inTerminal(['run', 'nightly.wshed']);
+  await term.waitFor(/\b[1-9][\d,]* emitted/, 'progress with records emitted');
+  term.pressCtrlC();
+  assert.is(await term.exited, 1, term.output);
+  const shown = frames(term.output);
+  assert.ok(shown.some((l) => l.includes("error[WS759]: replay 'nightly' was interrupted after")), term.output);
+  const command = /resume it with 'wshed ([^']+)'/.exec(shown.find((l) => l.startsWith('= fix:')) ?? '')?.[1];
+  assert.is(command, 'run nightly.wshed');
+  const again = scratch.wshed(command!.split(' '));
+  assert.is(again.code, 0, again.stderr);
+  assert.match(again.stdout, /replay\.nightly: replay nightly \([0-9a-f-]{36}\): emitted [\d,]+ records .*resumed after row \d+/);
+  await assertEachOnce('nightly_out', 900);
+  assert.match(scratch.wshed(['run', 'nightly.wshed']).stdout, /replay nightly: up to date/);
+});
+
+test.run();
