@@ -9,7 +9,7 @@ import type { PutEntry, StreamService } from '../../runtime/kinesis/stream-servi
 import { runQuery } from '../../runtime/query/run-query.ts';
 import { sampleOrderLines, type SampleOptions } from '../../demo/sample-orders.ts';
 import { PACKAGE_ROOT } from '../io.ts';
-import { formatMs } from '../progress.ts';
+import { formatCount, formatDuration, noun, plural } from '../format-numbers.ts';
 import { partitionKeyOf } from '../records-input.ts';
 import { connect, localConfig, planFor } from '../session.ts';
 import { executePlan } from './run.ts';
@@ -35,14 +35,14 @@ export const demoCommand = {
       heading('1. provision the streams and the reservoir');
       await executePlan(plan, config, { file, json: false, acceptDataLoss: false, kinds: ['local-service', 'stream', 'reservoir-folder'] });
 
-      heading(`2. put ${argv.events.toLocaleString('en-US')} order events (${argv.orders.toLocaleString('en-US')} orders; a few lines are not JSON)`);
+      heading(`2. put ${plural(argv.events, 'order event')} (${plural(argv.orders, 'order')}; a few lines are not JSON)`);
       await put(streams, { orders: argv.orders, events: argv.events, seed: 42 });
 
       heading(`3. wshed run ${file}: archive, then replay the latest open and shipped orders`);
       await executePlan(plan, config, { file, json: false, acceptDataLoss: false });
 
       const live = Math.max(100, Math.round(argv.events / 10));
-      heading(`4. put ${live.toLocaleString('en-US')} more events: they stay live in the stream, not yet archived`);
+      heading(`4. put ${formatCount(live)} more ${noun(live, 'event')}: they stay live in the stream, not yet archived`);
       await put(streams, { orders: argv.orders, events: live, seed: 43, start: new Date('2026-11-02T00:00:00Z') });
 
       heading('5. SQL over archive + live: each record counted once');
@@ -61,7 +61,7 @@ GROUP BY status ORDER BY orders DESC`);
       streams.close();
     }
     process.stdout.write(
-      `\nDemo done in ${formatMs(Date.now() - started)}. The local service keeps running with the data:\n` +
+      `\nDemo done in ${formatDuration(Date.now() - started)}. The local service keeps running with the data:\n` +
         `  wshed query ${file} "SELECT * FROM orders_archive LIMIT 5"\n` +
         `  wshed tail orders_latest --from trim-horizon --limit 3\n` +
         `  wshed local stop\n`,
@@ -81,7 +81,7 @@ async function put(streams: StreamService, sample: SampleOptions): Promise<void>
     entries.push({ partitionKey: partitionKeyOf(data, ['order_id']).key, data });
   }
   await putAllRecords(streams, 'orders', entries);
-  process.stdout.write(`put ${entries.length} records into orders in ${formatMs(Date.now() - t0)}\n`);
+  process.stdout.write(`put ${plural(entries.length, 'record')} into orders in ${formatDuration(Date.now() - t0)}\n`);
 }
 
 async function query(plan: Parameters<typeof runQuery>[0]['plan'], streams: StreamService, sql?: string, name?: string): Promise<void> {

@@ -8,7 +8,8 @@ import { runStreamStep } from '../../runtime/steps.ts';
 import type { PutEntry } from '../../runtime/kinesis/stream-service.ts';
 import { worldFailure } from '../../runtime/world-failure.ts';
 import { UsageError } from '../io.ts';
-import { formatMs, formatRate, progressBar } from '../progress.ts';
+import { formatDuration, formatRate, plural } from '../format-numbers.ts';
+import { progressBar } from '../progress.ts';
 import { isBlank, partitionKeyOf, prepareInput, readLines } from '../records-input.ts';
 import { connect, localConfig, planFor } from '../session.ts';
 import { withHelp } from '../help.ts';
@@ -89,7 +90,7 @@ export const putCommand = {
       if (argv.json) process.stdout.write(JSON.stringify(summary) + '\n');
       else {
         const note = hashed ? ` (${hashed} without the key field got a hashed partition key)` : '';
-        process.stdout.write(`put ${sent} records into ${argv.stream} in ${formatMs(ms)} (${formatRate(sent, ms)})${note}\n`);
+        process.stdout.write(`put ${plural(sent, 'record')} into ${argv.stream} in ${formatDuration(ms)} (${formatRate(sent, ms)})${note}\n`);
       }
     } finally {
       streams.close();

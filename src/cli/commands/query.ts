@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../runtime/query/output.ts';
 import { runQuery } from '../../runtime/query/run-query.ts';
 import { UsageError } from '../io.ts';
-import { formatMs } from '../progress.ts';
+import { formatDuration, plural } from '../format-numbers.ts';
 import { connectIfRunning, localConfig, planFor } from '../session.ts';
 import { withHelp } from '../help.ts';
 
@@ -34,7 +34,7 @@ export const queryCommand = {
       const r = await runQuery({ ...text, plan, cwd: process.cwd(), streams, format: argv.format, out: process.stdout, duckdb: config.duckdb });
       if (!argv.quiet) {
         for (const note of r.notes) process.stderr.write(`note: ${note}\n`);
-        process.stderr.write(`${r.rows} row${r.rows === 1 ? '' : 's'} in ${formatMs(r.durationMs)}\n`);
+        process.stderr.write(`${plural(r.rows, 'row')} in ${formatDuration(r.durationMs)}\n`);
       }
     } finally {
       streams?.close();

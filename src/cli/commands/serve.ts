@@ -10,6 +10,7 @@ import { mergePlans } from '../../service/context.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_PORT, PumpConfigError, startPumpServer, tokenProblem } from '../../service/server.ts';
 import { UsageError } from '../io.ts';
 import { connect, homeOf, localConfig, planFor } from '../session.ts';
+import { plural } from '../format-numbers.ts';
 import { withHelp } from '../help.ts';
 
 export const serveCommand = {
@@ -67,7 +68,7 @@ export const serveCommand = {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${argv.port} is in use on ${argv.host}: pick another with --port (0 picks a free one)`);
       throw err;
     }
-    process.stdout.write(`serving ${plans.length} pipeline file(s) on ${server.url} (stop with Ctrl-C)\n`);
+    process.stdout.write(`serving ${plural(plans.length, 'pipeline file')} on ${server.url} (stop with Ctrl-C)\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);
