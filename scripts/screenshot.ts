@@ -21,13 +21,14 @@ try {
   await page.getByLabel('Rows per page').fill('8');
   await page.getByRole('button', { name: 'Run query' }).click();
   await page.getByTestId('query-status').filter({ hasText: 'in total' }).waitFor();
-  await page.getByRole('button', { name: 'Preview replay backfill' }).click();
-  await page.getByTestId('replay-status').filter({ hasText: 'would send' }).waitFor();
 
   // A finished job and a running one, so the panel shows both kinds of card.
   await page.getByRole('button', { name: 'Start replay backfill' }).click();
   await page.locator('[data-testid=job][data-state=done]').waitFor();
   await page.getByRole('button', { name: 'Start replay trickle' }).click();
+  await page.getByTestId('replay-status').filter({ hasText: 'Started job' }).waitFor();
+  await page.getByRole('button', { name: 'Preview replay backfill' }).click();
+  await page.getByTestId('replay-status').filter({ hasText: 'would send' }).waitFor();
   await page.waitForFunction(() => Number(document.querySelector('[data-state=running] [data-testid=job-sparkline]')?.getAttribute('data-points') ?? 0) >= 3);
   await page.screenshot({ path: out });
   process.stdout.write(`wrote ${path.relative(process.cwd(), out)}\n`);

@@ -26,6 +26,10 @@ export interface EmitPreview {
   /** Records the job would send: exact, or a lower bound when `countIsLowerBound`. */
   readonly count: number;
   readonly countIsLowerBound: boolean;
+  /** Declared replays: nothing entered the slice since the last completed run (nothing to send). */
+  readonly upToDate?: boolean;
+  /** Declared replays: rows of the slice left out because the last completed run sent them. */
+  readonly alreadyReplayed?: number;
 }
 
 /** A failure the caller can fix (an unknown stream or replay, a column the job names but the result lacks). */
@@ -83,7 +87,14 @@ export async function previewDeclaredReplay(ctx: PumpContext, name: string, n: n
   );
   const all = summary.preview ?? [];
   const records = all.slice(0, n).map((r) => ({ partitionKey: r.partitionKey, shardId: r.shardId, data: r.data }));
-  return { streamOut: step.into, records, count: all.length, countIsLowerBound: all.length > n };
+  return {
+    streamOut: step.into,
+    records,
+    count: all.length,
+    countIsLowerBound: all.length > n,
+    upToDate: summary.upToDate === true,
+    alreadyReplayed: summary.alreadyReplayed ?? 0,
+  };
 }
 
 async function routerFor(ctx: PumpContext, stream: string): Promise<ShardRouter> {

@@ -229,6 +229,12 @@ test('a declared replay starts by name and its job runs to done', async () => {
   assert.equal(pageErrors, []);
 });
 
+test('a declared replay that ran says it is up to date in its preview, and previews no record', async () => {
+  await page.getByRole('button', { name: 'Preview replay backfill' }).click();
+  await page.getByTestId('replay-status').filter({ hasText: `Replay backfill is up to date: nothing entered its slice since its last run, so it would send nothing into ${DESTINATION}.` }).waitFor();
+  assert.is(await page.locator('#preview tr').count(), 0);
+});
+
 test('Refresh reads the columns again: a payload key that arrived since shows up', async () => {
   assert.is(await page.getByTestId('column').locator('.name', { hasText: /^coupon$/ }).count(), 0);
   const streams = service.streams();

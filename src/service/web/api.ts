@@ -56,6 +56,10 @@ export interface EmitPreview {
   readonly records: { readonly partitionKey: string; readonly shardId: string; readonly data: string }[];
   readonly count: number;
   readonly countIsLowerBound: boolean;
+  /** Declared replays: nothing entered the slice since the last completed run. */
+  readonly upToDate?: boolean;
+  /** Declared replays: rows left out because the last completed run sent them. */
+  readonly alreadyReplayed?: number;
 }
 
 export interface CatalogColumn {

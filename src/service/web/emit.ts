@@ -56,10 +56,8 @@ export class EmitPanel {
       const p = await load();
       const records = Array.isArray(p?.records) ? p.records : [];
       const rows = records.map((r) => ({ 'partition key': r.partitionKey, shard: r.shardId, data: r.data }));
-      renderTable(this.preview, rows, ['partition key', 'shard', 'data'], 1);
-      const total = p.countIsLowerBound ? `at least ${count(p.count, 'record')}` : count(p.count, 'record');
-      const first = records.length === p.count && !p.countIsLowerBound ? 'they are below' : `the first ${records.length.toLocaleString('en-US')} are below`;
-      show(this.status, `${who} would send ${total} into ${p.streamOut}; ${first}, exactly as they would be emitted.`);
+      if (rows.length > 0) renderTable(this.preview, rows, ['partition key', 'shard', 'data'], 1);
+      show(this.status, previewText(p, who, records.length));
     } catch (err) {
       show(this.status, (err as Error).message, true);
     }
@@ -100,4 +98,13 @@ export class EmitPanel {
       ...(rawDataColumn ? { rawDataColumn } : {}),
     };
   }
+}
+
+function previewText(p: EmitPreview, who: string, shown: number): string {
+  if (p.upToDate) return `${who} is up to date: nothing entered its slice since its last run, so it would send nothing into ${p.streamOut}.`;
+  const before = p.alreadyReplayed ? ` (${count(p.alreadyReplayed, 'record')} of its slice went out in its last run)` : '';
+  if (p.count === 0) return `${who} would send nothing into ${p.streamOut}: no row matches${before}.`;
+  const total = p.countIsLowerBound ? `at least ${count(p.count, 'record')}` : count(p.count, 'record');
+  const first = shown === p.count && !p.countIsLowerBound ? (shown === 1 ? 'it is below' : 'they are below') : `the first ${shown.toLocaleString('en-US')} are below`;
+  return `${who} would send ${total} into ${p.streamOut}${before}; ${first}, exactly as they would be emitted.`;
 }
