@@ -57,7 +57,18 @@ export function usageMistake(message: string, usage: UsageView, args: readonly s
     const strays = stray.map((a) => unknownWord(a.replace(/^-+/, '').split('=')[0], usage, [], args) + '\n').join('');
     return `${strays}wshed${command ? ` ${command}` : ''}: name ${command ? 'an action' : 'a command'}:\n${list}\n${help}`;
   }
-  return `wshed: ${message}\n${help}`;
+  // yargs checks required options before unknown ones: a misspelt required flag is named here.
+  const strays = /^Missing required argument/.test(message) ? strayLongFlags(usage, args) : [];
+  return `${strays.map((w) => unknownWord(w, usage, [], args) + '\n').join('')}wshed: ${message}\n${help}`;
+}
+
+/** `--qury` in the arguments when the command knows no `--qury` (nor `--no-…` of a known one). */
+function strayLongFlags(usage: UsageView, args: readonly string[]): string[] {
+  const known = new Set(Object.keys(usage.getDescriptions()));
+  return args
+    .filter((a) => a.startsWith('--') && a.length > 2)
+    .map((a) => a.slice(2).split('=')[0])
+    .filter((name) => !known.has(name) && !known.has(name.replace(/^no-/, '')));
 }
 
 const flagOf = (word: string, args: readonly string[]) => args.find((a) => a.startsWith('-') && a.replace(/^-+/, '').split('=')[0] === word);
