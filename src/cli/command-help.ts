@@ -96,7 +96,11 @@ export const COMMAND_HELP = {
     exits: { 0: 'every record was sent', 1: 'sending failed (the service, retries exhausted)', 2: 'a bad line (its number is printed) or flag; nothing was sent' },
   },
   tail: {
-    examples: [],
+    examples: [
+      ['wshed tail orders --from trim-horizon --limit 10', 'the ten oldest records, data only'],
+      ["wshed tail orders -f '%p %o %k: %s\\n'", 'shard, sequence number, key and data of each new record, as kcat -f does'],
+      ['wshed tail orders --json --limit 1', 'one record as JSON: metadata, and data as JSON, text or base64'],
+    ],
     exits: { 0: 'stopped at --limit or by Ctrl-C', 1: 'reading failed (the service is not running)', 2: 'invalid input (an unknown stream, a bad flag)' },
   },
   serve: {

@@ -34,10 +34,7 @@ export const tailCommand = {
         describe: 'print each record by a kcat-style template of placeholders (below); add \\n yourself, as in kcat',
       })
       .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
-      .epilog(`Template placeholders:\n${PLACEHOLDER_HELP}\n  \\n \\t \\r \\\\  newline, tab, carriage return, backslash`)
-      .example('$0 tail orders --from trim-horizon --limit 10', 'the ten oldest records, data only')
-      .example("$0 tail orders -f '%p %o %k: %s\\n'", 'shard, sequence number, key and data of each new record')
-      .example('$0 tail orders --json | jq .data.status', 'records as JSON for scripts'),
+      .epilogue(`Template placeholders:\n${PLACEHOLDER_HELP}\n  \\n \\t \\r \\\\  newline, tab, carriage return, backslash`),
   handler: async (argv: { stream: string; from: 'trim-horizon' | 'latest'; limit?: number; format?: TailFormat; json: boolean; template?: string; conf?: string }) => {
     if (argv.limit !== undefined && !(Number.isInteger(argv.limit) && argv.limit > 0)) throw new UsageError('--limit must be a positive whole number');
     const print = printerFor(argv);
