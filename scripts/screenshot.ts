@@ -27,7 +27,7 @@ try {
   await page.locator('[data-testid=job][data-state=done]').waitFor();
   await page.getByRole('button', { name: 'Start replay trickle' }).click();
   await page.getByTestId('replay-status').filter({ hasText: 'Started job' }).waitFor();
-  await page.getByRole('button', { name: 'Preview replay backfill' }).click();
+  await page.getByRole('button', { name: 'Preview replay drip' }).click();
   await page.getByTestId('replay-status').filter({ hasText: 'would send' }).waitFor();
   await page.waitForFunction(() => Number(document.querySelector('[data-state=running] [data-testid=job-sparkline]')?.getAttribute('data-points') ?? 0) >= 3);
   await page.screenshot({ path: out });
