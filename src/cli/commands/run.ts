@@ -14,6 +14,7 @@ import { archiveWithProgress, printArchive } from './archive.ts';
 import { isChangedReplay, replayWithProgress } from './replay.ts';
 import type { RuntimeError } from '../../runtime/runtime-error.ts';
 import { connect, runnablePlan } from '../session.ts';
+import { formatCount, formatDuration } from '../format-numbers.ts';
 import { withHelp } from '../help.ts';
 
 export const runCommand = {
@@ -112,7 +113,7 @@ export async function executePlan(plan: Plan, config: LocalTargetConfig, options
   if (!options.json) {
     const ran = (done['archive'] ?? 0) + (done['replay'] ?? 0);
     const skipped = done['skipped'] ? `, ${done['skipped']} skipped` : '';
-    process.stdout.write(`Run complete in ${((Date.now() - started) / 1000).toFixed(1)} s: ${(done['stream'] ?? 0) + (done['reservoir-folder'] ?? 0)} provisioned, ${ran} run${skipped}.\n`);
+    process.stdout.write(`Run complete in ${formatDuration(Date.now() - started)}: ${formatCount((done['stream'] ?? 0) + (done['reservoir-folder'] ?? 0))} provisioned, ${formatCount(ran)} run${skipped}.\n`);
   }
 }
 
