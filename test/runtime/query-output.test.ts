@@ -105,6 +105,14 @@ test('csv: RFC 4180 quoting, NULL as an empty field and the empty string as ""',
   assert.is(await render('SELECT 1 AS "a,b" WHERE false', 'csv'), '"a,b"\n');
 });
 
+test('table: a cut cell never splits a character in two, and control characters are escaped', async () => {
+  // 'ab' then emoji (two UTF-16 units each): a cut at 59 units would fall inside one.
+  const out = await render(`SELECT 'ab' || repeat('😀', 40) AS e, chr(27) || '[2J' || chr(155) AS c`, 'table');
+  assert.not.match(out, /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/, 'no half character');
+  assert.match(out, /ab(😀){28}…/);
+  assert.match(out, /\\x1b\[2J\\x9b/);
+});
+
 test('a large result streams: rows reach the output while the query runs, and a stalled reader stalls it', async () => {
   const rows = 200_000;
   const sql = `SELECT range AS n, repeat('x', 500) AS pad FROM range(${rows})`;
