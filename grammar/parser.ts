@@ -1,7 +1,7 @@
 // The file and block grammar (stream, reservoir, query; replay is in replay-rules.ts), the
 // recovery rules that swallow unknown words, the one parser instance and `parseTokens`.
 
-import { CstParser, EOF, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, MismatchedTokenException, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
 import { closest } from '../src/compiler/suggest.ts';
 import { isOneOf, ReplayRules } from './replay-rules.ts';
 import { errorMessageProvider, readSyntaxError, type SyntaxError } from './syntax-errors.ts';
@@ -15,6 +15,7 @@ interface RecoveryInternals {
   tryInRepetitionRecovery(...args: unknown[]): void;
   importLexerState(state: number): void;
   ruleInvocationStateUpdate(...args: unknown[]): void;
+  SAVE_ERROR(error: Error): void;
 }
 
 const chevrotain = CstParser.prototype as unknown as RecoveryInternals;
@@ -72,7 +73,7 @@ export class WatershedParser extends ReplayRules {
   tryInRepetitionRecovery(...args: unknown[]): void {
     const internals = this as unknown as RecoveryInternals;
     if (internals.RULE_STACK_IDX === 0) {
-      chevrotainRecovery.apply(this, args);
+      this.recoverBetweenStatements(args[2] as () => boolean, args[3] as TokenType);
       return;
     }
     const follows = internals.flattenFollowSet();
@@ -84,6 +85,27 @@ export class WatershedParser extends ReplayRules {
         return;
       }
     }
+  }
+
+  /** Set when recovery between statements found the next statement: `pipeline` runs its loop again. */
+  private resumeStatements = false;
+
+  /**
+   * Chevrotain's recovery in the file's statement loop, without its recursion: it re-entered the
+   * loop from inside the recovery, one stack frame deeper per stray stretch, so a big file of
+   * garbage overflowed the stack. Here the stray tokens are skipped up to the next token a
+   * statement can start with (or the end), the same error is recorded, and `pipeline` loops.
+   */
+  private recoverBetweenStatements(canResume: () => boolean, expected: TokenType): void {
+    const found = this.LA(1);
+    const previous = this.LA(0);
+    const skipped: IToken[] = [];
+    while (!tokenMatcher(this.LA(1), EOF) && !canResume.call(this)) skipped.push(this.SKIP_TOKEN());
+    const message = errorMessageProvider.buildMismatchTokenMessage({ expected, actual: found, previous, ruleName: 'pipeline' });
+    const error = new MismatchedTokenException(message, found, previous);
+    error.resyncedTokens = skipped.slice(0, -1);
+    (this as unknown as RecoveryInternals).SAVE_ERROR(error);
+    this.resumeStatements = !tokenMatcher(this.LA(1), EOF);
   }
 
   /**
@@ -117,15 +139,19 @@ export class WatershedParser extends ReplayRules {
   // ---------- file ----------
 
   pipeline = this.RULE('pipeline', () => {
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.SUBRULE(this.streamDecl) },
-        { ALT: () => this.SUBRULE(this.reservoirDecl) },
-        { ALT: () => this.SUBRULE(this.queryDecl) },
-        { ALT: () => this.SUBRULE(this.replayDecl) },
-        { ALT: () => this.SUBRULE(this.unknownStatement) },
-      ]);
-    });
+    // Runs again after recovery skipped stray tokens between statements (recoverBetweenStatements).
+    do {
+      this.resumeStatements = false;
+      this.MANY(() => {
+        this.OR([
+          { ALT: () => this.SUBRULE(this.streamDecl) },
+          { ALT: () => this.SUBRULE(this.reservoirDecl) },
+          { ALT: () => this.SUBRULE(this.queryDecl) },
+          { ALT: () => this.SUBRULE(this.replayDecl) },
+          { ALT: () => this.SUBRULE(this.unknownStatement) },
+        ]);
+      });
+    } while (this.resumeStatements);
   });
 
   /** A misspelled statement keyword: swallowed up to the next statement so the rest still parses. */

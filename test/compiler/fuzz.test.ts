@@ -56,7 +56,7 @@ function mutate(source: readonly string[], mutations: readonly Mutation[]): stri
     else if (m.kind === 'duplicate') p.splice(i, 0, p[i]);
     else if (m.kind === 'swap') [p[i], p[m.with % p.length]] = [p[m.with % p.length], p[i]];
     else if (m.kind === 'bytes') p.splice(i, 0, m.bytes);
-    else p.splice(i, 0, m.opener.repeat(m.depth) + (m.opener === '(' && m.depth % 2 === 0 ? ')'.repeat(m.depth) : ''));
+    else if (m.kind === 'nest') p.splice(i, 0, m.opener.repeat(m.depth) + (m.opener === '(' && m.depth % 2 === 0 ? ')'.repeat(m.depth) : ''));
   }
   return p.join('');
 }

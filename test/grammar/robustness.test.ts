@@ -70,6 +70,15 @@ test('the example with one character deleted anywhere, or doubled', () => {
   }
 });
 
+test('50,000 stray tokens between statements: each reported, none overflows the stack', () => {
+  // Chevrotain re-entered the statement loop recursively after each stray stretch.
+  const text = 'stream a { shards 1 } ) '.repeat(50_000);
+  const p = parseText(text);
+  assert.is(p.pipeline.statements.length, 50_000);
+  assert.is(p.diagnostics.length, 50_000);
+  assert.ok(p.diagnostics.every((d) => d.code === 'WS101' && text.slice(d.span.start, d.span.end) === ')'));
+});
+
 test('a 2,000-statement file parses cleanly, with parser work linear in its size (counted, not timed)', () => {
   const file = (copies: number) => {
     let text = '';
