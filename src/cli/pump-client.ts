@@ -19,6 +19,19 @@ export interface PumpJob {
   readonly meanRate?: number | null;
   readonly error?: string | null;
   readonly errorMessage?: string | null;
+  /** The stream the job sends to. */
+  readonly streamOut?: string;
+  /** COMPLETED_ERROR because it was cancelled, or because the service stopped while it ran (this service's additions). */
+  readonly cancelled?: boolean;
+  readonly interrupted?: boolean;
+  readonly [field: string]: unknown;
+}
+
+/** A replay a served pipeline file declares (`GET /pump/replays`). */
+export interface PumpReplay {
+  readonly name: string;
+  readonly reservoir: string;
+  readonly streamOut: string;
   readonly [field: string]: unknown;
 }
 
@@ -34,6 +47,8 @@ export interface CreateJobRequest {
 export interface PreviewResult {
   /** Rows the query returns in all (null when the service could not count them); `rows` holds at most the requested count. */
   readonly count: number | null;
+  /** The query returns more rows than were counted: `count` is a lower bound. */
+  readonly countIsLowerBound?: boolean;
   /** The result's column names, in order, when the service gives them. */
   readonly columns?: readonly string[];
   readonly rows: unknown[];
@@ -103,6 +118,26 @@ export class PumpClient {
   async listJobs(): Promise<PumpJob[]> {
     const body = await this.#send<PumpJob[] | { jobs: PumpJob[] }>('GET', '/pump/jobs');
     return Array.isArray(body) ? body : body.jobs;
+  }
+
+  /** Stops a queued or running job (after its batch in flight); answers it once stopped. */
+  cancelJob(jobId: string): Promise<PumpJob> {
+    return this.#send<PumpJob>('POST', `/pump/jobs/${encodeURIComponent(jobId)}/cancel`);
+  }
+
+  /** Queues a job that ended without completing again; it continues where it stopped. */
+  resumeJob(jobId: string): Promise<PumpJob> {
+    return this.#send<PumpJob>('POST', `/pump/jobs/${encodeURIComponent(jobId)}/resume`);
+  }
+
+  /** The replays the served pipeline files declare. */
+  listReplays(): Promise<PumpReplay[]> {
+    return this.#send<PumpReplay[]>('GET', '/pump/replays');
+  }
+
+  /** Runs a declared replay as a job. */
+  runReplay(name: string): Promise<PumpJob> {
+    return this.#send<PumpJob>('POST', `/pump/replays/${encodeURIComponent(name)}`);
   }
 
   /** The service's own health answer (`GET /health`): up, and how many jobs it holds. */

@@ -1,13 +1,18 @@
-// `wshed jobs create|preview|get|list`: a client of the job service (`wshed serve`) over its HTTP
-// "pump" API; `-p` follows a job with a progress bar, `-t` prints one summary line a job.
+// `wshed jobs create|preview|get|list|cancel|resume|replays|run-replay`: a client of the job
+// service (`wshed serve`) over its HTTP "pump" API; `-p` follows a job with a progress bar, `-t`
+// prints one summary line a job (job-view.ts), `list` a table.
 
 import type { Argv } from 'yargs';
 import { createRowWriter } from '../../runtime/query/output.ts';
 import type { SqlColumn, SqlValue } from '../../runtime/query/sql-engine.ts';
 import { EXIT, UsageError } from '../io.ts';
-import { formatMs, progressBar } from '../progress.ts';
-import { DEFAULT_PUMP_SERVER, PumpClient, PumpHttpError, PumpUnavailableError, jobError, type PumpJob } from '../pump-client.ts';
+import { formatCount, noun } from '../format-numbers.ts';
+import { failure, jobsTable, replaysTable, shownStage, summaryLine } from '../job-view.ts';
+import { progressBar } from '../progress.ts';
+import { DEFAULT_PUMP_SERVER, PumpClient, PumpHttpError, PumpUnavailableError, type PumpJob } from '../pump-client.ts';
 import { withHelp } from '../help.ts';
+
+export { summaryLine } from '../job-view.ts';
 
 interface ServerArgs {
   server?: string;
@@ -27,7 +32,11 @@ export const jobsCommand = {
       .command(previewCommand)
       .command(getCommand)
       .command(listCommand)
-      .demandCommand(1, 'name an action: create, preview, get or list'),
+      .command(cancelCommand)
+      .command(resumeCommand)
+      .command(replaysCommand)
+      .command(runReplayCommand)
+      .demandCommand(1, 'name an action: create, preview, get, list, cancel, resume, replays or run-replay'),
   handler: () => {},
 };
 
@@ -72,8 +81,8 @@ const previewCommand = {
       const preview = await client.preview(argv.query, argv.count);
       if (argv.json) return void process.stdout.write(JSON.stringify(preview, null, 2) + '\n');
       await printTable(preview.rows, preview.columns);
-      const total = preview.count === null ? 'an uncounted number of' : preview.count.toLocaleString('en-US');
-      process.stderr.write(`${preview.rows.length} of ${total} row${preview.count === 1 ? '' : 's'}\n`);
+      const total = preview.count === null ? 'an uncounted number of' : `${preview.countIsLowerBound ? 'at least ' : ''}${formatCount(preview.count)}`;
+      process.stderr.write(`${formatCount(preview.rows.length)} of ${total} ${noun(preview.count ?? 2, 'row')}\n`);
     }),
 };
 
@@ -94,12 +103,73 @@ const getCommand = {
 
 const listCommand = {
   command: 'list',
-  describe: 'show every job the service knows',
-  builder: (y: Argv) => withHelp(y, 'jobs list').option('summary', { alias: 't', type: 'boolean', default: false, describe: 'one summary line a job instead of JSON' }),
-  handler: (argv: ServerArgs & { summary: boolean }) =>
+  describe: 'show every job the service knows, as a table',
+  builder: (y: Argv) =>
+    withHelp(y, 'jobs list')
+      .option('summary', { alias: 't', type: 'boolean', default: false, describe: 'one summary line a job instead of the table' })
+      .option('json', { type: 'boolean', default: false, describe: 'the jobs as the service answers them (JSON)' }),
+  handler: (argv: ServerArgs & { summary: boolean; json: boolean }) =>
     withClient(argv, async (client) => {
       const jobs = await client.listJobs();
-      process.stdout.write(argv.summary ? jobs.map((j) => summaryLine(j) + '\n').join('') : JSON.stringify(jobs, null, 2) + '\n');
+      if (argv.json) return void process.stdout.write(JSON.stringify(jobs, null, 2) + '\n');
+      process.stdout.write(argv.summary ? jobs.map((j) => summaryLine(j) + '\n').join('') : jobsTable(jobs));
+    }),
+};
+
+/** A job id, as the positional (`cancel ID`) or as `--id ID` (as `get` takes it). */
+const jobId = (y: Argv) =>
+  y
+    .positional('job', { type: 'string', describe: 'the job id' })
+    .option('id', { type: 'string', describe: 'the job id (instead of the positional)' })
+    .check((argv) => {
+      if (typeof argv.job !== 'string' && typeof argv.id !== 'string') throw new UsageError('name the job: give its id (see wshed jobs list)');
+      return true;
+    });
+
+const followOptions = (y: Argv) =>
+  y
+    .option('progress', { alias: 'p', type: 'boolean', default: false, describe: 'follow the job until it completes' })
+    .option('summary', { alias: 't', type: 'boolean', default: false, describe: 'print one summary line instead of the job JSON' });
+
+type JobArgs = ServerArgs & { job?: string; id?: string; progress: boolean; summary: boolean };
+
+const cancelCommand = {
+  command: 'cancel [job]',
+  describe: 'cancel a queued or running job (it stops after its batch in flight and can be resumed)',
+  builder: (y: Argv) => withHelp(jobId(y), 'jobs cancel').option('summary', { alias: 't', type: 'boolean', default: false, describe: 'print one summary line instead of the job JSON' }),
+  handler: (argv: Omit<JobArgs, 'progress'>) => withClient(argv, async (client) => show(await client.cancelJob((argv.job ?? argv.id)!), argv.summary)),
+};
+
+const resumeCommand = {
+  command: 'resume [job]',
+  describe: 'resume a job that was cancelled, interrupted or failed: it continues where it stopped',
+  builder: (y: Argv) => withHelp(followOptions(jobId(y)), 'jobs resume'),
+  handler: (argv: JobArgs) =>
+    withClient(argv, async (client) => {
+      const job = await client.resumeJob((argv.job ?? argv.id)!);
+      return show(argv.progress ? await follow(client, job) : job, argv.summary);
+    }),
+};
+
+const replaysCommand = {
+  command: 'replays',
+  describe: "list the replays the served pipeline files declare (run one with 'wshed jobs run-replay NAME')",
+  builder: (y: Argv) => withHelp(y, 'jobs replays').option('json', { type: 'boolean', default: false, describe: 'the replays as the service answers them (JSON)' }),
+  handler: (argv: ServerArgs & { json: boolean }) =>
+    withClient(argv, async (client) => {
+      const replays = await client.listReplays();
+      process.stdout.write(argv.json ? JSON.stringify(replays, null, 2) + '\n' : replaysTable(replays));
+    }),
+};
+
+const runReplayCommand = {
+  command: 'run-replay <name>',
+  describe: 'run a replay a served pipeline file declares, as a job',
+  builder: (y: Argv) => withHelp(followOptions(y.positional('name', { type: 'string', describe: "the replay's name (see wshed jobs replays)" })), 'jobs run-replay'),
+  handler: (argv: ServerArgs & { name?: string; progress: boolean; summary: boolean }) =>
+    withClient(argv, async (client) => {
+      const job = await client.runReplay(argv.name!);
+      return show(argv.progress ? await follow(client, job) : job, argv.summary);
     }),
 };
 
@@ -146,37 +216,12 @@ async function follow(client: PumpClient, job: PumpJob): Promise<PumpJob> {
   }
 }
 
-/** Prints the job (JSON or summary line); a failed job ends with its error and exit code 1. */
+/** Prints the job (JSON or summary line); a failed or interrupted job ends with exit code 1 (a cancelled one did what was asked). */
 function show(job: PumpJob, summary: boolean): void {
   process.stdout.write(summary ? summaryLine(job) + '\n' : JSON.stringify(job, null, 2) + '\n');
-  if (job.stage === 'COMPLETED_ERROR') fail(`job ${job.jobId} failed: ${jobError(job) ?? 'the service gave no reason'}`);
-}
-
-/** `jobId: stage (elapsed, rate) N successful, N failed, N pending`. */
-export function summaryLine(job: PumpJob): string {
-  const elapsed = elapsedMs(job);
-  const rate =
-    typeof job.meanRate === 'number' && Number.isFinite(job.meanRate)
-      ? `${Math.round(job.meanRate).toLocaleString('en-US')} records/s`
-      : elapsed !== undefined && elapsed > 0
-        ? `${Math.round((job.successfulRecordCount * 1000) / elapsed).toLocaleString('en-US')} records/s`
-        : '- records/s';
-  const n = (v: number) => (v ?? 0).toLocaleString('en-US');
-  return `${job.jobId}: ${job.stage} (${elapsed === undefined ? '-' : formatMs(elapsed)}, ${rate}) ${n(job.successfulRecordCount)} successful, ${n(job.failureRecordCount)} failed, ${n(job.pendingRecordCount)} pending`;
-}
-
-/** elapsedTime when the service gives it, else from the start time to completion (or now). */
-function elapsedMs(job: PumpJob): number | undefined {
-  if (typeof job.elapsedTime === 'number' && Number.isFinite(job.elapsedTime)) return job.elapsedTime;
-  const start = instant(job.startTime);
-  if (start === undefined) return undefined;
-  return (instant(job.completionTime) ?? Date.now()) - start;
-}
-
-function instant(v: string | number | null | undefined): number | undefined {
-  if (v === null || v === undefined || v === '') return undefined;
-  const t = typeof v === 'number' ? v : Date.parse(v);
-  return Number.isFinite(t) ? t : undefined;
+  const stage = shownStage(job);
+  if (stage === 'COMPLETED_ERROR') fail(`job ${job.jobId} failed: ${failure(job)}`);
+  if (stage === 'INTERRUPTED') fail(`job ${job.jobId} was interrupted (the service stopped while it ran); resume it with 'wshed jobs resume ${job.jobId}'`);
 }
 
 /** Preview rows as the query command's table: columns from the rows' keys, nested values as JSON. */
