@@ -96,6 +96,11 @@ test('run refuses JSON that is not a saved plan, with a clear error, and changes
     assert.match(r.stderr, message);
     assert.not.match(r.stderr, /\n\s+at |error\[WS1/); // no stack trace, not parsed as a .wshed file
   }
+  write('aws.wshed', 'stream orders { shards 1 }\nreservoir orders_archive { from stream orders at "s3://my-wshed-bucket/orders" }\n');
+  ok(['plan', 'aws.wshed', '--target', 'aws', '--out', 'aws.json']);
+  const aws = scratch.wshed(['run', 'aws.json']);
+  assert.is(aws.code, 2, aws.stderr);
+  assert.match(aws.stderr, /aws\.json is a plan for target 'aws'; wshed run applies local plans only/);
   const withConf = scratch.wshed(['run', 'saved.json', '--conf', 'other.json']);
   assert.is(withConf.code, 2);
   assert.match(withConf.stderr, /carries the settings it was made with; drop --conf/);

@@ -4,6 +4,7 @@
 
 import type { Key, Location } from '../model.ts';
 import { humanBytes, humanDuration } from './human.ts';
+import type { TargetName } from '../target-config.ts';
 import type { PlanStep, ReplayOperator } from './types.ts';
 
 export type Dialect = 'duckdb' | 'drill';
@@ -22,19 +23,26 @@ export const locationText = (loc: Location): string => (loc.kind === 'local' ? l
 
 export type Detail = 'summary' | 'full';
 
-export function stepLines(step: PlanStep, dialect: Dialect, detail: Detail = 'full', pipeline = 'FILE'): Line[] {
-  if (detail === 'summary') return summaryLines(step, dialect, pipeline);
+/** What the summary may point to: the pipeline as given, and whether `wshed query` runs it (local). */
+export interface LineContext {
+  readonly pipeline: string;
+  readonly target: TargetName;
+}
+
+export function stepLines(step: PlanStep, dialect: Dialect, detail: Detail = 'full', context: LineContext = { pipeline: 'FILE', target: 'local' }): Line[] {
+  if (detail === 'summary') return summaryLines(step, dialect, context);
   const after = step.after.length > 0 ? [attr('after', step.after.join(', '))] : [];
   return [...after, ...kindLines(step, dialect)];
 }
 
 /** The key attributes only: no SQL, DDL or plugin JSON, which `--sql` shows. */
-function summaryLines(step: PlanStep, dialect: Dialect, pipeline: string): Line[] {
+function summaryLines(step: PlanStep, dialect: Dialect, context: LineContext): Line[] {
   switch (step.kind) {
     case 'reservoir-views':
       return [attr('views', step.views.map((v) => v.name).join(', '))];
     case 'query':
-      return [attr('run it with', `wshed query ${pipeline} --name ${step.name}`)];
+      // `wshed query` runs on the embedded engine: on AWS the saved query is only defined.
+      return context.target === 'local' ? [attr('run it with', `wshed query ${context.pipeline} --name ${step.name}`)] : [attr('name', step.name)];
     case 'replay':
       return kindLines(step, dialect).filter((l) => l.kind !== 'block' && !(l.kind === 'attr' && l.name === 'live input'));
     default:

@@ -39,7 +39,7 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
     }
     const notes = change.notes.length ? `  (${change.notes.join('; ')})` : '';
     out.push(`${STEP}${MARKER[change.change]} ${step.id}${notes}`);
-    out.push(...renderLines(withLive(stepLines(step, dialect, options.sql ? 'full' : 'summary', plan.pipeline), step, change)));
+    out.push(...renderLines(withLive(stepLines(step, dialect, options.sql ? 'full' : 'summary', { pipeline: plan.pipeline, target: plan.target }), step, change)));
     out.push('');
   }
   out.push(changeCounts(changes));
