@@ -36,7 +36,7 @@ test('setup: two JSON records with keys, and one plain text record', () => {
   ok(['local', 'start', '--port', '0']);
   ok(['run', 'p.wshed']);
   assert.match(ok(['put', 's', '--file', 'json.ndjson', '--pipeline', 'p.wshed']), /put 2 records/);
-  assert.match(ok(['put', 's', '--raw', '--key', 'id', '-'], 'hello world\n'), /put 1 records/);
+  assert.match(ok(['put', 's', '--raw', '--key', 'id', '-'], 'hello world\n'), /put 1 record\b/);
 });
 
 test('--format text (the default) prints the data of each record', () => {
@@ -96,6 +96,19 @@ test('aggregated records are split; %u is the position inside the aggregate', ()
   }
   assert.ok(bySequence.size < 40, 'some Kinesis records hold several user records');
   for (const subs of bySequence.values()) assert.equal(subs.sort((a, b) => a - b), subs.map((_, i) => i));
+});
+
+test('a reader that goes away (tail | head) ends tail quietly, with exit code 0', async () => {
+  const tailing = scratch.start(['tail', 's', '--from', 'trim-horizon']);
+  // The first record has arrived: then the reader goes away, and a new record has to be written.
+  await new Promise<void>((resolve) => tailing.child.stdout!.once('data', () => resolve()));
+  tailing.child.stdout!.destroy();
+  ok(['put', 's', '--key', 'id', '-'], '{"id":"late"}\n');
+  const limit = setTimeout(() => tailing.child.kill('SIGKILL'), 30_000); // a generous bound, not a wait
+  const r = await tailing.done;
+  clearTimeout(limit);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stderr, '');
 });
 
 test('an unknown placeholder, or two formats at once, is refused before connecting', () => {

@@ -2,6 +2,7 @@
 // the data only, one JSON object or key=value line a record, or a template of placeholders.
 // Every shard is followed at once; `--limit N` stops after N records, Ctrl-C at any time.
 
+import { once } from 'node:events';
 import type { Argv } from 'yargs';
 import { deaggregate } from '../../runtime/kinesis/kpl.ts';
 import { readShard } from '../../runtime/kinesis/shard-reader.ts';
@@ -41,6 +42,18 @@ export const tailCommand = {
     const streams = await connect(localConfig(argv.conf), { start: false });
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
+    // `wshed tail s | head`: a reader that goes away ends the tail quietly, as it ends kcat.
+    let outputError: NodeJS.ErrnoException | null = null;
+    const onOutputError = (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') outputError ??= err;
+      stop.abort();
+    };
+    process.stdout.on('error', onOutputError);
+    const aborted = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    /** Writes one record, waiting while a slow reader drains the pipe (memory stays flat). */
+    const write = async (text: string) => {
+      if (!process.stdout.write(text)) await Promise.race([once(process.stdout, 'drain'), aborted]);
+    };
     let printed = 0;
     try {
       if (!(await streams.describeStream(argv.stream))) {
@@ -62,7 +75,7 @@ export const tailCommand = {
                 for (const u of users) {
                   if (stop.signal.aborted) return;
                   printed++;
-                  process.stdout.write(
+                  await write(
                     print({
                       stream: argv.stream,
                       shardId: shard.shardId,
@@ -82,8 +95,10 @@ export const tailCommand = {
           }
         }),
       );
+      if (outputError) throw outputError;
     } finally {
       streams.close();
+      process.stdout.off('error', onOutputError);
     }
   },
 };
