@@ -68,6 +68,18 @@ test('plan --out saves a plan that run applies as saved, and a changed pipeline 
   assert.is(saved.format, 'wshed-saved-plan');
   assert.is(saved.version, 1);
   assert.is(saved.plan.pipeline, 'p.wshed');
+  // plan shows a saved plan too, as terraform show does.
+  const shown = ok(['plan', 'saved.json']).stdout;
+  assert.match(shown, /^wshed plan for p\.wshed on target 'local'/);
+  assert.match(shown, /\n  \+ stream\.audit\n/);
+  // --out never overwrites the pipeline, and a folder that does not exist is one line.
+  for (const [out, message] of [['p.wshed', /--out p\.wshed is the pipeline file itself/], ['no/such/dir/plan.json', /cannot write the plan to no\/such\/dir\/plan\.json \(ENOENT\)/]] as const) {
+    const r = scratch.wshed(['plan', 'p.wshed', '--out', out]);
+    assert.is(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.not.match(r.stderr, /\n\s+at /);
+  }
+  assert.match(read('p.wshed'), /^stream orders \{ shards 3 \}/);
   // The file changes after the plan was saved: run still applies the saved plan, and says so.
   write('p.wshed', read('p.wshed').replace('stream audit { shards 1 }', 'stream audit_renamed { shards 1 }'));
   const run = ok(['run', 'saved.json']);

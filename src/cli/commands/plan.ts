@@ -1,13 +1,16 @@
-// `wshed plan FILE`: compiles a pipeline and shows what `wshed run` would do, or the plan as JSON.
+// `wshed plan FILE`: compiles a pipeline and shows what `wshed run` would do against what exists
+// (or the plan as JSON); `--out` saves it for `wshed run`, and `wshed plan saved.json` shows one.
 
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Argv } from 'yargs';
 import { compile } from '../../compiler/compile.ts';
-import { savedPlanJson } from '../../compiler/plan/plan-file.ts';
+import { looksLikeSavedPlan, readSavedPlan, savedPlanJson } from '../../compiler/plan/plan-file.ts';
+import type { Plan } from '../../compiler/plan/types.ts';
 import { planToJson, renderPlan } from '../../compiler/plan/render.ts';
-import type { TargetName } from '../../compiler/target-config.ts';
+import type { TargetConfig, TargetName } from '../../compiler/target-config.ts';
 import { localLiveStateReader } from '../../runtime/live-state/local.ts';
-import { EXIT, loadTargetConfig, readSource, report } from '../io.ts';
+import { EXIT, loadTargetConfig, readSource, report, UsageError } from '../io.ts';
 import { homeOf } from '../session.ts';
 import { withHelp } from '../help.ts';
 
@@ -22,12 +25,22 @@ export function targetOptions<T>(y: Argv<T>) {
     .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/<target>.json' });
 }
 
+/** Writes the saved plan; never over the pipeline it was made from, and a failure is one line. */
+function saveTo(out: string, pipeline: string, json: string): void {
+  if (path.resolve(out) === path.resolve(pipeline)) throw new UsageError(`--out ${out} is the pipeline file itself; name another file, e.g. --out plan.json`);
+  try {
+    writeFileSync(out, json);
+  } catch (e) {
+    throw new UsageError(`cannot write the plan to ${out} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
 export const planCommand = {
   command: 'plan <file>',
   describe: 'show what `wshed run` will do, without doing it',
   builder: (y: Argv) =>
     withHelp(targetOptions(y), 'plan')
-      .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed)' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed), or a plan saved with --out (.json) to show' })
       .option('json', { type: 'boolean', default: false, describe: 'print the plan as JSON' })
       .option('sql', { alias: 'verbose', type: 'boolean', default: false, describe: "also show each step's SQL (and DDL, plugin configuration) and what it waits for" })
       .option('dialect', { choices: ['duckdb', 'drill'] as const, describe: 'SQL dialect to show (default: the target\'s engine)' })
@@ -35,18 +48,29 @@ export const planCommand = {
       .option('offline', { type: 'boolean', default: false, describe: 'do not read what exists (the local service, its streams, reservoir folders)' }),
   handler: async (argv: { file: string; json: boolean; sql: boolean; out?: string; offline: boolean; dialect?: 'duckdb' | 'drill' } & TargetArgs) => {
     const source = readSource(argv.file);
-    const config = loadTargetConfig(argv.target, argv.conf);
-    const result = compile(source, { config, now: new Date() });
-    if (report(source, result.diagnostics) || !result.plan) {
-      process.exitCode = EXIT.invalid;
-      return;
+    let plan: Plan;
+    let config: TargetConfig;
+    if (looksLikeSavedPlan(argv.file, source.text)) {
+      // `wshed plan plan.json` shows a saved plan (as `terraform show` does), against what exists now.
+      const read = readSavedPlan(argv.file, source.text);
+      if ('error' in read) throw new UsageError(read.error);
+      if (argv.out) throw new UsageError(`${argv.file} is already a saved plan; --out saves plans made from a .wshed file`);
+      ({ plan, config } = read.saved);
+    } else {
+      config = loadTargetConfig(argv.target, argv.conf);
+      const result = compile(source, { config, now: new Date() });
+      if (report(source, result.diagnostics) || !result.plan) {
+        process.exitCode = EXIT.invalid;
+        return;
+      }
+      plan = result.plan;
+      if (argv.out) saveTo(argv.out, argv.file, savedPlanJson(plan, config, source.text));
     }
-    if (argv.out) writeFileSync(argv.out, savedPlanJson(result.plan, config, source.text));
-    if (argv.json) return void process.stdout.write(planToJson(result.plan));
-    const dialect = argv.dialect ?? (argv.target === 'aws' ? 'drill' : 'duckdb');
+    if (argv.json) return void process.stdout.write(planToJson(plan));
+    const dialect = argv.dialect ?? (plan.target === 'aws' ? 'drill' : 'duckdb');
     // Live state is read on the local target only for now; AWS gets its reader with a later issue.
-    const live = config.target === 'local' && !argv.offline ? await localLiveStateReader({ home: homeOf(config), cwd: process.cwd() }).read(result.plan) : null;
-    process.stdout.write(renderPlan(result.plan, { dialect, sql: argv.sql, live }));
+    const live = config.target === 'local' && !argv.offline ? await localLiveStateReader({ home: homeOf(config), cwd: process.cwd() }).read(plan) : null;
+    process.stdout.write(renderPlan(plan, { dialect, sql: argv.sql, live }));
     if (argv.out) process.stderr.write(`saved the plan to ${argv.out}; apply it as saved with: wshed run ${argv.out}\n`);
   },
 };
