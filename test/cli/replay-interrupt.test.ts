@@ -5,7 +5,7 @@
 // terminal output shows the progress frames: the first one is right, none has a raw placeholder.
 
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -142,6 +142,48 @@ test('Ctrl-C during wshed run stops its replay the same way; the printed `wshed 
   assert.match(again.stdout, /replay\.nightly: replay nightly \([0-9a-f-]{36}\): emitted [\d,]+ records .*resumed after row \d+/);
   await assertEachOnce('nightly_out', 900);
   assert.match(scratch.wshed(['run', 'nightly.wshed']).stdout, /replay nightly: up to date/);
+});
+
+/** Every archived record's `n`, read from the reservoir's data files. */
+function archivedNumbers(root: string): number[] {
+  const out: number[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory() && e.name !== '_wshed' && e.name !== '_quarantine') walk(full);
+      else if (/^part-.*\.json$/.test(e.name)) {
+        for (const line of readFileSync(full, 'utf8').split('\n').filter(Boolean)) out.push((JSON.parse(line) as { payload: { n: number } }).payload.n);
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+test('Ctrl-C during wshed archive keeps the committed files and checkpoint; the printed command archives the rest once', async () => {
+  // Many shards, archived a few at a time: the run is still going when the first progress shows.
+  writeFileSync(path.join(scratch.dir, 'wide.wshed'), 'stream wide_in { shards 80 }\nreservoir wide_archive { from stream wide_in at "./reservoir/wide" }\n');
+  const total = 16_000;
+  writeFileSync(path.join(scratch.dir, 'wide.ndjson'), Array.from({ length: total }, (_, n) => JSON.stringify({ n, pad: 'p'.repeat(200) })).join('\n') + '\n');
+  const put = scratch.wshed(['put', 'wide_in', '--file', 'wide.ndjson', '--pipeline', 'wide.wshed', '--key', 'n']);
+  assert.is(put.code, 0, put.stderr);
+  const term = inTerminal(['archive', 'wide.wshed']);
+  await term.waitFor(/archive wide_archive [1-9][\d,]* records/, 'progress with records archived');
+  term.pressCtrlC();
+  assert.is(await term.exited, 1, term.output);
+  const shown = frames(term.output);
+  assert.ok(shown.some((l) => /^stopping archiving after the work in flight/.test(l)), term.output);
+  assert.ok(shown.some((l) => /^wshed: error\[WS764\]: archive of 'wide_archive' was interrupted after [\d,]+ record\(s\) in [\d,]+ committed file\(s\)/.test(l)), term.output);
+  const command = /continue it with 'wshed ([^']+)'/.exec(shown.find((l) => l.startsWith('= fix:')) ?? '')?.[1];
+  assert.is(command, 'archive wide.wshed');
+  const before = archivedNumbers(path.join(scratch.dir, 'reservoir', 'wide'));
+  assert.ok(before.length < total, `${before.length} of ${total} archived before the rest`);
+  const rest = scratch.wshed(command!.split(' '));
+  assert.is(rest.code, 0, rest.stderr);
+  assert.match(rest.stdout, new RegExp(`archived ${(total - before.length).toLocaleString('en-US')} records of wide_in`));
+  const after = archivedNumbers(path.join(scratch.dir, 'reservoir', 'wide'));
+  assert.is(after.length, total, 'every record archived once');
+  assert.is(new Set(after).size, total);
 });
 
 test.run();
