@@ -149,22 +149,23 @@ export const COMMAND_HELP = {
   },
   'jobs list': {
     examples: [
-      ['wshed jobs list', 'every job the service knows'],
+      ['wshed jobs list', 'every job the service knows, as a table'],
       ['wshed jobs list -t', 'one summary line a job'],
+      ['wshed jobs list --json', 'the jobs as the service answers them'],
     ],
     exits: JOB_EXITS,
   },
   'jobs cancel': {
     examples: [
-      ['wshed jobs cancel --id ID', 'stop a job after its batch in flight'],
-      ['wshed jobs cancel --id ID -t', 'and print its summary line'],
+      ['wshed jobs cancel ID', 'stop a job after its batch in flight (it can be resumed)'],
+      ['wshed jobs cancel ID -t', 'and print its summary line'],
     ],
     exits: JOB_EXITS,
   },
   'jobs resume': {
     examples: [
-      ['wshed jobs resume --id ID', 'continue an interrupted job from where it stopped'],
-      ['wshed jobs resume --id ID -p', 'and follow it'],
+      ['wshed jobs resume ID', 'continue a cancelled or interrupted job from where it stopped'],
+      ['wshed jobs resume ID -p -t', 'and follow it, then one summary line'],
     ],
     exits: JOB_EXITS,
   },
