@@ -111,7 +111,7 @@ function jsonData(data: Buffer): string {
 
 /** logfmt: bare when plain, else a JSON string (exact, and escaped for the terminal). */
 function kvValue(v: string): string {
-  return v !== '' && /^[^\s"=\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+$/.test(v) && printable(v) === v
+  return /^[^\s"=\\]+$/.test(v) && printable(v) === v
     ? v
     : terminalSafeJson(JSON.stringify(v));
 }
