@@ -4,7 +4,7 @@
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { acquirePidLock, type PidLock } from '../runtime/pid-lock.ts';
+import { acquirePidLock, isProcessAlive, type PidLock } from '../runtime/pid-lock.ts';
 import { RuntimeError } from '../runtime/runtime-error.ts';
 import { derive, JOB_VERSION, type Job } from './jobs.ts';
 
@@ -21,6 +21,13 @@ export class JobStore {
     const attempt = await acquirePidLock(file);
     if (!attempt.ok) throw new RuntimeError('WS780', { pid: attempt.ownerPid, home: this.home, lock: file });
     return attempt.lock;
+  }
+
+  /** Fails (WS780) when a live process other than this one holds the home's job lock; takes nothing (lock() does). */
+  async assertFree(): Promise<void> {
+    const file = path.join(this.home, 'jobs.lock');
+    const pid = Number.parseInt(await fs.readFile(file, 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) throw new RuntimeError('WS780', { pid, home: this.home, lock: file });
   }
 
   /** Every stored job in submission order (records older than `sequence` by submit time); unreadable files are reported, not fatal. */

@@ -7,6 +7,7 @@ import { createStreamService } from '../../runtime/kinesis/aws-stream-service.ts
 import { localServiceEndpoint } from '../../runtime/local/service.ts';
 import { runStreamStep } from '../../runtime/steps.ts';
 import { mergePlans } from '../../service/context.ts';
+import { JobStore } from '../../service/job-store.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_PORT, PumpConfigError, startPumpServer, tokenProblem } from '../../service/server.ts';
 import { UsageError } from '../io.ts';
 import { connect, homeOf, localConfig, planFor } from '../session.ts';
@@ -36,6 +37,8 @@ export const serveCommand = {
     const plans: Plan[] = (argv.files ?? []).map((file) => planFor(file, config));
     const plan = mergePlans(plans);
     const home = homeOf(config);
+    // Another service owns this home's jobs: refuse before starting or provisioning anything.
+    await new JobStore(home).assertFree();
     const streams = await connect(config, { start: true });
     // The replays' own streams are provisioned as `wshed replay` would (created when absent).
     const replayStreams = new Set(plan.steps.flatMap((s) => (s.kind === 'replay' ? [s.stream, s.into] : [])));
@@ -65,7 +68,7 @@ export const serveCommand = {
       streams.close();
       destination.close();
       if (err instanceof PumpConfigError) throw new UsageError(err.message);
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${argv.port} is in use on ${argv.host}: pick another with --port (0 picks a free one)`);
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${argv.port} is in use on ${argv.host}; try --port 0`);
       throw err;
     }
     process.stdout.write(`serving ${plural(plans.length, 'pipeline file')} on ${server.url} (stop with Ctrl-C)\n`);
