@@ -1,7 +1,9 @@
 // `wshed local` as users meet it through the real CLI: the actions listed when none is named,
 // status's exit code for scripts, and a busy port answered with the fix, leaving nothing running.
 
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Scratch } from './helpers.ts';
@@ -41,6 +43,22 @@ test('local start on a busy port says so with the fix, and leaves nothing runnin
     assert.is(scratch.wshed(['local', 'status']).code, 1);
   } finally {
     busy.close();
+  }
+});
+
+test('serve on a busy port says the same', async () => {
+  const busy = net.createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as net.AddressInfo).port;
+  try {
+    // The local Kinesis service serve starts goes on a free port: only the service's own port is busy.
+    writeFileSync(path.join(scratch.dir, 'free.json'), '{"kinesisPort": 0}\n');
+    const r = scratch.wshed(['serve', '--port', String(port), '--conf', 'free.json']);
+    assert.is(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^(.*\\n)*wshed: port ${port} is in use on 127\\.0\\.0\\.1; try --port 0\\n$`));
+  } finally {
+    busy.close();
+    scratch.wshed(['local', 'stop']);
   }
 });
 
