@@ -19,7 +19,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await fx.close();
+  await fx?.close();
 });
 
 const preview = (queryIn: string, previewCount: number) => postJson(server, '/pump/jobs/preview', { queryIn, previewCount });
@@ -67,6 +67,22 @@ test('/health answers while a big preview is still running', async () => {
   assert.is(settled, false, 'health answered before the preview did');
   const done = await running;
   assert.is(done.status, 200, done.text.slice(0, 300));
+});
+
+test('a query job over rows of 2 MB streams them a few at a time: each is counted as too large for Kinesis, the job completes', async () => {
+  // 300 rows of 2 MB are one DuckDB chunk of 600 MB: read at once it made one text past V8's limit.
+  const made = await postJson(server, '/pump/jobs', { queryIn: "SELECT repeat('x', 2000000) AS big, range AS n FROM range(300)", streamOut: fx.out, hasReplayFlag: false, hasOverwriteFlag: false, rawDataColumn: 'big' });
+  assert.is(made.status, 201, made.text);
+  let job: any;
+  const end = Date.now() + 120_000;
+  for (;;) {
+    job = (await raw(server, 'GET', `/pump/jobs/${made.json.jobId}`)).json;
+    if (job.stage === 'COMPLETED_SUCCESS' || job.stage === 'COMPLETED_ERROR' || Date.now() > end) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.is(job.stage, 'COMPLETED_SUCCESS', job.error ?? '');
+  assert.is(job.failureRecordCount, 300);
+  assert.is(job.successfulRecordCount, 0);
 });
 
 test('the count stops at a bound on a huge result ("at least"), and is exact on a small one', async () => {

@@ -19,7 +19,7 @@ test.before(async () => {
 
 test.after(async () => {
   for (const s of opened) s.destroy();
-  await fx.close();
+  await fx?.close();
 });
 
 /** A raw TCP connection to the service, with what it received and a promise of its end. */

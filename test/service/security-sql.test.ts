@@ -23,7 +23,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await fx.close();
+  await fx?.close();
 });
 
 const preview = (queryIn: string, previewCount = 5) => postJson(server, '/pump/jobs/preview', { queryIn, previewCount });

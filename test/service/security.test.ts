@@ -20,7 +20,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await fx.close();
+  await fx?.close();
 });
 
 test('a cross-site text/plain or form POST creates no job (415), a JSON one from the page does', async () => {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   DuckDBArrayValue,
+  DuckDBDataChunk,
   DuckDBDecimalValue,
   DuckDBInstance,
   DuckDBListType,
@@ -78,16 +79,23 @@ class DuckDbEngine implements SqlEngine {
     const columns: SqlColumn[] = result.columnNames().map((name, i) => ({ name, type: types[i].toString() }));
     const convert = rowConverter(types);
     let done = false;
+    let chunk: DuckDBDataChunk | null = null;
+    let cursor = 0;
     return {
       columns,
       async next() {
-        if (done) return null;
-        const chunk = await guard(() => result.fetchChunk());
-        if (!chunk || chunk.rowCount === 0) {
-          done = true;
-          return null;
+        while (chunk === null || cursor >= chunk.rowCount) {
+          if (done) return null;
+          const fetched = await guard(() => result.fetchChunk());
+          if (!fetched || fetched.rowCount === 0) {
+            done = true;
+            chunk = null;
+            return null;
+          }
+          chunk = fetched;
+          cursor = 0;
         }
-        return convert(chunk.getRows());
+        return convert(takeRows(chunk, cursor, (next) => (cursor = next)));
       },
     };
   }
@@ -151,6 +159,29 @@ class DuckDbEngine implements SqlEngine {
 }
 
 const NO_STATEMENT = 'Error in native callback';
+
+/** Text a batch of rows holds at most (one row more than that is always taken). */
+const BATCH_CHARS = 16 * 1024 * 1024;
+
+/**
+ * Rows of a chunk from `from` on, as many as fit in BATCH_CHARS of text. A chunk holds up to 2,048
+ * rows whatever their size: rows of a megabyte would make gigabytes of JS strings at once (and
+ * one NDJSON text past V8's limit), so large rows come out a few at a time.
+ */
+function takeRows(chunk: DuckDBDataChunk, from: number, moveTo: (next: number) => void): DuckDBValue[][] {
+  const rows: DuckDBValue[][] = [];
+  let chars = 0;
+  let i = from;
+  for (; i < chunk.rowCount && (rows.length === 0 || chars < BATCH_CHARS); i++) {
+    const row = chunk.getRowValues(i);
+    for (const v of row) if (typeof v === 'string') chars += v.length;
+    rows.push(row);
+  }
+  moveTo(i);
+  // The chunk's vectors keep every value read so far: drop them so a batch's strings can be freed.
+  if (i < chunk.rowCount) (chunk as unknown as { vectors?: unknown[] }).vectors = [];
+  return rows;
+}
 
 async function guard<T>(run: () => Promise<T>): Promise<T> {
   try {
