@@ -56,7 +56,8 @@ export class Scratch {
     return { ...process.env, WSHED_HOME: path.join(this.dir, '.wshed'), FORCE_COLOR: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   }
 
-  wshed(args: string[], input?: string): Run {
+  /** `input` goes to standard input: text as UTF-8, or bytes as they are. */
+  wshed(args: string[], input?: string | Buffer): Run {
     const r = spawnSync(process.execPath, [ensureBundle(), ...args], {
       cwd: this.dir,
       input,

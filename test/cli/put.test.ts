@@ -14,8 +14,8 @@ const file = (name: string, bytes: Buffer) => writeFileSync(path.join(scratch.di
 
 test.after(() => scratch.dispose());
 
-const ok = (args: string[]) => {
-  const r = scratch.wshed(args);
+const ok = (args: string[], input?: Buffer) => {
+  const r = scratch.wshed(args, input);
   assert.is(r.code, 0, `wshed ${args.join(' ')} failed:\n${r.stderr}`);
   return r.stdout;
 };
@@ -64,10 +64,25 @@ test('--raw sends every byte of each line; CRLF endings and blank lines are not 
   assert.is(a.quarantined, 2, 'the two lines that are not JSON are kept in quarantine');
 });
 
+test('standard input is sent byte for byte too', () => {
+  const bytes = Buffer.from([0xc3, 0x28, 0x0a, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0, 0x80]); // bad pair, LF, an emoji, an encoded surrogate
+  assert.match(ok(['put', 's', '--raw', '-'], bytes), /put 2 records into s/);
+  const tailed = ok(['tail', 's', '--from', 'trim-horizon', '--limit', '5', '--json'])
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { data_base64?: string });
+  assert.equal(
+    tailed.flatMap((t) => (t.data_base64 ? [t.data_base64] : [])).slice(-2).sort(),
+    [bytes.subarray(0, 2).toString('base64'), bytes.subarray(3).toString('base64')].sort(),
+  );
+  const a = archived();
+  assert.equal([a.records, a.quarantined], [2, 2]);
+});
+
 test('a key field holding a lone surrogate, which no partition key can be, gives a hashed key', () => {
   file('key.ndjson', Buffer.from('{"id":"\\udc00"}\n'));
-  assert.match(ok(['put', 's', '--raw', '--key', 'id', '--file', 'key.ndjson']), /put 1 records into s .*1 without the key field got a hashed partition key/);
-  const out = ok(['tail', 's', '--from', 'trim-horizon', '--limit', '4', '-f', '%k %s\\n']);
+  assert.match(ok(['put', 's', '--raw', '--key', 'id', '--file', 'key.ndjson']), /put 1 records? into s .*1 without the key field got a hashed partition key/);
+  const out = ok(['tail', 's', '--from', 'trim-horizon', '--limit', '6', '-f', '%k %s\\n']); // 3 + 2 records before this one
   assert.match(out, /^[0-9a-f]{32} \{"id":"\\udc00"\}$/m);
   const a = archived();
   assert.equal([a.records, a.quarantined], [1, 1], 'its data holds the lone surrogate: quarantined');
