@@ -58,9 +58,9 @@ export const RUNTIME_ERRORS = {
     () => `use a local location for now`,
   ),
   WS722: e(
-    'reservoir locked',
-    (a) => `reservoir '${a.reservoir}' is being archived by another process (pid ${a.pid})`,
-    (a) => `wait for it to finish; if no such process runs, delete ${a.lock}`,
+    'reservoir leased by another archiver',
+    (a) => `reservoir '${a.reservoir}' is being archived by another process (${a.owner}, lease renewed ${a.renewedAt}, expiring ${a.expiresAt})`,
+    (a) => `wait for it to finish; if it died on another machine, its lease expires by itself at ${a.expiresAt} (or delete ${a.lease})`,
   ),
   WS723: e(
     'reservoir has files but no checkpoint',
@@ -116,6 +116,21 @@ export const RUNTIME_ERRORS = {
     'no saved query by that name',
     (a) => `the pipeline has no saved query '${a.name}'`,
     (a) => `saved queries: ${a.known}`,
+  ),
+  WS745: e(
+    'S3 reservoir queried on target local',
+    (a) => `reservoir '${a.reservoir}' is on ${a.location}, and DuckDB on this machine cannot read S3 (its httpfs extension cannot be loaded here)`,
+    () => `S3 reservoirs are queried with '--target aws' (Drill); to query here, archive the stream into a local reservoir`,
+  ),
+  WS746: e(
+    'archive lease lost',
+    (a) => `the archive lease ${a.location}/${a.lease} is no longer ours (${a.why}); stopped before writing more`,
+    () => `every committed chunk stays archived; run the archive again once the other archiver is done (it goes on from the checkpoint, each record once)`,
+  ),
+  WS747: e(
+    'S3 refused',
+    (a) => `${a.operation} ${a.object} failed: ${a.reason}`,
+    () => `check the bucket name, AWS_PROFILE / AWS_REGION / the credentials (or AWS_ENDPOINT_URL_S3), and that they may read and write that prefix, then run the command again`,
   ),
   WS751: e(
     'replay stopped after retries',

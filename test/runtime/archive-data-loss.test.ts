@@ -10,6 +10,7 @@ import { compareSequence } from '../../src/runtime/kinesis/sequence.ts';
 import type { StreamService } from '../../src/runtime/kinesis/stream-service.ts';
 import { readArchiveCheckpoint } from '../../src/runtime/reservoir/checkpoint.ts';
 import { FsReservoirStore } from '../../src/runtime/reservoir/fs-store.ts';
+import { takeLease } from '../../src/runtime/reservoir/lease.ts';
 import { isRuntimeError } from '../../src/runtime/runtime-error.ts';
 import {
   archiveStep,
@@ -166,11 +167,11 @@ test('archived files without a checkpoint, another stream\'s checkpoint, and a h
   await archiveReservoir(step, { streams: kinesis.streams });
 
   const store = new FsReservoirStore(dir.path);
-  const held = await store.lock('archive');
+  const held = await takeLease(store, 'archive');
   assert.ok(held.ok);
   const locked = await rejects(() => archiveReservoir(step, { streams: kinesis.streams }), /being archived by another process/);
   assert.ok(isRuntimeError(locked, 'WS722'));
-  if (held.ok) await held.lock.release();
+  if (held.ok) await held.lease.release();
 
   const other = await rejects(() => archiveReservoir({ ...step, stream: 'another' }, { streams: kinesis.streams }));
   assert.ok(isRuntimeError(other, 'WS724'));

@@ -7,6 +7,7 @@ import { readShard, type ShardReadEnd } from '../kinesis/shard-reader.ts';
 import type { ShardInfo, ShardPosition, StreamService } from '../kinesis/stream-service.ts';
 import { emptyCheckpoint, readArchiveCheckpoint, CHECKPOINT_PATH } from '../reservoir/checkpoint.ts';
 import { isDataFile, isQuarantineFile } from '../reservoir/file-names.ts';
+import { leasePath, takeLease } from '../reservoir/lease.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
 import { RuntimeError } from '../runtime-error.ts';
@@ -39,19 +40,23 @@ const DEFAULTS = { maxRecordsPerFile: 100_000, maxBytesPerFile: 64 * 1024 * 1024
 export async function archiveReservoir(step: ArchiveStep, deps: ArchiveDeps, options: ArchiveOptions = {}): Promise<ArchiveResult> {
   if (step.via !== 'archiver') throw new RuntimeError('WS725', { reservoir: step.reservoir, via: step.via });
   const store = deps.store ?? openReservoirStore(step.reservoir, step.location, options.cwd);
-  const attempt = await store.lock('archive');
+  const attempt = await takeLease(store, 'archive', options.leaseTtlMs ? { ttlMs: options.leaseTtlMs } : {}).catch(async (err) => {
+    throw (await archiveFailure(err, step, store)) ?? err;
+  });
   if (!attempt.ok) {
-    throw new RuntimeError('WS722', { reservoir: step.reservoir, pid: attempt.ownerPid, lock: `${store.location}/_wshed/archive.lock` });
+    const { owner, renewedAt, expiresAt } = attempt.holder;
+    throw new RuntimeError('WS722', { reservoir: step.reservoir, owner, renewedAt, expiresAt, lease: `${store.location}/${leasePath('archive')}` });
   }
   let parquet: Promise<ParquetWriter> | null = null;
   try {
     await store.clearStaging();
-    return await new ArchiveRun(step, deps.streams, store, options, () => (parquet ??= ParquetWriter.open(options.duckdb))).run();
+    const lease = attempt.lease;
+    return await new ArchiveRun(step, deps.streams, store, options, () => (parquet ??= ParquetWriter.open(options.duckdb)), () => lease.assertHeld()).run();
   } catch (err) {
     throw (await archiveFailure(err, step, store)) ?? err;
   } finally {
     if (parquet) (await (parquet as Promise<ParquetWriter>).catch(() => null))?.close();
-    await attempt.lock.release();
+    await attempt.lease.release();
   }
 }
 
@@ -97,6 +102,8 @@ class ArchiveRun {
     private readonly store: ReservoirStore,
     private readonly options: ArchiveOptions,
     private readonly parquet: () => Promise<ParquetWriter>,
+    /** Throws unless the archive lease is still ours: called before every write. */
+    private readonly leaseHeld: () => void,
   ) {
     this.now = options.now ?? (() => new Date());
     options.signal?.addEventListener('abort', () => this.abort.abort(options.signal?.reason), { once: true });
@@ -114,8 +121,8 @@ class ArchiveRun {
     }
     const description = await streams.describeStream(step.stream);
     if (!description) throw new RuntimeError('WS711', { stream: step.stream });
-    this.keeper = new CheckpointKeeper(store, saved ?? emptyCheckpoint(step.reservoir, step.stream, description.createdAt));
-    const recovered = saved ? await settlePendingCommits(store, this.keeper) : { adopted: 0, rolledBack: 0 };
+    this.keeper = new CheckpointKeeper(store, saved ?? emptyCheckpoint(step.reservoir, step.stream, description.createdAt), this.leaseHeld);
+    const recovered = saved ? await settlePendingCommits(store, this.keeper, this.leaseHeld) : { adopted: 0, rolledBack: 0 };
 
     let shards = await streams.listShards(step.stream);
     let acceptedLosses: readonly ShardLoss[] = [];
@@ -216,6 +223,7 @@ class ArchiveRun {
       maxRecords: this.options.maxRecordsPerFile ?? DEFAULTS.maxRecordsPerFile,
       maxBytes: this.options.maxBytesPerFile ?? DEFAULTS.maxBytesPerFile,
       parquet: this.parquet,
+      leaseHeld: this.leaseHeld,
     });
     const reader = readShard(this.streams, step.stream, shardId, {
       from,

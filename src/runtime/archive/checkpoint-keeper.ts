@@ -16,6 +16,8 @@ export class CheckpointKeeper {
   constructor(
     private readonly store: ReservoirStore,
     private state: ArchiveCheckpoint,
+    /** Throws unless this process still holds the archive lease (no write after losing it). */
+    private readonly leaseHeld: () => void = () => {},
   ) {}
 
   get current(): ArchiveCheckpoint {
@@ -45,9 +47,10 @@ export class CheckpointKeeper {
 
   /** Durably writes the state as it is when this write starts (after earlier writes). */
   save(): Promise<void> {
-    const write = this.chain.then(() =>
-      writeArchiveCheckpoint(this.store, { ...this.state, updatedAt: new Date().toISOString() }),
-    );
+    const write = this.chain.then(() => {
+      this.leaseHeld();
+      return writeArchiveCheckpoint(this.store, { ...this.state, updatedAt: new Date().toISOString() });
+    });
     this.chain = write.catch(() => {});
     return write;
   }
@@ -63,7 +66,7 @@ export interface Settled {
  * its position is adopted. Otherwise it did not: files it already published are removed, and
  * the records are archived again from the checkpoint.
  */
-export async function settlePendingCommits(store: ReservoirStore, keeper: CheckpointKeeper): Promise<Settled> {
+export async function settlePendingCommits(store: ReservoirStore, keeper: CheckpointKeeper, leaseHeld: () => void = () => {}): Promise<Settled> {
   const pending = Object.values(keeper.current.pending);
   if (pending.length === 0) return { adopted: 0, rolledBack: 0 };
   let adopted = 0;
@@ -81,7 +84,10 @@ export async function settlePendingCommits(store: ReservoirStore, keeper: Checkp
       });
       adopted++;
     } else {
-      for (const file of commit.files) await store.remove(file);
+      for (const file of commit.files) {
+        leaseHeld();
+        await store.remove(file);
+      }
       rolledBack++;
     }
     keeper.clearPending(commit.shardId);

@@ -21,6 +21,8 @@ export interface ChunkWriterConfig {
   readonly maxRecords: number;
   readonly maxBytes: number;
   readonly parquet: () => Promise<ParquetWriter>;
+  /** Throws unless this process still holds the archive lease: checked before each publish. */
+  readonly leaseHeld?: () => void;
 }
 
 export interface CommittedChunk {
@@ -150,7 +152,10 @@ export class ChunkWriter {
       files: files.map((f) => f.path),
     });
     await keeper.save();
-    for (const f of files) await f.staged.publish(f.path);
+    for (const f of files) {
+      this.config.leaseHeld?.();
+      await f.staged.publish(f.path);
+    }
     const before = keeper.shard(shardId);
     keeper.setShard(shardId, {
       sequenceNumber: chunk.last,

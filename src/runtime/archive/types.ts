@@ -20,6 +20,8 @@ export interface ArchiveOptions {
   readonly cwd?: string;
   /** DuckDB settings for Parquet conversion. */
   readonly duckdb?: { readonly threads?: number; readonly memoryLimit?: string };
+  /** How long the archive lease lasts without renewal (default 60 s; renewed every third of it). */
+  readonly leaseTtlMs?: number;
   /** The clock (tests move it to simulate retention). */
   readonly now?: () => Date;
 }

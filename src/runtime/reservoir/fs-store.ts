@@ -1,12 +1,15 @@
 // The reservoir store on a local filesystem: staged files live in `<root>/_wshed/staging`, are
 // fsynced, then hard-linked into place (atomic, and never replacing a file) and the folder fsynced.
+// Conditional writes (the lease) compare content hashes under a per-version guard file.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { acquirePidLock, type LockAttempt } from '../pid-lock.ts';
-import { STORE_META_FOLDER, type ReservoirStore, type StagedFile, type StoredFile, type StorePath } from './store.ts';
+import { STORE_META_FOLDER, type ReservoirStore, type StagedFile, type StoredFile, type StorePath, type TaggedFile } from './store.ts';
+
+/** A guard older than this was left by a process that died mid-write: it is removed. */
+const STALE_GUARD_MS = 30_000;
 
 export class FsReservoirStore implements ReservoirStore {
   readonly location: string;
@@ -27,17 +30,7 @@ export class FsReservoirStore implements ReservoirStore {
   async writeAtomic(p: StorePath, data: string | Uint8Array): Promise<void> {
     const target = this.absolute(p);
     await fs.mkdir(path.dirname(target), { recursive: true });
-    // Written aside in staging, so a crash leaves nothing that clearStaging() does not remove.
-    await fs.mkdir(this.staging, { recursive: true });
-    const tmp = path.join(this.staging, `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await fs.open(tmp, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, target);
+    await fs.rename(await this.writeAside(data), target);
     await syncFolder(path.dirname(target));
   }
 
@@ -90,8 +83,84 @@ export class FsReservoirStore implements ReservoirStore {
     await fs.rm(this.staging, { recursive: true, force: true });
   }
 
-  lock(name: string): Promise<LockAttempt> {
-    return acquirePidLock(path.join(this.location, STORE_META_FOLDER, `${name}.lock`));
+  async readTagged(p: StorePath): Promise<TaggedFile | null> {
+    const data = await this.read(p);
+    return data ? { data, tag: contentTag(data) } : null;
+  }
+
+  async createIfAbsent(p: StorePath, data: string | Uint8Array): Promise<string | null> {
+    const target = this.absolute(p);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const tmp = await this.writeAside(data);
+    try {
+      // link() creates the name only if it is free, with the whole content at once.
+      await fs.link(tmp, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return null;
+      throw err;
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+    await syncFolder(path.dirname(target));
+    return contentTag(data);
+  }
+
+  replaceIfMatch(p: StorePath, data: string | Uint8Array, tag: string): Promise<string | null> {
+    return this.ifMatch(p, tag, async (target) => {
+      const tmp = await this.writeAside(data);
+      await fs.rename(tmp, target);
+      await syncFolder(path.dirname(target));
+      return contentTag(data);
+    });
+  }
+
+  async removeIfMatch(p: StorePath, tag: string): Promise<boolean> {
+    const done = await this.ifMatch(p, tag, async (target) => {
+      await fs.rm(target, { force: true });
+      return tag;
+    });
+    return done !== null;
+  }
+
+  /**
+   * Runs `change` only if the file's content still has `tag`. Every conditional change of a
+   * version first creates the guard `<file>.cas-<tag>` (O_EXCL): of two changes racing from one
+   * version only one gets it, and the other then finds another tag (or the guard) and gives up.
+   */
+  private async ifMatch(p: StorePath, tag: string, change: (target: string) => Promise<string>): Promise<string | null> {
+    const target = this.absolute(p);
+    const guard = `${target}.cas-${tag}`;
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(guard, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const stat = await fs.stat(guard).catch(() => null);
+      if (stat && Date.now() - stat.mtimeMs > STALE_GUARD_MS) await fs.rm(guard, { force: true });
+      return null;
+    }
+    await handle.close();
+    try {
+      const current = await this.read(p);
+      if (!current || contentTag(current) !== tag) return null;
+      return await change(target);
+    } finally {
+      await fs.rm(guard, { force: true });
+    }
+  }
+
+  private async writeAside(data: string | Uint8Array): Promise<string> {
+    // In staging, so a crash leaves nothing that clearStaging() does not remove.
+    await fs.mkdir(this.staging, { recursive: true });
+    const tmp = path.join(this.staging, `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return tmp;
   }
 
   readableUrl(p: StorePath): string {
@@ -172,6 +241,10 @@ class FsStagedFile implements StagedFile {
     }
     await fs.rm(this.localPath, { force: true });
   }
+}
+
+function contentTag(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex').slice(0, 32);
 }
 
 async function syncFolder(folder: string): Promise<void> {

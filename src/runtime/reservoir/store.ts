@@ -1,9 +1,8 @@
 // The reservoir store: the small interface through which the runtime keeps reservoir files.
 // A file becomes visible only complete: it is written aside (staged), made durable (sealed),
-// then published under its name in one atomic step. The filesystem store is in fs-store.ts;
-// S3 comes later behind the same interface.
-
-import type { LockAttempt } from '../pid-lock.ts';
+// then published under its name in one atomic step, never replacing a file. Small files of the
+// store's own bookkeeping (the archiver's lease) are changed only by conditional writes, so two
+// machines can share a reservoir. The filesystem store is in fs-store.ts, S3 in s3-store.ts.
 
 /** Paths inside a store are relative, '/'-separated: `dt=2026-01-01/hour=00/part-….json`. */
 export type StorePath = string;
@@ -11,6 +10,12 @@ export type StorePath = string;
 export interface StoredFile {
   readonly path: StorePath;
   readonly size: number;
+}
+
+/** A file's bytes and its version tag: the S3 ETag, a content hash on the filesystem. */
+export interface TaggedFile {
+  readonly data: Buffer;
+  readonly tag: string;
 }
 
 /** A file being written aside; nobody listing or reading the reservoir sees it. */
@@ -22,14 +27,17 @@ export interface StagedFile {
   append(data: string | Uint8Array): Promise<void>;
   /** Flushes and fsyncs the content; returns its size. No appends after this. */
   seal(): Promise<number>;
-  /** Makes the sealed file visible at `path` atomically; fails if a file is already there. */
+  /**
+   * Makes the sealed file visible at `path` atomically; fails if another file is already there
+   * (S3: `If-None-Match: *`). A retry that finds this very content there counts as published.
+   */
   publish(path: StorePath): Promise<void>;
   /** Forgets the file (a no-op once published). */
   discard(): Promise<void>;
 }
 
 export interface ReservoirStore {
-  /** Where the reservoir lives, for messages: a folder, or later s3://bucket/prefix. */
+  /** Where the reservoir lives, for messages: a folder, or s3://bucket/prefix. */
   readonly location: string;
   stage(): Promise<StagedFile>;
   /** Replaces the file at `path` atomically and durably (checkpoints). */
@@ -41,13 +49,19 @@ export interface ReservoirStore {
   list(prefix?: StorePath): AsyncIterable<StoredFile>;
   /** Removes a visible file; a no-op when absent. */
   remove(path: StorePath): Promise<void>;
-  /** Deletes staged files left by a process that died; call only while holding the lock. */
+  /** Deletes staged files left by a process that died; call only while holding the lease. */
   clearStaging(): Promise<void>;
-  /** An exclusive lock named `name` for this reservoir (one archiver at a time). */
-  lock(name: string): Promise<LockAttempt>;
-  /** How a SQL engine on this machine reads `path` (a local path, later an s3:// URL). */
+  /** The file with its version tag, or null when absent (for conditional writes). */
+  readTagged(path: StorePath): Promise<TaggedFile | null>;
+  /** Creates the file only if none is there (S3 `If-None-Match: *`): its new tag, or null. */
+  createIfAbsent(path: StorePath, data: string | Uint8Array): Promise<string | null>;
+  /** Replaces the file only if its tag is still `tag` (S3 `If-Match`): its new tag, or null. */
+  replaceIfMatch(path: StorePath, data: string | Uint8Array, tag: string): Promise<string | null>;
+  /** Removes the file only if its tag is still `tag`; false when it changed or is gone. */
+  removeIfMatch(path: StorePath, tag: string): Promise<boolean>;
+  /** How a SQL engine reads `path`: a local path, or an s3:// URL. */
   readableUrl(path: StorePath): string;
 }
 
-/** Files of the store's own bookkeeping (checkpoint, staging, locks) live under this folder. */
+/** Files of the store's own bookkeeping (checkpoint, staging, leases) live under this folder. */
 export const STORE_META_FOLDER = '_wshed';

@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Location } from '../../../src/compiler/model.ts';
 import type { ArchiveStep } from '../../../src/compiler/plan/types.ts';
 import type { QuarantineRecord, ReservoirRecord } from '../../../src/compiler/record-layout.ts';
 import { createStreamService } from '../../../src/runtime/kinesis/aws-stream-service.ts';
@@ -49,7 +50,8 @@ export async function tempDir(prefix = 'wshed-test-'): Promise<TempDir> {
   return { path: dir, remove: () => fs.rm(dir, { recursive: true, force: true }) };
 }
 
-export function archiveStep(reservoir: string, stream: string, root: string, overrides: Partial<ArchiveStep> = {}): ArchiveStep {
+/** An archive step into `root`: a folder, or any location (an S3 bucket and prefix). */
+export function archiveStep(reservoir: string, stream: string, root: string | Location, overrides: Partial<ArchiveStep> = {}): ArchiveStep {
   return {
     id: `archive.${reservoir}`,
     kind: 'archive',
@@ -58,7 +60,7 @@ export function archiveStep(reservoir: string, stream: string, root: string, ove
     reservoir,
     stream,
     via: 'archiver',
-    location: { kind: 'local', path: root },
+    location: typeof root === 'string' ? { kind: 'local', path: root } : root,
     format: 'json',
     partition: 'hourly',
     everySeconds: 60,
@@ -73,9 +75,9 @@ export interface ReservoirContents {
   readonly quarantineFiles: string[];
 }
 
-/** Every record in the visible NDJSON files of a reservoir. */
-export async function readReservoir(root: string): Promise<ReservoirContents> {
-  const store = new FsReservoirStore(root);
+/** Every record in the visible NDJSON files of a reservoir (a folder, or any store). */
+export async function readReservoir(root: string | ReservoirStore): Promise<ReservoirContents> {
+  const store = typeof root === 'string' ? new FsReservoirStore(root) : root;
   const out: ReservoirContents = { records: [], quarantined: [], dataFiles: [], quarantineFiles: [] };
   for await (const file of store.list()) {
     const data = isDataFile(file.path);
