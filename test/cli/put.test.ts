@@ -88,6 +88,13 @@ test('a key field holding a lone surrogate, which no partition key can be, gives
   assert.equal([a.records, a.quarantined], [1, 1], 'its data holds the lone surrogate: quarantined');
 });
 
+test('an unknown stream lists the existing ones, and nothing is sent', () => {
+  file('one.ndjson', Buffer.from('{"a":1}\n'));
+  const r = scratch.wshed(['put', 'nope', '--file', 'one.ndjson']);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /stream 'nope' does not exist \(the streams are: s\); declare it/);
+});
+
 test('a CRLF JSON file is sent as JSON, without the carriage returns', () => {
   file('crlf.ndjson', Buffer.from('{"n":1}\r\n{"n":2}\r\n'));
   assert.match(ok(['put', 's', '--file', 'crlf.ndjson']), /put 2 records into s/);

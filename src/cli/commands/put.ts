@@ -45,7 +45,11 @@ export const putCommand = {
     const streams = await connect(config, { start: true });
     try {
       if (declared) await runStreamStep(declared, streams);
-      else if (!(await streams.describeStream(argv.stream))) throw new UsageError(`stream '${argv.stream}' does not exist; declare it in a .wshed file and run 'wshed run', or pass --pipeline FILE`);
+      else if (!(await streams.describeStream(argv.stream))) {
+        const names = (await streams.listStreams()).sort();
+        const existing = names.length > 0 ? ` (the streams are: ${names.join(', ')})` : '';
+        throw new UsageError(`stream '${argv.stream}' does not exist${existing}; declare it in a .wshed file and run 'wshed run', or pass --pipeline FILE`);
+      }
       const started = Date.now();
       const bar = progressBar(`put ${argv.stream}`, { total: input.lines });
       let sent = 0;
