@@ -334,7 +334,8 @@ export interface RateClauseCstNode extends CstNode {
 
 export type RateClauseCstChildren = {
   Rate: IToken[];
-  Quantity: IToken[];
+  Quantity?: IToken[];
+  NumberLit?: IToken[];
 };
 
 export interface LimitClauseCstNode extends CstNode {

@@ -167,9 +167,10 @@ export class ReplayRules extends ExpressionRules {
     this.CONSUME(T.Name);
   });
 
+  /** `rate 500/s`; a bare number parses too, so the checker can say how to write it. */
   rateClause = this.RULE('rateClause', () => {
     this.CONSUME(T.Rate);
-    this.CONSUME(T.Quantity);
+    this.OR({ ERR_MSG: 'a rate such as 500/s', DEF: [{ ALT: () => this.CONSUME(T.Quantity) }, { ALT: () => this.CONSUME(T.NumberLit) }] });
   });
 
   limitClause = this.RULE('limitClause', () => {

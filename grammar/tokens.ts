@@ -133,6 +133,8 @@ export const LessEq = punct('LessEq', '<=', [CompareOp]);
 export const GreaterEq = punct('GreaterEq', '>=', [CompareOp]);
 export const NotEqualSql = punct('NotEqualSql', '<>', [CompareOp]);
 export const NotEqual = punct('NotEqual', '!=', [CompareOp]);
+/** Not an operator of the language: lexed so `a == 1` is one clear mistake (use `=`), not a parse error. */
+export const DoubleEquals = punct('DoubleEquals', '==', [CompareOp]);
 export const Equals = punct('Equals', '=', [CompareOp]);
 export const Less = punct('Less', '<', [CompareOp]);
 export const Greater = punct('Greater', '>', [CompareOp]);
@@ -154,7 +156,7 @@ export const allTokens: TokenType[] = [
   SingleString, UnterminatedSingleString, BacktickName, UnterminatedBacktickName,
   Instant, NumberLit, Quantity, MetaName,
   ...keywordsByLength, Identifier,
-  LessEq, GreaterEq, NotEqualSql, NotEqual, Equals, Less, Greater,
+  LessEq, GreaterEq, NotEqualSql, NotEqual, DoubleEquals, Equals, Less, Greater,
   LCurly, RCurly, LParen, RParen, Comma, Colon, Dot, Plus,
   AnyToken, Name, ValueAtom, StringLit, QuotedName, CompareOp, TooDeep,
 ];

@@ -17,7 +17,18 @@ export interface Comment {
 export interface Pipeline {
   readonly statements: readonly Statement[];
   readonly comments: readonly Comment[];
+  /**
+   * Statements whose keyword is misspelled (`resrvoir lake { ... }`, reported as WS105) but whose
+   * kind and name are clear: the checker treats the name as declared, so uses of it are not
+   * reported again as unknown.
+   */
+  readonly misspelled?: readonly MisspelledDecl[];
   readonly span: Span;
+}
+
+export interface MisspelledDecl {
+  readonly kind: 'stream' | 'reservoir' | 'query';
+  readonly name: Ident;
 }
 
 export type Statement = StreamDecl | ReservoirDecl | QueryDecl | ReplayDecl;
@@ -170,6 +181,8 @@ export interface ReplayDecl {
   readonly source: { readonly kind: ReplaySourceKind; readonly span: Span };
   readonly reservoir?: Ident;
   readonly clauses: readonly ReplayClause[];
+  /** Error recovery cut the statement short (a syntax error is reported): clauses may be lost. */
+  readonly incomplete?: true;
   readonly span: Span;
 }
 

@@ -68,10 +68,12 @@ export const MESSAGES = {
   WS315: m('error', 'unknown archiver', (a) => `unknown archive method '${a.word}'`),
   WS316: m('error', 'invalid literal', (a) => `invalid ${a.what} ${a.text}: ${a.why}`),
   WS317: m('error', 'unsafe character', (a) => `${a.what} holds ${a.char}, which the SQL engines cannot carry`),
+  WS318: m('error', 'unknown operator', (a) => `'${a.op}' is not an operator`),
 
   WS401: m('warning', 'replay into its source', (a) => `replay writes into '${a.stream}', the stream it reads from`),
   WS402: m('warning', 'rate above shard budget', (a) => `rate ${a.rate}/s is above the ${a.budget} records/s that '${a.stream}' accepts (${a.shards} shard(s)); the replay will be held to the budget`),
   WS403: m('warning', 'archive slower than retention', (a) => `archiving every ${a.every} may fall behind retention of ${a.retention} for stream '${a.stream}'`),
+  WS404: m('warning', 'field compared with a field', (a) => `both sides of '${a.op}' are fields: '${a.left}' and '${a.right}'`),
 
   WS501: m('error', 'unsupported on target', (a) => `${a.what} is not supported on target '${a.target}'`),
   WS502: m('error', 'invalid configuration', (a) => `${a.file}: ${a.path}: ${a.why}`),

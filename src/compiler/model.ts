@@ -65,6 +65,8 @@ export interface ReplayModel {
   readonly annotate: readonly { readonly key: string; readonly value: JsonScalar }[];
   /** Records per second from the `rate` clause; null means the destination's shard budget. */
   readonly ratePerSecond: number | null;
+  /** Where the `rate` clause is written (warnings about the rate point at it). */
+  readonly rateSpan?: Span;
   readonly limit: number | null;
   readonly aggregate: boolean;
   /** Where the emitted partition key comes from (default: the original partition key). */

@@ -2,7 +2,9 @@
 // Lexing and parsing live in grammar/; this stage turns their output into the compiler's terms.
 
 import type * as C from '../../grammar/cst-types.ts';
+import type { IToken } from 'chevrotain';
 import { lex } from '../../grammar/lexer.ts';
+import { UNTERMINATED } from '../../grammar/tokens.ts';
 import { MAX_NESTING, limitNesting } from '../../grammar/nesting.ts';
 import { parseTokens } from '../../grammar/parser.ts';
 import type { Comment, Pipeline } from './ast.ts';
@@ -24,16 +26,29 @@ export function parse(source: SourceFile): { pipeline: Pipeline; diagnostics: Di
   const diagnostics: Diagnostic[] = [
     ...lexDiagnostics(lexed.problems, text),
     ...bounded.problems.map((p) => diagnostic('WS110', tokenSpan(p.token), { limit: MAX_NESTING }, NESTING_HINTS)),
-    ...parsed.errors.map((e) => syntaxDiagnostic(e, index, text)),
+    ...withoutStringFallout(parsed.errors.map((e) => syntaxDiagnostic(e, index, text)), bounded.tokens),
   ];
   const builder = new AstBuilder(diagnostics, resumeOffsets(parsed.errors, index, parsed.cst));
   const statements = builder.pipeline((parsed.cst as C.PipelineCstNode).children);
   const comments: Comment[] = lexed.comments.map((t) => ({ text: t.image.slice(1), span: tokenSpan(t) }));
 
   return {
-    pipeline: { statements, comments, span: { start: 0, end: text.length } },
+    pipeline: { statements, comments, misspelled: builder.misspelled, span: { start: 0, end: text.length } },
     diagnostics: sortDiagnostics(withoutSwallowedBraces(diagnostics, text)),
   };
+}
+
+/**
+ * An unterminated string swallows the rest of its line (a closing `>` or `)`, the next clause),
+ * so the parser then stumbles on the first token after it: that WS101 is the same mistake, and
+ * WS102 already reports it.
+ */
+function withoutStringFallout(diagnostics: Diagnostic[], tokens: readonly IToken[]): Diagnostic[] {
+  const after = new Set<number>();
+  tokens.forEach((t, i) => {
+    if (UNTERMINATED.has(t.tokenType) && i + 1 < tokens.length) after.add(tokens[i + 1].startOffset);
+  });
+  return after.size === 0 ? diagnostics : diagnostics.filter((d) => d.code !== 'WS101' || !after.has(d.span.start));
 }
 
 /**

@@ -68,7 +68,10 @@ test('WS101: found and expected in a short message, at the offending token', () 
   assert.is(parseText('stream x { shards 2 3 }').diagnostics[0].message, "unexpected '3'; expected a property or '}'");
   assert.is(parseText('replay from archiv').diagnostics[0].message, "unexpected 'archiv'; expected archive, live or archive+live");
   assert.is(parseText('replay from live aggregate maybe').diagnostics[0].message, "unexpected 'maybe'; expected 'on' or 'off'");
-  assert.is(parseText('replay from live rate 5').diagnostics[0].message, "unexpected '5'; expected a quantity such as 24h");
+  assert.is(parseText('replay from live rate fast').diagnostics[0].message, "unexpected 'fast'; expected a rate such as 500/s");
+  // A bare number parses, so the one diagnostic can say how to write it.
+  const bare = parseText('replay from live rate 5').diagnostics;
+  assert.equal(bare.map((d) => [d.code, d.message, d.hints]), [['WS304', "invalid rate '5': a rate needs a unit", ['write 5/s (or /m, /h)']]]);
   assert.is(parseText('query q 42').diagnostics[0].message, "unexpected '42'; expected a string");
   assert.is(
     parseText('replay from live where a 5').diagnostics[0].message,

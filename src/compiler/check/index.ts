@@ -28,14 +28,16 @@ export function check(pipeline: Pipeline, options: CheckOptions): { model: Model
     const model = checkStream(ctx, decl);
     if (!streams.has(model.name)) streams.set(model.name, model);
   }
-  const streamNames = new Set(of('stream').map((s) => s.name.text));
+  const misspelled = (kind: 'stream' | 'reservoir') => (pipeline.misspelled ?? []).filter((m) => m.kind === kind).map((m) => m.name.text);
+  // A name declared under a misspelled keyword (WS105) counts as declared: its uses are no new mistakes.
+  const streamNames = new Set([...of('stream').map((s) => s.name.text), ...misspelled('stream')]);
 
   const reservoirs = new Map<string, ReservoirModel>();
   for (const decl of of('reservoir')) {
     const model = checkReservoir(ctx, decl, streamNames);
     if (model && !reservoirs.has(model.name)) reservoirs.set(model.name, model);
   }
-  const reservoirNames = [...new Set(of('reservoir').map((r) => r.name.text))];
+  const reservoirNames = [...new Set([...of('reservoir').map((r) => r.name.text), ...misspelled('reservoir')])];
 
   // Maps and sets, not list searches: a file of thousands of statements stays linear.
   const queries = new Map<string, QueryModel>();

@@ -5,6 +5,7 @@ import type { Expr, Literal, Operand, ReplayClause, ReplayDecl, TimeExpr } from 
 import type { JsonScalar, Key, ReplayModel, ReservoirModel, StreamModel } from '../model.ts';
 import { REPLAY_METADATA_FIELD } from '../record-layout.ts';
 import type { Span } from '../source.ts';
+import { formatTime } from '../format/expr.ts';
 import { didYouMean } from '../suggest.ts';
 import { CheckContext, reportRepeats } from './context.ts';
 import { parseDuration, parseInstant, parseRate } from './values.ts';
@@ -31,7 +32,8 @@ export function checkReplay(ctx: CheckContext, decl: ReplayDecl, scope: ReplaySc
   const into = get('into');
   let intoName: string | undefined;
   if (!into) {
-    ctx.report('WS206', decl.name?.span ?? decl.source.span, {}, ['add: into stream NAME']);
+    // A replay the parser could not finish may have lost its `into` to that error: not reported twice.
+    if (!decl.incomplete) ctx.report('WS206', decl.name?.span ?? decl.source.span, {}, ['add: into stream NAME']);
   } else if (!scope.streamNames.has(into.stream.text)) {
     ctx.report('WS201', into.stream.span, { name: into.stream.text }, didYouMean(into.stream.text, scope.streamNames));
   } else {
@@ -45,7 +47,8 @@ export function checkReplay(ctx: CheckContext, decl: ReplayDecl, scope: ReplaySc
   const since = get('since') ? resolveTime(ctx, get('since')!.time) : null;
   const until = get('until') ? resolveTime(ctx, get('until')!.time) : null;
   if (since !== undefined && until !== undefined && since !== null && until !== null && since >= until) {
-    ctx.report('WS305', cover(get('since')!.span, get('until')!.span), { since: iso(since), until: iso(until) });
+    const hint = since === until ? 'the range is empty: until must be later than since' : `swap them: since ${formatTime(get('until')!.time)} until ${formatTime(get('since')!.time)}`;
+    ctx.report('WS305', cover(get('since')!.span, get('until')!.span), { since: iso(since), until: iso(until) }, [hint]);
   }
 
   let compactBy: Key | null = null;
@@ -92,6 +95,7 @@ export function checkReplay(ctx: CheckContext, decl: ReplayDecl, scope: ReplaySc
     compactBy,
     annotate,
     ratePerSecond,
+    ...(rate && { rateSpan: rate.span }),
     limit,
     aggregate: get('aggregate')?.enabled ?? true,
     partitionKey,
@@ -141,6 +145,18 @@ function resolveTime(ctx: CheckContext, time: TimeExpr): number | undefined {
   }
 }
 
+/**
+ * `status = open` compares two fields: the user almost always meant the text 'open' (WS404). Only
+ * a right side that is one plain word is suspicious; `a.total > b.total` is deliberate.
+ */
+function warnBareWord(ctx: CheckContext, expr: Extract<Expr, { kind: 'compare' }>): void {
+  const { left, right } = expr;
+  if (left.kind !== 'field' || right.kind !== 'field' || right.segments.length !== 1 || right.segments[0].quoted) return;
+  const word = right.segments[0].name;
+  const leftText = left.segments.map((s) => s.name).join('.');
+  ctx.report('WS404', right.span, { op: expr.op, left: leftText, right: word }, [`to compare with the text '${word}', quote it: ${leftText} ${expr.op} '${word}'`]);
+}
+
 function checkExpr(ctx: CheckContext, expr: Expr): void {
   switch (expr.kind) {
     case 'and':
@@ -154,6 +170,7 @@ function checkExpr(ctx: CheckContext, expr: Expr): void {
     case 'compare':
       checkOperand(ctx, expr.left);
       checkOperand(ctx, expr.right);
+      warnBareWord(ctx, expr);
       return;
     case 'between':
       [expr.operand, expr.low, expr.high].forEach((o) => checkOperand(ctx, o));

@@ -107,7 +107,7 @@ function addReplay(
   if (!reservoir || !stream || !into) return; // the checker has reported the missing name
   const budget = Math.floor(into.shards * SHARD_RECORDS_PER_SECOND * target.replay.shardBudgetFraction);
   if (rp.ratePerSecond !== null && rp.ratePerSecond > budget) {
-    diagnostics.push(diagnostic('WS402', rp.span, { rate: rp.ratePerSecond, budget, stream: into.name, shards: into.shards }));
+    diagnostics.push(diagnostic('WS402', rp.rateSpan ?? rp.span, { rate: rp.ratePerSecond, budget, stream: into.name, shards: into.shards }));
   }
   const { sql, inputs, operators } = replaySql(rp, reservoir, stream, target.naming);
   const emitted: ReplayOperator[] = [

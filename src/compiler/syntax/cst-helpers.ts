@@ -64,6 +64,16 @@ function forEachToken(children: Children, visit: (t: IToken) => void): void {
 
 const isReal = (t: IToken): boolean => t.isInsertedInRecovery !== true && !Number.isNaN(t.startOffset);
 
+/** Whether error recovery touched anything under these children: a partial node or an invented token. */
+export function hasRecovery(children: Children): boolean {
+  for (const key in children) {
+    for (const e of children[key] ?? []) {
+      if (isToken(e) ? !isReal(e) : e.recoveredNode === true || hasRecovery(e.children)) return true;
+    }
+  }
+  return false;
+}
+
 /** From the first to the last real token under a node's children: spans of whole statements. */
 export function childrenSpan(children: Children): Span | undefined {
   let start = Infinity;

@@ -8,10 +8,11 @@ import { diagnostic } from '../diagnostics.ts';
 import { cover } from '../source.ts';
 import { didYouMean } from '../suggest.ts';
 import { ValueVisitor } from './cst-values.ts';
-import { childrenSpan, each, ident, inSourceOrder, real, tokenSpan, whole } from './cst-helpers.ts';
+import { childrenSpan, each, hasRecovery, ident, inSourceOrder, real, tokenSpan, whole } from './cst-helpers.ts';
 
 export class ReplayVisitor extends ValueVisitor {
-  replayDecl(ctx: C.ReplayDeclCstChildren): ReplayDecl | undefined {
+  /** `recovered`: error recovery ended the statement early (its node is partial). */
+  replayDecl(ctx: C.ReplayDeclCstChildren, recovered = false): ReplayDecl | undefined {
     const sourceNode = whole(ctx.replaySource);
     const source = sourceNode && this.replaySource(sourceNode.children);
     const span = childrenSpan(ctx);
@@ -31,7 +32,8 @@ export class ReplayVisitor extends ValueVisitor {
       ...each(ctx.aggregateClause, (c) => this.aggregateClause(c)),
       ...each(ctx.partitionByClause, (c) => this.partitionByClause(c)),
     ]);
-    return { kind: 'replay', ...(name && { name }), source, ...(reservoir && { reservoir }), clauses, span };
+    const incomplete = recovered || hasRecovery(ctx);
+    return { kind: 'replay', ...(name && { name }), source, ...(reservoir && { reservoir }), clauses, ...(incomplete && { incomplete: true as const }), span };
   }
 
   replaySource(ctx: C.ReplaySourceCstChildren): ReplayDecl['source'] | undefined {
@@ -108,6 +110,11 @@ export class ReplayVisitor extends ValueVisitor {
 
   rateClause(ctx: C.RateClauseCstChildren): ReplayClause | undefined {
     const keyword = real(ctx.Rate);
+    const bare = real(ctx.NumberLit);
+    if (keyword && bare) {
+      this.diagnostics.push(diagnostic('WS304', tokenSpan(bare), { text: bare.image, why: 'a rate needs a unit' }, [`write ${bare.image}/s (or /m, /h)`]));
+      return undefined;
+    }
     const rate = this.quantity(real(ctx.Quantity));
     return keyword && rate && { kind: 'rate', rate, span: cover(tokenSpan(keyword), rate.span) };
   }

@@ -5,13 +5,15 @@
 
 import type { IToken } from 'chevrotain';
 import type * as C from '../../../grammar/cst-types.ts';
+import { tokenMatcher } from 'chevrotain';
+import * as T from '../../../grammar/tokens.ts';
 import { STATEMENT_WORDS } from '../../../grammar/tokens.ts';
 import type {
-  QuantityLit, QueryDecl, ReservoirDecl, ReservoirProperty, Statement, StreamDecl, StreamProperty, UnknownProperty,
+  MisspelledDecl, QuantityLit, QueryDecl, ReservoirDecl, ReservoirProperty, Statement, StreamDecl, StreamProperty, UnknownProperty,
 } from '../ast.ts';
 import { diagnostic } from '../diagnostics.ts';
 import { cover, type Span } from '../source.ts';
-import { didYouMean } from '../suggest.ts';
+import { closest, didYouMean } from '../suggest.ts';
 import { ReplayVisitor } from './cst-replay.ts';
 import { childrenSpan, each, ident, inSourceOrder, real, stringLit, tokenSpan, whole } from './cst-helpers.ts';
 
@@ -29,15 +31,24 @@ export class AstBuilder extends ReplayVisitor implements C.WatershedCstVisitor<u
       ...each(ctx.streamDecl, (c) => this.streamDecl(c), 'keep-partial'),
       ...each(ctx.reservoirDecl, (c) => this.reservoirDecl(c), 'keep-partial'),
       ...each(ctx.queryDecl, (c) => this.queryDecl(c), 'keep-partial'),
-      ...each(ctx.replayDecl, (c) => this.replayDecl(c), 'keep-partial'),
+      ...(ctx.replayDecl ?? []).flatMap((node) => this.replayDecl(node.children, node.recoveredNode === true) ?? []),
     ]);
   }
+
+  /** Statements under a misspelled keyword whose kind and name are still clear (see Pipeline). */
+  readonly misspelled: MisspelledDecl[] = [];
 
   /** Reports the word (WS105) unless it is just where the parser resumed after another error. */
   unknownStatement(ctx: C.UnknownStatementCstChildren): undefined {
     const word = real(ctx.Identifier);
     if (word && !this.resumeOffsets.has(word.startOffset)) {
       this.diagnostics.push(diagnostic('WS105', tokenSpan(word), { word: word.image }, didYouMean(word.image, STATEMENT_WORDS)));
+      const kind = closest(word.image, STATEMENT_WORDS);
+      const [name, after] = ctx.AnyToken ?? [];
+      const shaped = after !== undefined && (kind === 'query' ? tokenMatcher(after, T.StringLit) : tokenMatcher(after, T.LCurly));
+      if ((kind === 'stream' || kind === 'reservoir' || kind === 'query') && name && tokenMatcher(name, T.Name) && shaped) {
+        this.misspelled.push({ kind, name: { text: name.image, span: tokenSpan(name) } });
+      }
     }
     return undefined;
   }

@@ -5,7 +5,7 @@ import type { IToken } from 'chevrotain';
 import type * as C from '../../../grammar/cst-types.ts';
 import { parser } from '../../../grammar/parser.ts';
 import type { CompareOp, Expr, FieldRef, KeyRef, Literal, MetaRef, NumberLit, Operand, QuantityLit, TimeExpr } from '../ast.ts';
-import type { Diagnostic } from '../diagnostics.ts';
+import { diagnostic, type Diagnostic } from '../diagnostics.ts';
 import { cover } from '../source.ts';
 import { quotedName, real, stringLit, tokenSpan, whole } from './cst-helpers.ts';
 
@@ -166,6 +166,11 @@ export class ValueVisitor extends BaseVisitor {
     const node = whole(ctx.operand);
     const right = node && this.operand(node.children);
     if (!left || !op || !right) return undefined;
+    if (op.image === '==') {
+      // Reported once, then read as `=` so the rest of the clause is still checked.
+      this.diagnostics.push(diagnostic('WS318', tokenSpan(op), { op: op.image }, ["use = (one equals sign) to compare"]));
+      return { kind: 'compare', op: '=', left, right, span: cover(left.span, right.span) };
+    }
     return { kind: 'compare', op: op.image as CompareOp, left, right, span: cover(left.span, right.span) };
   }
 

@@ -1,0 +1,57 @@
+-- views.lake: view lake
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM read_json('./.wshed/reservoir/lake/dt=*/hour=*/*.json', format = 'newline_delimited', columns = {'stream': 'VARCHAR', 'shard_id': 'VARCHAR', 'sequence_number': 'VARCHAR', 'sub_sequence_number': 'BIGINT', 'partition_key': 'VARCHAR', 'arrival_time': 'VARCHAR', 'payload': 'JSON'}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'hour': 'VARCHAR'}) AS t
+  ),
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.lake AS t
+  ),
+  source AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 0 AS copy_rank
+    FROM archive AS t
+    UNION ALL
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 1 AS copy_rank
+    FROM live AS t
+  ),
+  deduped AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM source AS t
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY t.shard_id, t.sequence_number, t.sub_sequence_number ORDER BY t.copy_rank) = 1
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM deduped AS t;
+
+-- views.lake: view lake_archived
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM read_json('./.wshed/reservoir/lake/dt=*/hour=*/*.json', format = 'newline_delimited', columns = {'stream': 'VARCHAR', 'shard_id': 'VARCHAR', 'sequence_number': 'VARCHAR', 'sub_sequence_number': 'BIGINT', 'partition_key': 'VARCHAR', 'arrival_time': 'VARCHAR', 'payload': 'JSON'}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'hour': 'VARCHAR'}) AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM archive AS t;
+
+-- views.lake: view lake_live
+WITH
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.lake AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM live AS t;
+
+-- replay.lake-to-out
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM read_json('./.wshed/reservoir/lake/dt=*/hour=*/*.json', format = 'newline_delimited', columns = {'stream': 'VARCHAR', 'shard_id': 'VARCHAR', 'sequence_number': 'VARCHAR', 'sub_sequence_number': 'BIGINT', 'partition_key': 'VARCHAR', 'arrival_time': 'VARCHAR', 'payload': 'JSON'}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'hour': 'VARCHAR'}) AS t
+  ),
+  filtered AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM archive AS t
+    WHERE json_extract_string(t.payload, '/status') = json_extract_string(t.payload, '/open') AND json_extract_string(t.payload, '/total') > json_extract_string(t.payload, '/limits/max')
+  )
+SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+FROM filtered AS t
+ORDER BY t.arrival_time, lpad(t.sequence_number, 64, '0'), t.sub_sequence_number, t.shard_id;
