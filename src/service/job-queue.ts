@@ -14,7 +14,7 @@ import { CANCELLED, derive, INTERRUPTED, isFinished, isResumable, meanRate, newJ
 import type { JobStore } from './job-store.ts';
 
 /** What a run may change while it goes; the queue owns stage, times and errors. */
-export type JobProgress = Partial<Pick<Job, 'successfulRecordCount' | 'failureRecordCount' | 'pendingRecordCount' | 'totalRecordCount' | 'emittedRowOffset'>>;
+export type JobProgress = Partial<Pick<Job, 'successfulRecordCount' | 'failureRecordCount' | 'pendingRecordCount' | 'totalRecordCount' | 'emittedRowOffset' | 'lastSuccessfulRow'>>;
 
 export interface JobControl {
   readonly signal: AbortSignal;

@@ -56,7 +56,7 @@ export class JobStore {
     const floor = Math.min(0, ...jobs.filter((j) => typeof j.sequence === 'number').map((j) => j.sequence)) - unnumbered.length;
     const numbered = jobs.filter((j) => typeof j.sequence === 'number');
     const all = [...unnumbered.map((j, i) => ({ ...j, sequence: floor + i, queueSequence: j.queueSequence ?? floor + i })), ...numbered];
-    return all.map((j) => derive({ ...j, pumpSettings: j.pumpSettings ?? legacySettings(j) })).sort((a, b) => a.sequence - b.sequence);
+    return all.map((j) => derive({ ...j, pumpSettings: j.pumpSettings ?? legacySettings(j), lastSuccessfulRow: j.lastSuccessfulRow ?? null })).sort((a, b) => a.sequence - b.sequence);
   }
 
   fileOf(jobId: string): string {

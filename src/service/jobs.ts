@@ -76,12 +76,12 @@ export interface Job {
   readonly meanRatePretty: string;
   /** Derived: the job's failure, when it has one (cancel is not a failure). */
   readonly processingErrors: readonly ProcessingError[];
-  /** The original pump's last acknowledged result row; jobs here resume by row offset (emittedRowOffset), so it is null. */
-  readonly lastSuccessfulRow: null;
+  /** The last result row Kinesis acknowledged, column → text (cells cut at 1,024 characters), as the original pump kept it; null before one (and for replay jobs). Resume uses emittedRowOffset. */
+  readonly lastSuccessfulRow: Readonly<Record<string, string | null>> | null;
 }
 
 /** What a job is without the fields derived from the rest (derive() adds them). */
-export type JobRecord = Omit<Job, 'elapsedTimePretty' | 'meanRatePretty' | 'processingErrors' | 'lastSuccessfulRow'>;
+export type JobRecord = Omit<Job, 'elapsedTimePretty' | 'meanRatePretty' | 'processingErrors'>;
 
 export type JobRequest = Pick<Job, 'kind' | 'queryIn' | 'replay' | 'streamOut' | 'hasReplayFlag' | 'hasOverwriteFlag' | 'partitionKeyColumn' | 'rawDataColumn'>;
 
@@ -109,6 +109,7 @@ export function newJob(jobId: string, sequence: number, request: JobRequest, now
     cancelled: false,
     resumeCount: 0,
     pumpSettings: settingsOf(request),
+    lastSuccessfulRow: null,
   });
 }
 
@@ -132,7 +133,6 @@ export function derive(job: JobRecord): Job {
     elapsedTimePretty: prettyElapsed(job.elapsedTime),
     meanRatePretty: prettyRate(job),
     processingErrors: failed ? [{ message: job.error!, code: job.errorCode }] : [],
-    lastSuccessfulRow: null,
   };
 }
 

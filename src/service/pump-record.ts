@@ -69,3 +69,16 @@ export function withFlags(data: string, o: Pick<PumpRecordOptions, 'hasReplayFla
   const kept = members.filter((m) => !flags.includes(m.key)).map((m) => data.slice(m.start, m.end));
   return `{${kept.join(',')}${kept.length > 0 ? ',' : ''}${added}}`;
 }
+
+/** Cells of a row as the original pump's lastSuccessfulRow holds them (column → text), each cut to this many characters. */
+const ROW_CELL_CHARS = 1024;
+
+/** The row as the original pump reported its last acknowledged one: each column's text (a string as itself, anything else as JSON). */
+export function rowRecord(row: QueryRow): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [name, json] of row.columns) {
+    const text = json === 'null' ? null : asText(json);
+    out[name] = text !== null && text.length > ROW_CELL_CHARS ? `${text.slice(0, ROW_CELL_CHARS)}…` : text;
+  }
+  return out;
+}

@@ -14,7 +14,8 @@ import { RuntimeError } from '../runtime/runtime-error.ts';
 import { servedQuery, type PumpContext } from './context.ts';
 import type { JobControl } from './job-queue.ts';
 import type { Job } from './jobs.ts';
-import { pumpRecord } from './pump-record.ts';
+import { pumpRecord, rowRecord } from './pump-record.ts';
+import type { QueryRow } from '../runtime/query/rows.ts';
 
 /** The batcher wants a replay position; query rows are identified by their ordinal alone. */
 const NO_POSITION: RowPosition = { arrival_time: '', sequence_number: '0', sub_sequence_number: 0, shard_id: '' };
@@ -51,8 +52,19 @@ export async function runQueryJob(job: Job, control: JobControl, ctx: PumpContex
       throw err;
     }
     offset = batch.last.ordinal + 1;
-    control.progress({ successfulRecordCount: successfulBefore + emitter.stats.emitted, emittedRowOffset: offset, pendingRecordCount: pending() });
+    const lastRow = lastRows.get(batch.last.ordinal);
+    lastRows.delete(batch.last.ordinal);
+    control.progress({
+      successfulRecordCount: successfulBefore + emitter.stats.emitted,
+      emittedRowOffset: offset,
+      pendingRecordCount: pending(),
+      ...(lastRow ? { lastSuccessfulRow: rowRecord(lastRow) } : {}),
+    });
   };
+  // The last row of each batch not yet acknowledged (lastSuccessfulRow once it is): the batcher
+  // closes a batch when the next row does not fit, so it ends with the row added before.
+  const lastRows = new Map<number, QueryRow>();
+  let previous: QueryRow | null = null;
   // One batch in flight while the next one fills, as in a replay.
   let inflight: Promise<void> | null = null;
   const submit = async (batch: Batch) => {
@@ -78,11 +90,14 @@ export async function runQueryJob(job: Job, control: JobControl, ctx: PumpContex
           return;
         }
         const closed = batcher.add({ ordinal: index, position: NO_POSITION, partitionKey: record.partitionKey, data: record.data, shardId: router.shardFor(record.partitionKey) });
+        if (closed && previous) lastRows.set(closed.last.ordinal, previous);
+        previous = row;
         if (closed) await submit(closed);
       },
     });
     // A cancelled job keeps its open batch unsent: resume sends it.
     const last = batcher.flush();
+    if (last && previous) lastRows.set(last.last.ordinal, previous);
     if (last) await submit(last);
     if (inflight) await inflight;
   } catch (err) {

@@ -200,11 +200,14 @@ test('create-job -p: submits, then polls get-job with the summary line until the
 
 test('create-job without -p prints the summary line of the job as created', async () => {
   const client = new OriginalPumpClient(server.port);
-  await client.createJob('SELECT * FROM orders_archive WHERE CAST(payload.n AS INTEGER) < 10', 'pumped', false, false, true);
+  await client.createJob('SELECT CAST(payload.n AS INTEGER) AS n, payload.name AS name, NULL AS nothing FROM orders_archive WHERE CAST(payload.n AS INTEGER) < 10 ORDER BY n', 'pumped', false, false, true);
   assert.is(client.out.length, 5);
   const m = SUMMARY.exec(client.out[4]);
   assert.ok(m, client.out[4]);
+  assert.equal(m!.slice(5), ['0', '0', '0']);
   await until(async () => ((await getJson(`/pump/jobs/${m![1]}`)) as { stage: string }).stage === 'COMPLETED_SUCCESS');
+  // The original pump's lastSuccessfulRow: the last acknowledged row, column → text.
+  assert.equal(((await getJson(`/pump/jobs/${m![1]}`)) as { lastSuccessfulRow: unknown }).lastSuccessfulRow, { n: '9', name: 'record 9', nothing: null });
 });
 
 test('get-all-jobs -t: one summary line a job; without -t the JSON, with the original fields', async () => {
