@@ -18,6 +18,8 @@ export interface LiveState {
   readonly source: string;
   /** Steps a provider has no reading for stay "create when absent". */
   readonly resources: Readonly<Record<string, LiveResource>>;
+  /** What could not be read, and so is not known (shown under the header). */
+  readonly unknown?: string;
 }
 
 export type Change = 'create' | 'change' | 'unchanged' | 'run' | 'read' | 'destroy';

@@ -27,7 +27,7 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
   const changes = planChanges(plan, live);
   const out: string[] = [
     `wshed plan for ${plan.pipeline} on target '${plan.target}' (times resolved at ${plan.now})`,
-    live ? `Live state read from ${live.source}.` : 'Live state is not known offline, so + means create when absent.',
+    live ? `Live state read from ${live.source}.${live.unknown ? ` ${live.unknown}, so + means create when absent there.` : ''}` : 'Live state is not known offline, so + means create when absent.',
     'Markers: + create, ~ change or run, = read, - destroy.',
     '',
   ];

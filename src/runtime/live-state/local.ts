@@ -24,7 +24,7 @@ export function localLiveStateReader(options: { home: string; cwd: string }): Li
       const serviceSteps = plan.steps.filter((s) => s.kind === 'local-service');
       if (status.state !== 'running' || status.port === null) {
         for (const s of serviceSteps) resources[s.id] = { kind: 'local-service', running: false };
-        return { source: 'the watershed home; the local Kinesis service is not running, so streams are not known and + means create when absent', resources };
+        return { source: `the watershed home ${options.home}`, unknown: 'The local Kinesis service is not running: its streams are not known', resources };
       }
       for (const s of serviceSteps) resources[s.id] = { kind: 'local-service', running: true, port: status.port, pid: status.pid };
       const streams = createStreamService(localKinesisEndpoint(status.port));
