@@ -10,7 +10,7 @@ import { openDuckDbEngine, type DuckDbSettings } from './duckdb-engine.ts';
 import { loadLiveTable } from './live-table.ts';
 import { createRowWriter, type OutputFormat } from './output.ts';
 import { inferPayloadStructure, type PayloadStructure } from './payload-structure.ts';
-import { needsRawPayload } from './payload-usage.ts';
+import { payloadUsage, type PayloadUsage } from './payload-usage.ts';
 import { listArchivedFiles, samplePayloads, splitByOverlap, type SnapshotFile } from './reservoir-snapshot.ts';
 import { boundedSql, checkOneStatement, checkParsedSelect, checkReadOnly, isConfinementError, type QuerySandbox } from './sandbox.ts';
 import { quoteString, SqlError, type SqlEngine, type SqlValue } from './sql-engine.ts';
@@ -68,10 +68,10 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       await checkParsedSelect(engine, sql);
     }
     const used = reservoirsRead(reservoirs, info.tables);
-    const raw = used.length > 0 && (await needsRawPayload(engine, sql));
+    const usage: PayloadUsage = used.length > 0 ? await payloadUsage(engine, sql) : { raw: false, names: new Set() };
     const notes: string[] = [];
     for (const r of used) {
-      const prepared = await prepareReservoir(engine, r, o, raw);
+      const prepared = await prepareReservoir(engine, r, o, usage);
       notes.push(...prepared.notes);
       if (prepared.payloads === 0) empty.push(r.archive.reservoir);
     }
@@ -142,9 +142,13 @@ function reservoirSteps(plan: Plan): ReservoirSteps[] {
     });
 }
 
-/** The reservoirs whose views (or live table) the SQL names; all when the engine cannot tell. */
+/**
+ * The reservoirs whose views (or live table) the SQL names; all when the engine cannot tell.
+ * DuckDB's table names come back empty for some queries that do read tables (a JOIN … USING),
+ * so an empty list counts as not knowing.
+ */
 function reservoirsRead(reservoirs: readonly ReservoirSteps[], tables: readonly string[] | null): ReservoirSteps[] {
-  if (tables === null) return [...reservoirs];
+  if (tables === null || tables.length === 0) return [...reservoirs];
   const read = new Set(tables.map((t) => t.toLowerCase()));
   return reservoirs.flatMap((r) => {
     const names = r.views.views.filter((v) => read.has(v.name.toLowerCase()));
@@ -159,7 +163,7 @@ async function prepareReservoir(
   engine: SqlEngine,
   r: ReservoirSteps,
   o: QueryRunOptions,
-  raw: boolean,
+  usage: PayloadUsage,
 ): Promise<{ notes: string[]; payloads: number }> {
   const notes: string[] = [];
   const store = openReservoirStore(r.archive.reservoir, r.archive.location, o.cwd);
@@ -181,7 +185,7 @@ async function prepareReservoir(
   }
   const definitions = defineReservoirViews(
     { views: r.views, archive: r.archive, files: splitByOverlap(files, live.firstSequence), liveRows: live.rows, structure },
-    raw,
+    usage,
   );
   for (const list of definitions.fileLists) await engine.setTextList(list.name, list.urls);
   for (const statement of definitions.statements) await engine.exec(statement);

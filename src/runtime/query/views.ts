@@ -34,9 +34,12 @@ export interface ViewDefinitions {
  * - `typed`: read_json parses each payload straight into the inferred STRUCT. As fast as DuckDB
  *   reading the files itself, but the raw JSON text is gone, so the views then have no `payload`
  *   column: used only for queries that cannot see it (payload-usage.ts decides).
- * - `json`: the plan's scan (payload as JSON) then json_transform. Keeps `payload`, at about twice
- *   the cost of a typed read on a full scan; also used for live records (few) and for Parquet
- *   reservoirs (the payload is JSON text there).
+ * - `json`: the plan's scan (payload as JSON text, which read_json hands over cheaply) then
+ *   json_transform. Keeps `payload`; also used for live records (few) and for Parquet reservoirs
+ *   (the payload is JSON text there). The fields the query names are transformed together, in
+ *   one parse of each payload; every other field is its own expression, which DuckDB drops when
+ *   the query does not read it. A full transform of every field would cost as much again as the
+ *   scan, for columns most queries never look at.
  * Both are lenient the same way: a value that does not fit its type, a missing key and a payload
  * that is not an object all read as NULL fields (read_json with ignore_errors, json_transform).
  */
@@ -44,7 +47,15 @@ type FieldMode = 'typed' | 'json';
 
 const FIELDS = '__wshed_fields';
 
-export function defineReservoirViews(inputs: ReservoirViewInputs, rawPayload: boolean): ViewDefinitions {
+/** What of the payload the query can see (payload-usage.ts). */
+export interface ViewUsage {
+  readonly raw: boolean;
+  /** Lower-cased names the query mentions; null: it may read every column. */
+  readonly names: ReadonlySet<string> | null;
+}
+
+export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsage): ViewDefinitions {
+  const rawPayload = usage.raw;
   const { views, archive, files, structure } = inputs;
   const plan = (role: ReservoirView['role']) => {
     const view = views.views.find((v) => v.role === role);
@@ -63,7 +74,7 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, rawPayload: bo
   const archivedMode: FieldMode = typedPossible ? 'typed' : 'json';
   const scanOf = (sql: string, variable: string | null, mode: FieldMode) =>
     scanSql(sql, variable, mode === 'typed' ? duckdbType(payloadType(structure)) : null, archive);
-  const withFields = (sql: string, mode: FieldMode) => fieldsView(sql, structure, mode, rawPayload || structure.fields.length === 0);
+  const withFields = (sql: string, mode: FieldMode) => fieldsView(sql, structure, mode, rawPayload || structure.fields.length === 0, usage.names);
 
   const all = fileList('all', files.all);
   const archived = plan('archived');
@@ -105,15 +116,28 @@ function typedScan(call: ScanCall, args: string[], payloadType: string): string 
   return `${call.fn}(${[...rest, `columns = ${recordColumnsSpec(payloadType)}`, 'ignore_errors = true'].join(', ')})`;
 }
 
-/** The plan view's rows with the payload's top-level keys as columns (and `payload` when `raw`). */
-function fieldsView(planSql: string, structure: PayloadStructure, mode: FieldMode, raw: boolean): string {
+/**
+ * The plan view's rows with the payload's top-level keys as columns (and `payload` when `raw`).
+ * In json mode the fields in `named` (all when null) share one json_transform; the others are
+ * each their own, computed only if the query reads them after all.
+ */
+function fieldsView(planSql: string, structure: PayloadStructure, mode: FieldMode, raw: boolean, named: ReadonlySet<string> | null): string {
   const metadata = METADATA_COLUMNS.map((c) => `v.${quoteIdent(c)}`);
   const payload = raw ? [`v.${quoteIdent(PAYLOAD_COLUMN)}`] : [];
   if (structure.fields.length === 0) return `SELECT ${[...metadata, ...payload].join(', ')} FROM (${planSql}) AS v`;
-  const source = mode === 'typed' ? `v.${quoteIdent(PAYLOAD_COLUMN)}` : `v.${quoteIdent(FIELDS)}`;
-  const fields = structure.fields.map((f) => `struct_extract(${source}, ${quoteString(f.name)}) AS ${quoteIdent(f.name)}`);
+  if (mode === 'typed') {
+    const fields = structure.fields.map((f) => `struct_extract(v.${quoteIdent(PAYLOAD_COLUMN)}, ${quoteString(f.name)}) AS ${quoteIdent(f.name)}`);
+    return `SELECT ${[...metadata, ...fields, ...payload].join(', ')} FROM (${planSql}) AS v`;
+  }
+  const together = structure.fields.filter((f) => named === null || named.has(f.name.toLowerCase()));
+  const transform = (source: string, fields: PayloadStructure['fields']) =>
+    `json_transform(${source}, ${quoteString(JSON.stringify(transformStructure(payloadType({ ...structure, fields }))))})`;
+  const fields = structure.fields.map((f) =>
+    together.includes(f)
+      ? `struct_extract(v.${quoteIdent(FIELDS)}, ${quoteString(f.name)}) AS ${quoteIdent(f.name)}`
+      : `struct_extract(${transform(`v.${quoteIdent(PAYLOAD_COLUMN)}`, [f])}, ${quoteString(f.name)}) AS ${quoteIdent(f.name)}`,
+  );
   const select = [...metadata, ...fields, ...payload].join(', ');
-  if (mode === 'typed') return `SELECT ${select} FROM (${planSql}) AS v`;
-  const structureJson = JSON.stringify(transformStructure(payloadType(structure)));
-  return `SELECT ${select} FROM (SELECT *, json_transform(${quoteIdent(PAYLOAD_COLUMN)}, ${quoteString(structureJson)}) AS ${quoteIdent(FIELDS)} FROM (${planSql}) AS p) AS v`;
+  if (together.length === 0) return `SELECT ${select} FROM (${planSql}) AS v`;
+  return `SELECT ${select} FROM (SELECT *, ${transform(quoteIdent(PAYLOAD_COLUMN), together)} AS ${quoteIdent(FIELDS)} FROM (${planSql}) AS p) AS v`;
 }
