@@ -2,6 +2,7 @@
 // watershed home, and a connection to the local Kinesis service (started when asked to).
 
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { compile } from '../compiler/compile.ts';
 import { looksLikeSavedPlan, pipelineDigest, readSavedPlan } from '../compiler/plan/plan-file.ts';
 import type { Plan } from '../compiler/plan/types.ts';
@@ -45,6 +46,9 @@ export function runnablePlan(file: string, confFile?: string): { plan: Plan; con
   if ('error' in read) throw new UsageError(read.error);
   const { plan, config } = read.saved;
   if (config.target !== 'local') throw new UsageError(`${file} is a plan for target '${config.target}'; wshed run applies local plans only`);
+  if (path.resolve(read.saved.cwd) !== path.resolve(process.cwd())) {
+    throw new UsageError(`${file} was made in ${read.saved.cwd}, and its relative paths (reservoir folders, the home) resolve there: run it from that folder, or make a new plan here with: wshed plan FILE.wshed --out ${file}`);
+  }
   if (confFile) throw new UsageError(`${file} is a saved plan and carries the settings it was made with; drop --conf, or make a new plan with: wshed plan ${plan.pipeline} --conf ${confFile} --out ${file}`);
   if (existsSync(plan.pipeline) && pipelineDigest(readFileSync(plan.pipeline, 'utf8')) !== read.saved.pipelineSha256) {
     process.stderr.write(`note: ${plan.pipeline} changed since ${file} was saved; applying the plan as saved (make a new one with: wshed plan ${plan.pipeline} --out ${file})\n`);

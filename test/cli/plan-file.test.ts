@@ -2,11 +2,12 @@
 // --sql), the live state of the local service (real port, shard drift as ~), and a plan saved with
 // --out that `wshed run` applies as saved, refusing any JSON that is not a saved plan.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Scratch } from './helpers.ts';
+import { Scratch, WSHED_BUNDLE } from './helpers.ts';
 
 const scratch = new Scratch();
 const write = (name: string, text: string) => writeFileSync(path.join(scratch.dir, name), text);
@@ -65,9 +66,18 @@ test('plan --out saves a plan that run applies as saved, and a changed pipeline 
   const r = ok(['plan', 'p.wshed', '--out', 'saved.json']);
   assert.match(r.stderr, /apply it as saved with: wshed run saved\.json/);
   const saved = JSON.parse(read('saved.json')) as { format: string; version: number; plan: { pipeline: string } };
+  mkdirSync(path.join(scratch.dir, 'reservoir'), { recursive: true });
   assert.is(saved.format, 'wshed-saved-plan');
   assert.is(saved.version, 1);
   assert.is(saved.plan.pipeline, 'p.wshed');
+  // Run from another folder, its relative paths would land elsewhere: refused, with the way out.
+  const elsewhere = spawnSync(process.execPath, [WSHED_BUNDLE, 'run', path.join(scratch.dir, 'saved.json')], {
+    cwd: path.join(scratch.dir, 'reservoir'),
+    encoding: 'utf8',
+    env: { ...process.env, WSHED_HOME: path.join(scratch.dir, '.wshed') },
+  });
+  assert.is(elsewhere.status, 2, elsewhere.stderr);
+  assert.match(elsewhere.stderr, /saved\.json was made in .*, and its relative paths \(reservoir folders, the home\) resolve there: run it from that folder/);
   // plan shows a saved plan too, as terraform show does.
   const shown = ok(['plan', 'saved.json']).stdout;
   assert.match(shown, /^wshed plan for p\.wshed on target 'local'/);

@@ -64,7 +64,7 @@ export const planCommand = {
         return;
       }
       plan = result.plan;
-      if (argv.out) saveTo(argv.out, argv.file, savedPlanJson(plan, config, source.text));
+      if (argv.out) saveTo(argv.out, argv.file, savedPlanJson(plan, config, source.text, process.cwd()));
     }
     if (argv.json) return void process.stdout.write(planToJson(plan));
     const dialect = argv.dialect ?? (plan.target === 'aws' ? 'drill' : 'duckdb');

@@ -15,6 +15,8 @@ export interface SavedPlan {
   readonly version: typeof SAVED_PLAN_VERSION;
   /** sha256 of the pipeline file's text when the plan was made: `run` says when it changed. */
   readonly pipelineSha256: string;
+  /** The folder the plan was made in: its relative paths (reservoir folders, the home) resolve there. */
+  readonly cwd: string;
   readonly config: TargetConfig;
   readonly plan: Plan;
 }
@@ -23,8 +25,8 @@ export function pipelineDigest(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-export function savedPlanJson(plan: Plan, config: TargetConfig, pipelineText: string): string {
-  const saved: SavedPlan = { format: SAVED_PLAN_FORMAT, version: SAVED_PLAN_VERSION, pipelineSha256: pipelineDigest(pipelineText), config, plan };
+export function savedPlanJson(plan: Plan, config: TargetConfig, pipelineText: string, cwd: string): string {
+  const saved: SavedPlan = { format: SAVED_PLAN_FORMAT, version: SAVED_PLAN_VERSION, pipelineSha256: pipelineDigest(pipelineText), cwd, config, plan };
   return JSON.stringify(saved, null, 2) + '\n';
 }
 
@@ -64,8 +66,8 @@ export function readSavedPlan(fileName: string, text: string): { saved: SavedPla
     return { error: `${fileName}: the saved plan's target settings are damaged (${diagnostics.map((d) => d.message).join('; ') || 'missing'}); ${HOW}` };
   }
   if (config.target !== plan!.target) return { error: `${fileName}: the saved plan is damaged (its settings are for '${config.target}', its plan for '${plan!.target}'); ${HOW}` };
-  if (typeof o.pipelineSha256 !== 'string') return { error: `${fileName}: the saved plan is damaged (no pipelineSha256); ${HOW}` };
-  return { saved: { format: SAVED_PLAN_FORMAT, version: SAVED_PLAN_VERSION, pipelineSha256: o.pipelineSha256, config, plan: plan as Plan } };
+  if (typeof o.pipelineSha256 !== 'string' || typeof o.cwd !== 'string') return { error: `${fileName}: the saved plan is damaged (no pipelineSha256 or cwd); ${HOW}` };
+  return { saved: { format: SAVED_PLAN_FORMAT, version: SAVED_PLAN_VERSION, pipelineSha256: o.pipelineSha256, cwd: o.cwd, config, plan: plan as Plan } };
 }
 
 function planProblem(plan: Partial<Plan> | undefined): string | null {
