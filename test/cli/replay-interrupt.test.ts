@@ -7,16 +7,14 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createStreamService } from '../../src/runtime/kinesis/aws-stream-service.ts';
 import { localKinesisEndpoint } from '../../src/runtime/kinesis/client.ts';
 import type { StreamService } from '../../src/runtime/kinesis/stream-service.ts';
 import { readReplayed } from '../runtime/helpers/fault-proxy.ts';
-import { Scratch } from './helpers.ts';
+import { ensureBundle, Scratch } from './helpers.ts';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/wshed.js');
 const scratch = new Scratch();
 let streams: StreamService;
 
@@ -34,7 +32,8 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** A wshed command in a pseudo-terminal: its output as the terminal shows it, ^C, and its exit code. */
 function inTerminal(args: string[]) {
-  const child = spawn('script', ['-qfec', [process.execPath, BIN, ...args].map(quote).join(' '), '/dev/null'], {
+  // The installed CLI (the bundle), as in the other CLI tests.
+  const child = spawn('script', ['-qfec', [process.execPath, ensureBundle(), ...args].map(quote).join(' '), '/dev/null'], {
     cwd: scratch.dir,
     env: { ...process.env, WSHED_HOME: path.join(scratch.dir, '.wshed'), FORCE_COLOR: '0', COLUMNS: '160', LINES: '40' },
     stdio: ['pipe', 'pipe', 'pipe'],

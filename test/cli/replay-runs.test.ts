@@ -109,6 +109,27 @@ test('a changed replay is skipped by run with what changed; replay refuses it (W
   assert.match(ok(['run', 'inc.wshed']), /up to date/);
 });
 
+test('nothing to resume (WS754) and an unreadable checkpoint (WS758): the commands their hints name work', () => {
+  // inc.wshed as the previous test left it (where n > 5), replayed in full there.
+  let r = scratch.wshed(['replay', 'inc.wshed', 'latest', '--resume']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /error\[WS754\]: replay 'latest' has no unfinished run to resume \(its last run [0-9a-f-]{36} completed at /);
+  noStack(r);
+  const [plain] = commandsIn(r.stderr.split('= fix:')[1]);
+  assert.equal(plain, ['replay', 'inc.wshed', 'latest']);
+  assert.match(ok(plain), /up to date/);
+
+  writeFileSync(path.join(scratch.dir, '.wshed', 'replays', 'latest.json'), '{"kind": "replay-checkpoint", "vers');
+  r = scratch.wshed(['replay', 'inc.wshed', 'latest']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /error\[WS758\]: the replay checkpoint .*latest\.json cannot be used: not valid JSON/);
+  noStack(r);
+  const [restart] = commandsIn(r.stderr.split('= fix:')[1]);
+  assert.equal(restart, ['replay', 'inc.wshed', 'latest', '--restart']);
+  assert.match(ok(restart), /emitted 11 records into latest/, 'started over: the whole slice');
+  assert.match(ok(['run', 'inc.wshed']), /replay latest: up to date/);
+});
+
 test('a relative bound that moves with the clock is no change', () => {
   write('rel.wshed', INCREMENTAL.replace('compact by key', 'since 30d ago until now compact by key').replace(/latest/g, 'recent'));
   ok(['run', 'rel.wshed']);

@@ -239,8 +239,9 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
         emitted: stats.emitted,
         kinesisRecords: emitting ? stats.kinesisRecords : counts.kinesisRecords,
         bytes: emitting ? stats.bytes : counts.bytes,
-        failedAttempts: stats.failedAttempts,
-        retried: stats.retried,
+        // Marker entries are PutRecords entries too: their failures and retries count.
+        failedAttempts: stats.failedAttempts + markerEmitter.stats.failedAttempts,
+        retried: stats.retried + markerEmitter.stats.retried,
         duplicatesPossible: stats.duplicatesPossible + resendMayDuplicate,
         nonObjectRecords: counts.nonObject,
         partitionKeyFallbacks: counts.fallbacks,
@@ -303,7 +304,12 @@ async function startOf(
   file: string,
   hints: HintArgs,
 ): Promise<Start> {
-  const existing = await readReplayCheckpoint(home, replay);
+  // Starting over needs nothing from an unreadable checkpoint (WS758 names --restart as the way out).
+  const existing = await readReplayCheckpoint(home, replay).catch((err: unknown) => {
+    if (!isReplayError(err, 'WS758')) throw err;
+    if (options.restart) return null;
+    throw new ReplayError('WS758', { ...err.args, ...hints }, { cause: err });
+  });
   const unfinished = existing && existing.state !== 'completed' ? existing : null;
   const completed = existing?.state === 'completed' ? completedRunOf(existing) : (unfinished?.base ?? null);
   const unchanged = completed && definitionChanges(completed.definition, definition).length === 0 ? completed : null;
