@@ -53,6 +53,14 @@ test('a client that never finishes its headers is cut off (408) while others are
   assert.match(slow.received(), /^HTTP\/1\.1 408/);
 });
 
+test('a client that sends its headers but never finishes its body is cut off at the request timeout', async () => {
+  const guarded = await fx.serve({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
+  const slow = await connect(guarded);
+  slow.socket.write(`POST /pump/jobs/preview HTTP/1.1\r\nHost: 127.0.0.1:${guarded.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"queryIn": `);
+  await within('the slow body to be cut off', slow.closed);
+  assert.match(slow.received(), /^HTTP\/1\.1 408/);
+});
+
 test('connections past the cap are closed at once; those under it are served, and a freed place is reusable', async () => {
   const capped = await fx.serve({ maxConnections: 2 });
   const keep = [await connect(capped), await connect(capped)];
