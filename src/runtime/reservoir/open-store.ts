@@ -14,8 +14,15 @@ export interface StoreDeps {
   readonly s3?: () => S3Client;
 }
 
-let sharedS3: S3Client | null = null;
-const defaultS3 = (): S3Client => (sharedS3 ??= createS3Client());
+/** One client per endpoint configuration, shared by the stores of every bucket it reaches. */
+const sharedS3 = new Map<string, S3Client>();
+function defaultS3(): S3Client {
+  const env = process.env;
+  const key = [env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, env.AWS_REGION, env.AWS_PROFILE].join('|');
+  let client = sharedS3.get(key);
+  if (!client) sharedS3.set(key, (client = createS3Client()));
+  return client;
+}
 
 export function openReservoirStore(_reservoir: string, location: Location, cwd: string = process.cwd(), deps: StoreDeps = {}): ReservoirStore {
   switch (location.kind) {

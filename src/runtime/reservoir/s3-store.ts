@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isProcessAlive } from '../pid-lock.ts';
 import { RuntimeError } from '../runtime-error.ts';
+import { worldFailure } from '../world-failure.ts';
 import { s3ErrorOf } from '../aws/s3-client.ts';
 import type { ReservoirStore, StagedFile, StoredFile, StorePath, TaggedFile } from './store.ts';
 
@@ -210,6 +211,9 @@ export class S3ReservoirStore implements ReservoirStore {
 
   /** A missing bucket, refused access or missing credentials as one coded line (WS747); anything else as it is. */
   private failure(err: unknown, operation: string, p: StorePath): unknown {
+    // S3 unreachable: said as such, not as the Kinesis service the caller may have in mind.
+    const world = worldFailure(err, { service: `S3 (${this.location})`, during: `${operation} ${this.location}/${p}` });
+    if (world) return world;
     const s3 = s3ErrorOf(err);
     const name = s3?.name ?? (err as Error)?.name;
     const reason =
