@@ -1,4 +1,4 @@
-// `wshed jobs` as a user runs it (bin/wshed.js in a child process) against the real job service
+// `wshed jobs` as a user runs it (the installed CLI, dist/wshed.mjs, in a child process) against the real job service
 // (startPumpServer) over a real local Kinesis and a reservoir the real archiver filled.
 
 import { test } from 'uvu';
@@ -18,9 +18,11 @@ import { readShard } from '../../src/runtime/kinesis/shard-reader.ts';
 import type { StreamService } from '../../src/runtime/kinesis/stream-service.ts';
 import { startPumpServer, type PumpServer } from '../../src/service/server.ts';
 import { jsonEntries, startTestKinesis, tempDir, type TempDir, type TestKinesis } from '../runtime/helpers/local-kinesis.ts';
+import { ensureBundle } from './helpers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/wshed.js');
+// The installed CLI (dist/wshed.mjs), rebuilt first when a source is newer.
+const BIN = ensureBundle();
 const TOKEN = 'test-token-not-a-secret';
 const ARCHIVED = 300;
 const SUMMARY = /^([\w-]+): (COMPLETED_SUCCESS|COMPLETED_ERROR|IN_PROGRESS|NOT_STARTED|CANCELLED|INTERRUPTED) into (\w+) \((\d+ ms|\d+\.\d s), ([\d,]+|-) records\/s\) ([\d,]+) successful, ([\d,]+) failed, ([\d,]+) pending(?:: (.+))?$/;

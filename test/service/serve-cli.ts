@@ -1,11 +1,11 @@
-// `wshed serve` as a user runs it: bin/wshed.js in a child process with its own home, waited on
+// `wshed serve` as a user runs it: the installed CLI (dist/wshed.mjs) in a child process with its own home, waited on
 // until it prints the address it serves, stopped with a real signal. Shared by the job tests.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ensureBundle } from '../cli/helpers.ts';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/wshed.js');
+// The installed CLI (dist/wshed.mjs), rebuilt first when a source is newer.
+const BIN = ensureBundle();
 
 export interface Exit {
   readonly code: number | null;
