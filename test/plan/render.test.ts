@@ -77,6 +77,13 @@ test('with live state: unchanged steps on one line, a shard drift as ~ with both
   assert.is(closing(text), 'Plan: 1 to create, 1 to change, 2 to run, 2 to read, 2 unchanged.');
 });
 
+test('a retention drift is a change too, and says that run sets it', () => {
+  const live: LiveState = { source: 'x', resources: { 'stream.orders': { kind: 'stream', exists: true, openShards: 2, retentionHours: 48 } } };
+  const text = renderPlan(localPlan(), { live });
+  assert.match(text, /\n  ~ stream\.orders  \(retention declared 24h, has 48h; run sets it\)\n      shards    = 2\n      retention = 24h \(has 48h\)\n/);
+  assert.match(text, /\n  \+ service\.local\n/, 'a step the provider did not read stays create-when-absent');
+});
+
 test('replay operators are listed in order, and SQL is shown for the chosen dialect', () => {
   const plan = localPlan();
   const replay = plan.steps.find((s) => s.kind === 'replay')!;

@@ -63,8 +63,9 @@ function stepChange(step: PlanStep, found: LiveResource | undefined): StepChange
       if (found.retentionHours !== step.retentionHours) {
         notes.push(`retention declared ${humanDuration(step.retentionHours * 3600)}, has ${humanDuration(found.retentionHours * 3600)}; run sets it`);
       }
+      const has = { shards: String(found.openShards), retention: humanDuration(found.retentionHours * 3600) };
       return notes.length > 0
-        ? { change: 'change', known: true, notes, live: { shards: String(found.openShards) } }
+        ? { change: 'change', known: true, notes, live: has }
         : { change: 'unchanged', known: true, notes: [`exists with ${plural(found.openShards, 'shard')}`], live: {} };
     }
   }
