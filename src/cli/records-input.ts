@@ -52,17 +52,19 @@ export async function prepareInput(file: string, options: { raw: boolean }): Pro
 
 /** The lines of a file as bytes, at \n; a \r ending a line (CRLF files) is dropped. */
 export async function* readLines(file: string): AsyncGenerator<Buffer> {
-  let rest: Buffer = Buffer.alloc(0);
+  // The start of a line that has not ended yet, in pieces: joined once, when its \n comes.
+  let pending: Buffer[] = [];
   for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
     let start = 0;
-    for (let nl = data.indexOf(0x0a, start); nl !== -1; nl = data.indexOf(0x0a, start)) {
-      yield withoutCr(data.subarray(start, nl));
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      const tail = chunk.subarray(start, nl);
+      yield withoutCr(pending.length > 0 ? Buffer.concat([...pending, tail]) : tail);
+      pending = [];
       start = nl + 1;
     }
-    rest = Buffer.from(data.subarray(start));
+    if (start < chunk.length) pending.push(chunk.subarray(start));
   }
-  if (rest.length > 0) yield withoutCr(rest);
+  if (pending.length > 0) yield withoutCr(Buffer.concat(pending));
 }
 
 function withoutCr(line: Buffer): Buffer {
