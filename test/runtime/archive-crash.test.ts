@@ -1,30 +1,28 @@
-import { test } from 'uvu';
+// The archiver SIGKILLed at random moments during a 50,000-record archive, then rerun, on every
+// store (a folder, and S3 on moto): every (shard, sequence, sub-sequence) exactly once.
+
+import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KplAggregator } from '../../src/runtime/kinesis/kpl.ts';
 import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
 import { readArchiveCheckpoint } from '../../src/runtime/reservoir/checkpoint.ts';
-import { FsReservoirStore } from '../../src/runtime/reservoir/fs-store.ts';
-import { readReservoir, recordKey, startTestKinesis, tempDir, type TempDir, type TestKinesis } from './helpers/local-kinesis.ts';
+import { readReservoir, recordKey, startTestKinesis, type TestKinesis } from './helpers/local-kinesis.ts';
+import { storeKinds, type StoreKind, type TestReservoir } from './helpers/test-stores.ts';
 
 const CHILD = fileURLToPath(new URL('./helpers/archive-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let kinesis: TestKinesis;
-let dir: TempDir;
+let reservoir: TestReservoir;
+let kind: StoreKind;
 const children = new Set<ChildProcess>();
-test.before(async () => {
-  kinesis = await startTestKinesis();
-  dir = await tempDir();
-});
-test.after(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  await kinesis.close();
-  await dir.remove();
-});
+/** Every archiver child started, to check that none left a staging folder behind. */
+const childPids: number[] = [];
 
 /** 50,000 user records: 20,000 plain (every 500th not JSON) and 300 KPL aggregates of 100 (one with a bad record). */
 async function fill(stream: string): Promise<Set<string>> {
@@ -67,10 +65,11 @@ function runChild(stream: string, killAfterMs: number | null, killBlindAfterMs: 
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', CHILD, String(kinesis.port), stream, dir.path, '400', '250'],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+      ['--import', 'tsx', CHILD, String(kinesis.port), stream, reservoir.label, '400', '250'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...kind.env(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
     );
     children.add(child);
+    if (child.pid) childPids.push(child.pid);
     let output = '';
     let killed = false;
     const kill = () => {
@@ -96,48 +95,76 @@ function runChild(stream: string, killAfterMs: number | null, killBlindAfterMs: 
   });
 }
 
-test('an archiver killed at random moments, then rerun, archives every record exactly once', async () => {
-  const stream = 'crash-test';
-  await kinesis.streams.ensureStream(stream, 4, 24);
-  const expected = await fill(stream);
-  assert.is(expected.size, 50_000);
+function crashSuite(k: StoreKind): void {
+  const test = suite(`SIGKILL on the ${k.name} store`);
+  test.before(async () => {
+    kind = k;
+    await kind.start();
+    kinesis = await startTestKinesis();
+    reservoir = await kind.fresh();
+  });
+  test.after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await kinesis.close();
+    await reservoir.remove();
+    await kind.stop();
+  });
 
-  const log: string[] = [];
-  let kills = 0;
-  for (let attempt = 0; attempt < 12 && kills < 7; attempt++) {
-    // Mostly kill while archiving; sometimes blindly, which may land in start-up and recovery.
-    const blind = attempt % 4 === 3;
-    const delay = Math.round(Math.random() * (blind ? 1200 : 250));
-    const run = await runChild(stream, blind ? null : delay, blind ? 300 + delay : null);
-    log.push(`${blind ? 'blind' : 'after progress'} ${delay} ms: ${run.killed ? 'killed' : `exit ${run.code}`}`);
-    if (run.killed) kills++;
-    else {
-      assert.is(run.code, 0, `archiver failed:\n${run.output}\n${log.join('\n')}`);
-      break;
+  test('an archiver killed at random moments, then rerun, archives every record exactly once', async () => {
+    const stream = `crash-test-${kind.name}`;
+    await kinesis.streams.ensureStream(stream, 4, 24);
+    const expected = await fill(stream);
+    assert.is(expected.size, 50_000);
+
+    const log: string[] = [];
+    let kills = 0;
+    for (let attempt = 0; attempt < 12 && kills < 7; attempt++) {
+      // Mostly kill while archiving; sometimes blindly, which may land in start-up and recovery.
+      const blind = attempt % 4 === 3;
+      const delay = Math.round(Math.random() * (blind ? 1200 : 250));
+      const run = await runChild(stream, blind ? null : delay, blind ? 300 + delay : null);
+      log.push(`${blind ? 'blind' : 'after progress'} ${delay} ms: ${run.killed ? 'killed' : `exit ${run.code}`}`);
+      if (run.killed) kills++;
+      else {
+        assert.is(run.code, 0, `archiver failed:\n${run.output}\n${log.join('\n')}`);
+        break;
+      }
     }
-  }
-  assert.ok(kills >= 5, `only ${kills} kills landed:\n${log.join('\n')}`);
+    assert.ok(kills >= 5, `only ${kills} kills landed:\n${log.join('\n')}`);
 
-  const final = await runChild(stream, null, null);
-  assert.is(final.code, 0, `final run failed:\n${final.output}\n${log.join('\n')}`);
+    const final = await runChild(stream, null, null);
+    assert.is(final.code, 0, `final run failed:\n${final.output}\n${log.join('\n')}`);
 
-  const { records, quarantined } = await readReservoir(dir.path);
-  const seen = new Map<string, number>();
-  for (const r of [...records, ...quarantined]) seen.set(recordKey(r), (seen.get(recordKey(r)) ?? 0) + 1);
-  const twice = [...seen].filter(([, c]) => c > 1);
-  const missing = [...expected].filter((k) => !seen.has(k));
-  const unexpected = [...seen.keys()].filter((k) => !expected.has(k));
-  assert.is(twice.length, 0, `${twice.length} records archived more than once (${twice[0]?.[0]})\n${log.join('\n')}`);
-  assert.is(missing.length, 0, `${missing.length} records missing (${missing[0]})\n${log.join('\n')}`);
-  assert.is(unexpected.length, 0);
-  assert.is(records.length + quarantined.length, 50_000);
-  assert.is(quarantined.length, 41);
+    const store = reservoir.store();
+    const { records, quarantined } = await readReservoir(store);
+    const seen = new Map<string, number>();
+    for (const r of [...records, ...quarantined]) seen.set(recordKey(r), (seen.get(recordKey(r)) ?? 0) + 1);
+    const twice = [...seen].filter(([, c]) => c > 1);
+    const missing = [...expected].filter((k) => !seen.has(k));
+    const unexpected = [...seen.keys()].filter((k) => !expected.has(k));
+    assert.is(twice.length, 0, `${twice.length} records archived more than once (${twice[0]?.[0]})\n${log.join('\n')}`);
+    assert.is(missing.length, 0, `${missing.length} records missing (${missing[0]})\n${log.join('\n')}`);
+    assert.is(unexpected.length, 0);
+    assert.is(records.length + quarantined.length, 50_000);
+    assert.is(quarantined.length, 41);
 
-  const checkpoint = (await readArchiveCheckpoint(new FsReservoirStore(dir.path)))!;
-  assert.equal(checkpoint.pending, {});
-  const staging = await fs.readdir(path.join(dir.path, '_wshed', 'staging')).catch(() => []);
-  assert.equal(staging, [], 'no staged file is left behind');
-  assert.equal((await fs.readdir(path.join(dir.path, '_wshed'))).filter((f) => f !== 'staging').sort(), ['checkpoint.json']);
-});
+    const checkpoint = (await readArchiveCheckpoint(store))!;
+    assert.equal(checkpoint.pending, {});
+    const meta: string[] = [];
+    for await (const f of store.list('_wshed')) meta.push(f.path);
+    assert.equal(meta, ['_wshed/checkpoint.json'], 'the lease is released and nothing staged is visible');
+    if (reservoir.location.kind === 'local') {
+      const staging = await fs.readdir(path.join(reservoir.location.path, '_wshed', 'staging')).catch(() => []);
+      assert.equal(staging, [], 'no staged file is left behind');
+    } else {
+      // Killed runs leave their local staging folders; the next run removes those of dead processes.
+      const left = await fs.readdir(path.join(os.tmpdir(), 'wshed-s3-staging')).catch(() => [] as string[]);
+      const ours = left.filter((name) => childPids.includes(Number(name.split('-', 1)[0])));
+      assert.equal(ours, [], 'no staging folder of a killed run is left behind');
+    }
+  });
 
-test.run();
+  test.run();
+}
+
+for (const k of storeKinds()) crashSuite(k);

@@ -116,8 +116,12 @@ export class S3ReservoirStore implements ReservoirStore {
     await this.call('removing', p, () => this.client.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key: this.key(p) })));
   }
 
-  /** Nothing is staged on S3 itself; local staging folders of processes that died are removed. */
+  /** Nothing is staged on S3 itself; this process's local staging folder and those of processes that died are removed. */
   async clearStaging(): Promise<void> {
+    const own = this.staging;
+    this.staging = null;
+    const folder = own ? await own.catch(() => null) : null;
+    if (folder) await fs.rm(folder, { recursive: true, force: true });
     let names: string[];
     try {
       names = await fs.readdir(this.stagingParent);
