@@ -1,0 +1,43 @@
+// `wshed query` on a pipeline whose reservoir is on S3, target local: DuckDB here cannot load
+// httpfs, so the CLI says so in one coded line with the way out (--target aws, Drill) and
+// starts nothing.
+
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Scratch } from './helpers.ts';
+
+const scratch = new Scratch();
+test.after(() => scratch.dispose());
+
+writeFileSync(
+  path.join(scratch.dir, 'orders.wshed'),
+  [
+    'stream orders { shards 1 }',
+    'reservoir orders_archive {',
+    '  from stream orders',
+    '  at "s3://orders-bucket/kinesis/orders"',
+    '  archive via archiver',
+    '}',
+    'query per_key "SELECT _partition_key, count(*) FROM orders_archive GROUP BY 1"',
+    '',
+  ].join('\n'),
+);
+
+for (const args of [['query', 'orders.wshed', 'SELECT count(*) FROM orders_archive'], ['query', 'orders.wshed', '--name', 'per_key']]) {
+  test(`wshed ${args.join(' ')}: one coded line naming --target aws, nothing started`, () => {
+    const r = scratch.wshed(args);
+    assert.is(r.code, 1, r.stderr);
+    assert.is(r.stdout, '');
+    const lines = r.stderr.trim().split('\n');
+    assert.match(lines[0], /^wshed: error\[WS745\]: reservoir 'orders_archive' is on s3:\/\/orders-bucket\/kinesis\/orders/);
+    assert.match(lines[0], /cannot read S3/);
+    assert.match(r.stderr, /--target aws/);
+    assert.ok(lines.length <= 2, `one error line and its fix:\n${r.stderr}`);
+    assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.is(existsSync(path.join(scratch.dir, '.wshed', 'kinesis')), false, 'the local service was not started');
+  });
+}
+
+test.run();
