@@ -27,7 +27,8 @@ export class UsageError extends Error {}
 
 export function readSource(file: string): SourceFile {
   try {
-    return { path: file, text: readFileSync(file, 'utf8') };
+    // The folder: relative `at` paths in the file mean the file's folder (src/compiler/plan/build.ts).
+    return { path: file, text: readFileSync(file, 'utf8'), folder: path.dirname(path.resolve(file)) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(e)})`);

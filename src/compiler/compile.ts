@@ -35,7 +35,7 @@ export function checkSource(source: SourceFile, now: Date): { pipeline: Pipeline
 export function compile(source: SourceFile, options: CompileOptions): CompileResult {
   const front = checkSource(source, options.now);
   if (hasErrors(front.diagnostics)) return front;
-  const planned = buildPlan(front.model, options.config, { pipeline: source.path, now: options.now });
+  const planned = buildPlan(front.model, options.config, { pipeline: source.path, now: options.now, ...(source.folder !== undefined && { folder: source.folder }) });
   const diagnostics = sortDiagnostics([...front.diagnostics, ...planned.diagnostics]);
   return { ...front, plan: hasErrors(diagnostics) ? undefined : planned.plan, diagnostics };
 }

@@ -74,6 +74,7 @@ export const MESSAGES = {
   WS402: m('warning', 'rate above shard budget', (a) => `rate ${a.rate}/s is above the ${a.budget} records/s that '${a.stream}' accepts (${a.shards} shard(s)); the replay will be held to the budget`),
   WS403: m('warning', 'archive slower than retention', (a) => `archiving every ${a.every} may fall behind retention of ${a.retention} for stream '${a.stream}'`),
   WS404: m('warning', 'field compared with a field', (a) => `both sides of '${a.op}' are fields: '${a.left}' and '${a.right}'`),
+  WS405: m('warning', 'local location on aws', (a) => `reservoir '${a.reservoir}' has the local location '${a.path}'; on target aws it is ${a.url}, in the configured bucket`),
 
   WS501: m('error', 'unsupported on target', (a) => `${a.what} is not supported on target '${a.target}'`),
   WS502: m('error', 'invalid configuration', (a) => `${a.file}: ${a.path}: ${a.why}`),

@@ -35,6 +35,8 @@ export interface ReservoirModel {
   readonly format: ReservoirFormat;
   readonly partition: PartitionScheme;
   readonly archive: ArchiveMethod;
+  /** Where the location is written (the `at` string), or the name when it is the default. */
+  readonly locationSpan?: Span;
   readonly span: Span;
 }
 

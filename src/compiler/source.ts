@@ -9,6 +9,11 @@ export interface Span {
 export interface SourceFile {
   readonly path: string;
   readonly text: string;
+  /**
+   * The absolute folder holding the file: relative `at` paths resolve against it, as a reader of
+   * the file takes them. Absent (text not from a file): they stay relative to the working folder.
+   */
+  readonly folder?: string;
 }
 
 export interface LineColumn {

@@ -57,7 +57,7 @@ export function checkReservoir(ctx: CheckContext, decl: ReservoirDecl, streamNam
 
   const archive = checkArchive(ctx, get('archive'));
   if (!stream || !location || !archive) return undefined;
-  return { name: decl.name.text, stream, location, format, partition, archive, span: decl.span };
+  return { name: decl.name.text, stream, location, format, partition, archive, locationSpan: at?.location.span ?? decl.name.span, span: decl.span };
 }
 
 function checkLocation(ctx: CheckContext, lit: StringLit): Location | undefined {

@@ -1,6 +1,7 @@
 // buildPlan(): the checked model and target settings → the plan (provisioning, then data steps,
 // then teardown), plus target-specific diagnostics. Pure: `now` comes in through options.
 
+import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Model } from '../model.ts';
 import type { SqlNaming } from '../sql/index.ts';
@@ -18,16 +19,34 @@ export interface BuildOptions {
   /** The pipeline file, as given on the command line. */
   readonly pipeline: string;
   readonly now: Date;
+  /** The pipeline file's folder (absolute): relative local locations resolve against it. */
+  readonly folder?: string;
 }
 
 export function buildPlan(model: Model, config: TargetConfig, options: BuildOptions): { plan: Plan; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const list = stepList();
-  if (config.target === 'local') planLocal(model, config, list, diagnostics);
+  if (config.target === 'local') planLocal(resolveLocations(model, options.folder), config, list, diagnostics);
   else planAws(model, config, list, diagnostics);
   const plan: Plan = { version: PLAN_VERSION, pipeline: options.pipeline, target: config.target, now: options.now.toISOString(), steps: list.steps };
   return { plan, diagnostics };
 }
+
+/**
+ * A relative local location means the file's folder, the way a user reads the file, whatever the
+ * working folder. Paths inside the watershed home (`./.wshed/...`, where the default location is)
+ * stay relative to the working folder, whose home they name.
+ */
+function resolveLocations(model: Model, folder: string | undefined): Model {
+  if (folder === undefined) return model;
+  const resolve = (p: string) => (path.isAbsolute(p) || inHome(p) ? p : path.resolve(folder, p));
+  return {
+    ...model,
+    reservoirs: model.reservoirs.map((r) => (r.location.kind === 'local' ? { ...r, location: { kind: 'local', path: resolve(r.location.path) } } : r)),
+  };
+}
+
+const inHome = (p: string) => /^(\.\/)?\.wshed(\/|$)/.test(p.replace(/\\/g, '/'));
 
 function planLocal(model: Model, config: LocalTargetConfig, list: StepList, diagnostics: Diagnostic[]): void {
   const views = viewsByReservoir(model, LOCAL_SQL_NAMING);

@@ -24,7 +24,15 @@ export function s3Locations(model: Model, config: AwsTargetConfig, diagnostics: 
       continue;
     }
     const mapped = mapLocalPath(r.location.path, config.bucket);
-    if (mapped.ok) out.set(r.name, { kind: 's3', bucket: mapped.bucket, prefix: mapped.prefix });
+    if (mapped.ok) {
+      out.set(r.name, { kind: 's3', bucket: mapped.bucket, prefix: mapped.prefix });
+      // Never silently: the bucket is the configuration's (in conf/aws.json, a placeholder).
+      diagnostics.push(
+        diagnostic('WS405', r.locationSpan ?? r.span, { reservoir: r.name, path: r.location.path, url: `s3://${mapped.bucket}/${mapped.prefix}` }, [
+          `to choose the place, write at "s3://BUCKET/PREFIX", or set "bucket" in the file given to --conf`,
+        ]),
+      );
+    }
     else diagnostics.push(diagnostic('WS501', r.span, { what: mapped.why, target: 'aws' }, ['give a path inside the working folder, or an s3:// location']));
   }
   return out;
