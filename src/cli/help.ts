@@ -45,8 +45,10 @@ export function usageMistake(message: string, usage: UsageView, args: readonly s
   const unknown = /^Unknown arguments?: (.+)$/.exec(message);
   if (unknown) {
     const words = unknown[1].split(', ');
-    // After an unknown command the other words mean nothing: name only the first.
-    const lines = (commands.length > 0 && !words.some((w) => isFlag(w, args)) ? words.slice(0, 1) : words).map((word) => unknownWord(word, usage, commands.map((c) => c.name), args));
+    // After an unknown command the other words mean nothing: name only the first. yargs names
+    // `--dry-rn` twice (also as dryRn): each line is said once.
+    const chosen = commands.length > 0 && !words.some((w) => isFlag(w, args)) ? words.slice(0, 1) : words;
+    const lines = [...new Set(chosen.map((word) => unknownWord(word, usage, commands.map((c) => c.name), args)))];
     return `${lines.join('\n')}\n${help}`;
   }
   if (/^Not enough non-option arguments: got 0/.test(message) && commands.length > 0) {
@@ -71,16 +73,27 @@ function strayLongFlags(usage: UsageView, args: readonly string[]): string[] {
     .filter((name) => !known.has(name) && !known.has(name.replace(/^no-/, '')));
 }
 
-const flagOf = (word: string, args: readonly string[]) => args.find((a) => a.startsWith('-') && a.replace(/^-+/, '').split('=')[0] === word);
+const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The argument that gave yargs the unknown `word`: `--name[=v]` (or its camelCase), `-x`, or `-xz` for x. */
+function flagOf(word: string, args: readonly string[]): string | undefined {
+  return args.find((a) => {
+    if (a.startsWith('--')) {
+      const name = a.slice(2).split('=')[0];
+      return name === word || camel(name) === word;
+    }
+    return a.startsWith('-') && a.length > 1 && (a.slice(1).split('=')[0] === word || (word.length === 1 && a.slice(1).includes(word)));
+  });
+}
 const isFlag = (word: string, args: readonly string[]) => flagOf(word, args) !== undefined;
 
 function unknownWord(word: string, usage: UsageView, commands: readonly string[], args: readonly string[]): string {
   const flag = flagOf(word, args);
   if (flag) {
-    const dashes = flag.startsWith('--') ? '--' : '-';
+    const shown = flag.startsWith('--') ? flag.split('=')[0] : `-${word}`;
     const options = Object.keys(usage.getDescriptions()).filter((k) => k !== '$0');
-    const near = closest(word, options);
-    return `wshed: unknown option ${dashes}${word}${near ? `; did you mean --${near}?` : ''}`;
+    const near = shown.startsWith('--') ? closest(shown.slice(2), options) : undefined;
+    return `wshed: unknown option ${shown}${near ? `; did you mean --${near}?` : ''}`;
   }
   const near = closest(word, commands);
   if (commands.length > 0) return `wshed: unknown ${commandPath(usage) ? 'action' : 'command'} '${word}'${near ? `; did you mean '${near}'?` : ''}`;

@@ -23,6 +23,9 @@ test('an unknown flag gets a did-you-mean and the command\'s --help', () => {
   assert.is(mistake(['plan', 'p.wshed', '--zzzzzz']), "wshed: unknown option --zzzzzz\nsee 'wshed plan --help'\n");
   assert.match(mistake(['jobs', 'create', '--qury', 'SELECT 1', '-s', 'out']), /^wshed: unknown option --qury; did you mean --query\?\n(.*\n)*see 'wshed jobs create --help'\n$/);
   assert.match(mistake(['--hlp']), /^wshed: unknown option --hlp; did you mean --help\?\n/);
+  // A kebab-case flag is named once (yargs also reports its camelCase), short flags as typed.
+  assert.is(mistake(['replay', 'p.wshed', '--dry-rn']), "wshed: unknown option --dry-rn; did you mean --dry-run?\nsee 'wshed replay --help'\n");
+  assert.is(mistake(['plan', 'p.wshed', '-xz']), "wshed: unknown option -x\nwshed: unknown option -z\nsee 'wshed plan --help'\n");
 });
 
 test('an unknown command or action gets a did-you-mean', () => {
