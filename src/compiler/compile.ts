@@ -3,12 +3,13 @@
 
 import type { Pipeline } from './ast.ts';
 import { check } from './check/index.ts';
-import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
+import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import type { Model } from './model.ts';
 import { parse } from './parse.ts';
 import { buildPlan } from './plan/build.ts';
 import type { Plan } from './plan/types.ts';
 import type { SourceFile } from './source.ts';
+import { SqlUnsupportedError } from './sql/dialect.ts';
 import type { TargetConfig } from './target-config.ts';
 
 export interface CompileOptions {
@@ -35,7 +36,16 @@ export function checkSource(source: SourceFile, now: Date): { pipeline: Pipeline
 export function compile(source: SourceFile, options: CompileOptions): CompileResult {
   const front = checkSource(source, options.now);
   if (hasErrors(front.diagnostics)) return front;
-  const planned = buildPlan(front.model, options.config, { pipeline: source.path, now: options.now, ...(source.folder !== undefined && { folder: source.folder }) });
+  let planned: ReturnType<typeof buildPlan>;
+  try {
+    planned = buildPlan(front.model, options.config, { pipeline: source.path, now: options.now, ...(source.folder !== undefined && { folder: source.folder }) });
+  } catch (e) {
+    // The checker should have refused whatever a dialect cannot print; if one slips through it is
+    // still a coded diagnostic, never a stack trace.
+    if (!(e instanceof SqlUnsupportedError)) throw e;
+    const unsupported = diagnostic('WS501', { start: 0, end: 0 }, { what: e.feature, target: options.config.target });
+    return { ...front, diagnostics: sortDiagnostics([...front.diagnostics, unsupported]) };
+  }
   const diagnostics = sortDiagnostics([...front.diagnostics, ...planned.diagnostics]);
   return { ...front, plan: hasErrors(diagnostics) ? undefined : planned.plan, diagnostics };
 }
