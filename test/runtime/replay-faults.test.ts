@@ -108,6 +108,8 @@ test('20,000 records through 10% failed entries and 5% failed calls: every recor
       assert.is(kinesisRecords - summary.kinesisRecords, duplicates, label);
       assert.ok(proxy.stats.requestFaults['drop-after'] > 0 && summary.duplicatesPossible > 0, label);
       assert.ok(proxy.stats.entriesFailed > 1500, label);
+      // The summary says what held the rate down: here Kinesis throttling (a fifth of the failed entries).
+      assert.ok(summary.limitedBy.some((l) => l.by === 'throttling' && l.value > 0 && l.waitedMs > 0), label);
     }
   }
 });
