@@ -1,0 +1,161 @@
+// Measures the archiver into an S3 reservoir on the AWS emulator (moto, its own process), side by
+// side in one run: a plain GetRecords loop reading the same records (the baseline), the archive of
+// those records into S3 and the ratio; moto's own PutObject rate (the S3 side's ceiling here);
+// and the peak memory of a larger archive into S3.
+// Usage: node --expose-gc --import tsx bench/archive-s3.ts [--records 200000] [--memory-records 1000000] [--shards 4]
+
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ArchiveStep } from '../src/compiler/plan/types.ts';
+import { archiveReservoir } from '../src/runtime/archive/archiver.ts';
+import { createS3Client } from '../src/runtime/aws/s3-client.ts';
+import { createStreamService } from '../src/runtime/kinesis/aws-stream-service.ts';
+import { createKinesisClient, type KinesisEndpoint } from '../src/runtime/kinesis/client.ts';
+import { putAllRecords } from '../src/runtime/kinesis/put-records.ts';
+import type { PutEntry, StreamService } from '../src/runtime/kinesis/stream-service.ts';
+import { startLocalService, stopLocalService } from '../src/runtime/local/service.ts';
+import { startTestMoto } from '../test/runtime/helpers/moto.ts';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const records = Number(option('records', '200000'));
+const memoryRecords = Number(option('memory-records', '1000000'));
+const shards = Number(option('shards', '4'));
+const MB = 1024 * 1024;
+
+const work = await fs.mkdtemp(path.join(os.tmpdir(), 'wshed-bench-s3-'));
+const home = path.join(work, 'home');
+const moto = await startTestMoto();
+// The product reaches the emulator as a user would: through the SDK's endpoint environment.
+Object.assign(process.env, moto.env);
+const service = await startLocalService({ home, port: 0 });
+const streams = createStreamService(service.endpoint);
+const s3 = createS3Client();
+const lines: string[] = [];
+const say = (line: string) => {
+  lines.push(line);
+  console.log(line);
+};
+try {
+  await s3.send(new CreateBucketCommand({ Bucket: 'bench-reservoirs' }));
+
+  await fill(streams, 'bench', records);
+  const rawRate = await plainRead(service.endpoint, 'bench');
+  say(`baseline: plain GetRecords loop: ${Math.round(rawRate).toLocaleString()} records/s`);
+
+  const run = await archive(streams, 'bench', 'ratio');
+  const archiveRate = (run.records * 1000) / run.ms;
+  say(
+    `archive into s3://bench-reservoirs/ratio: ${run.records.toLocaleString()} records, ${run.files} objects, ${(run.bytes / MB).toFixed(1)} MiB ` +
+      `in ${(run.ms / 1000).toFixed(1)} s: ${Math.round(archiveRate).toLocaleString()} records/s, ${(run.bytes / MB / (run.ms / 1000)).toFixed(1)} MiB/s`,
+  );
+  say(`archiver into S3 / plain read = ${(archiveRate / rawRate).toFixed(2)} (aim: 0.80 or more)`);
+
+  // moto's own rate for objects of the archive's size, 4 at a time (the archiver's shard concurrency).
+  const size = Math.max(1, Math.round(run.bytes / Math.max(1, run.files)));
+  const body = Buffer.alloc(size, 'x');
+  const count = Math.max(8, run.files);
+  let t = performance.now();
+  await inParallel(count, 4, (i) => s3.send(new PutObjectCommand({ Bucket: 'bench-reservoirs', Key: `raw/${i}.json`, Body: body, IfNoneMatch: '*' })));
+  let ms = performance.now() - t;
+  say(`moto raw PutObject (If-None-Match: *), ${count} objects of ${(size / MB).toFixed(1)} MiB, 4 at a time: ${((count * size) / MB / (ms / 1000)).toFixed(1)} MiB/s`);
+  t = performance.now();
+  const small = Buffer.alloc(2048, 'c');
+  await inParallel(200, 1, (i) => s3.send(new PutObjectCommand({ Bucket: 'bench-reservoirs', Key: `raw/small-${i}.json`, Body: small })));
+  ms = performance.now() - t;
+  say(`moto raw PutObject, 200 checkpoint-sized (2 KiB) objects one at a time: ${Math.round((200 * 1000) / ms)} requests/s`);
+
+  if (memoryRecords > 0) {
+    await streams.ensureStream('bench-memory', shards, 24);
+    await fill(streams, 'bench-memory', memoryRecords);
+    const big = await archive(streams, 'bench-memory', 'memory');
+    say(
+      `archive of ${big.records.toLocaleString()} records into S3 in ${(big.ms / 1000).toFixed(1)} s (${Math.round((big.records * 1000) / big.ms).toLocaleString()} records/s): ` +
+        `peak RSS ${(big.peakRss / MB).toFixed(0)} MiB (${(big.rssBefore / MB).toFixed(0)} MiB before), peak heap ${(big.peakHeap / MB).toFixed(0)} MiB (aim: RSS 300 MiB or less)`,
+    );
+  }
+  console.log('\nsummary\n  ' + lines.join('\n  '));
+} finally {
+  s3.destroy();
+  streams.close();
+  await stopLocalService(home);
+  await moto.close();
+  await fs.rm(work, { recursive: true, force: true });
+}
+
+async function fill(service: StreamService, stream: string, count: number): Promise<void> {
+  await service.ensureStream(stream, shards, 24);
+  const t = Date.now();
+  for (let n = 0; n < count; ) {
+    const batch: PutEntry[] = [];
+    while (batch.length < 5_000 && n < count) batch.push({ partitionKey: `k${n}`, data: Buffer.from(JSON.stringify(payload(n++))) });
+    await putAllRecords(service, stream, batch);
+  }
+  console.log(`put ${count.toLocaleString()} records into ${stream}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
+/** The same records read with nothing but GetRecords, shard after shard, to the tip: records/s. */
+async function plainRead(endpoint: KinesisEndpoint, stream: string): Promise<number> {
+  const raw = createKinesisClient(endpoint);
+  const t = Date.now();
+  let read = 0;
+  const { Shards = [] } = await raw.send(new ListShardsCommand({ StreamName: stream }));
+  for (const shard of Shards) {
+    let iterator = (await raw.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    while (iterator) {
+      const page = await raw.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      read += page.Records?.length ?? 0;
+      if (!page.Records?.length && page.MillisBehindLatest === 0) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  raw.destroy();
+  return (read * 1000) / (Date.now() - t);
+}
+
+async function archive(service: StreamService, stream: string, prefix: string) {
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  let peakRss = rssBefore;
+  let peakHeap = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 50);
+  const step: ArchiveStep = {
+    id: `archive.${stream}`,
+    kind: 'archive',
+    action: 'run',
+    after: [],
+    reservoir: stream,
+    stream,
+    via: 'archiver',
+    location: { kind: 's3', bucket: 'bench-reservoirs', prefix },
+    format: 'json',
+    partition: 'hourly',
+    everySeconds: 60,
+  };
+  const t = Date.now();
+  const result = await archiveReservoir(step, { streams: service }, { pageSize: 10_000 });
+  const ms = Date.now() - t;
+  clearInterval(sampler);
+  return { records: result.records, files: result.files, bytes: result.bytes, ms, peakRss, peakHeap, rssBefore };
+}
+
+async function inParallel(count: number, width: number, work: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < count) await work(next++);
+  }));
+}
+
+function payload(n: number) {
+  return { order_id: n, customer: `c-${n % 1000}`, amount: (n % 10_000) / 100, items: [{ sku: `s-${n % 50}`, qty: 1 + (n % 3) }] };
+}
