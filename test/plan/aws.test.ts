@@ -56,18 +56,32 @@ test('mapLocalPath drops ./, / and .wshed/, keeps the rest, refuses ..', () => {
   assert.is(mapLocalPath('../shared/orders', 'b').ok, false);
 });
 
-test('firehose delivery stream writes the reservoir partition folders and quarantines errors', () => {
+test('firehose delivery stream writes the reservoir partition folders by each record\'s arrival time and quarantines errors', () => {
   const { plan: p } = plan();
   const fh = step(p, 'firehose.orders_fh', 'firehose-delivery-stream');
   assert.equal(fh.after, ['stream.orders', 'reservoir.orders_fh']);
-  assert.equal([fh.name, fh.sourceStream, fh.bucket, fh.roleArn], ['wshed-orders_fh', 'orders', 'my-wshed-bucket', null]);
-  assert.is(fh.prefix, 'reservoir/orders_fh/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/');
+  assert.equal([fh.name, fh.sourceStream, fh.bucket, fh.reservoirPrefix, fh.roleArn], ['wshed-orders_fh', 'orders', 'my-wshed-bucket', 'reservoir/orders_fh', null]);
+  // Folders from the Lambda's partition keys (the record's own arrival), never !{timestamp:…}.
+  assert.is(fh.prefix, 'reservoir/orders_fh/!{partitionKeyFromLambda:area}=!{partitionKeyFromLambda:dt}/hour=!{partitionKeyFromLambda:hour}/part-');
   assert.is(fh.errorPrefix, 'reservoir/orders_fh/_quarantine/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/');
-  assert.equal([fh.bufferBytes, fh.bufferSeconds, fh.fileExtension], [5 * 1024 ** 2, 300, '.json']);
+  assert.equal([fh.bufferBytes, fh.bufferSeconds, fh.fileExtension, fh.compression], [5 * 1024 ** 2, 300, '.json', 'UNCOMPRESSED']);
+  assert.equal([fh.format, fh.partition, fh.formatConversion], ['json', 'hourly', null]);
+  assert.equal(fh.transform, { functionName: 'wshed-orders_fh-transform', timeoutSeconds: 60, memoryMb: 256 });
+  assert.equal(fh.roles, { delivery: 'wshed-orders_fh-delivery', transform: 'wshed-orders_fh-transform' });
   const archive = step(p, 'archive.orders_fh', 'archive');
   assert.equal([archive.via, archive.everySeconds, archive.after], ['firehose', 300, ['stream.orders', 'reservoir.orders_fh', 'firehose.orders_fh']]);
   const daily = plan(model({ reservoirs: [{ ...ordersFirehose, partition: 'daily' }] })).plan;
-  assert.is(step(daily, 'firehose.orders_fh', 'firehose-delivery-stream').prefix, 'reservoir/orders_fh/dt=!{timestamp:yyyy-MM-dd}/');
+  assert.is(step(daily, 'firehose.orders_fh', 'firehose-delivery-stream').prefix, 'reservoir/orders_fh/!{partitionKeyFromLambda:area}=!{partitionKeyFromLambda:dt}/part-');
+});
+
+test('parquet via firehose: format conversion against a Glue table; a given role means no roles created', () => {
+  const base = awsConfig();
+  const roleArn = 'arn:aws:iam::123456789012:role/my-firehose';
+  const { plan: p, diagnostics } = plan(model({ reservoirs: [{ ...ordersFirehose, format: 'parquet' }] }), { ...base, firehose: { roleArn } });
+  assert.equal(diagnostics.filter((d) => d.code === 'WS501'), []);
+  const fh = step(p, 'firehose.orders_fh', 'firehose-delivery-stream');
+  assert.equal(fh.formatConversion, { glueDatabase: 'wshed', glueTable: 'orders_fh', compression: 'SNAPPY' });
+  assert.equal([fh.fileExtension, fh.roles, fh.roleArn], ['.parquet', null, roleArn]);
 });
 
 test('EMR cluster: release, applications, instance groups and the Drill bootstrap action', () => {
@@ -146,16 +160,14 @@ test('without terminateAfterRun the cluster stays up', () => {
   assert.ok(p.steps.every((s) => s.action !== 'destroy'));
 });
 
-test('WS501 on aws: paths outside the working folder, other buckets, parquet via firehose', () => {
+test('WS501 on aws: paths outside the working folder, other buckets', () => {
   const outside = { ...ordersArchive, name: 'outside', location: { kind: 'local' as const, path: '../shared/orders' } };
   const elsewhere = { ...ordersArchive, name: 'elsewhere', location: { kind: 's3' as const, bucket: 'other-bucket', prefix: 'orders' } };
-  const parquetFh = { ...ordersFirehose, format: 'parquet' as const };
-  const { plan: p, diagnostics } = plan(model({ reservoirs: [ordersArchive, outside, elsewhere, parquetFh], replays: [], queries: [] }));
+  const { plan: p, diagnostics } = plan(model({ reservoirs: [ordersArchive, outside, elsewhere], replays: [], queries: [] }));
   assert.equal(
     diagnostics.filter((d) => d.code !== 'WS405').map((d) => [d.code, d.span, d.message]),
     [
       ['WS501', outside.span, "reservoir location '../shared/orders' (it climbs out of the working folder with '..') is not supported on target 'aws'"],
-      ['WS501', parquetFh.span, "parquet format with archiving via firehose is not supported on target 'aws'"],
       ['WS501', elsewhere.span, "reservoir in bucket 'other-bucket' (Drill reads the configured bucket 'my-wshed-bucket') is not supported on target 'aws'"],
     ],
   );

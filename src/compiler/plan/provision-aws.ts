@@ -53,7 +53,7 @@ export function provisionAws(model: Model, config: AwsTargetConfig, p: AwsProvis
     if (!loc) continue;
     list.add({ id: stepId.reservoir(r.name), kind: 's3-location', action: 'create', after: [], reservoir: r.name, bucket: loc.bucket, prefix: loc.prefix, region: config.region });
   }
-  for (const r of model.reservoirs) addFirehose(r, config, p, list, diagnostics);
+  for (const r of model.reservoirs) addFirehose(r, config, p, list);
 
   const resources = folder(config.resourcesPrefix);
   list.add({
@@ -108,29 +108,49 @@ export function provisionAws(model: Model, config: AwsTargetConfig, p: AwsProvis
   }
 }
 
-function addFirehose(r: ReservoirModel, config: AwsTargetConfig, p: AwsProvisioning, list: StepList, diagnostics: Diagnostic[]): void {
+function addFirehose(r: ReservoirModel, config: AwsTargetConfig, p: AwsProvisioning, list: StepList): void {
   const loc = p.locations.get(r.name);
   if (r.archive.via !== 'firehose' || !loc) return;
-  if (r.format === 'parquet') {
-    // Firehose converts to Parquet only against a Glue table schema, which watershed does not manage.
-    diagnostics.push(diagnostic('WS501', r.span, { what: 'parquet format with archiving via firehose', target: 'aws' }, ['use format json with firehose, or archive via archiver']));
-  }
+  const name = firehoseName(r.name);
   list.add({
     id: stepId.firehose(r.name),
     kind: 'firehose-delivery-stream',
     action: 'create',
     after: list.after(stepId.stream(r.stream), stepId.reservoir(r.name)),
-    name: firehoseName(r.name),
+    name,
     reservoir: r.name,
     sourceStream: r.stream,
+    region: config.region,
     bucket: loc.bucket,
+    reservoirPrefix: loc.prefix,
+    format: r.format,
+    partition: r.partition,
     prefix: firehosePrefix(loc.prefix, r.partition),
     errorPrefix: firehoseErrorPrefix(loc.prefix),
     fileExtension: `.${FILE_EXTENSION[r.format]}`,
     bufferBytes: r.archive.bufferBytes,
     bufferSeconds: r.archive.bufferSeconds,
+    compression: 'UNCOMPRESSED',
+    // Parquet through Firehose's format conversion, against the Glue table watershed creates.
+    formatConversion: r.format === 'parquet' ? { glueDatabase: GLUE_DATABASE, glueTable: glueTableName(r.name), compression: 'SNAPPY' } : null,
+    transform: { functionName: `${name}-transform`.slice(0, 64), timeoutSeconds: 60, memoryMb: 256 },
+    roles: config.firehose.roleArn === null ? { delivery: roleName(name, 'delivery'), transform: roleName(name, 'transform') } : null,
     roleArn: config.firehose.roleArn,
   });
+}
+
+/** The Glue database holding the record-layout tables of Parquet reservoirs written by Firehose. */
+export const GLUE_DATABASE = 'wshed';
+
+/** Glue names are lower case letters, digits and '_'. */
+export function glueTableName(reservoir: string): string {
+  return reservoir.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 255);
+}
+
+/** IAM role names allow letters, digits and '+=,.@_-', at most 64 characters. */
+function roleName(deliveryStream: string, what: 'delivery' | 'transform'): string {
+  const suffix = `-${what}`;
+  return `${deliveryStream.slice(0, 64 - suffix.length)}${suffix}`;
 }
 
 /** Firehose names allow letters, digits, '_', '.', '-' and at most 64 characters. */

@@ -73,7 +73,12 @@ function kindLines(step: PlanStep, dialect: Dialect): Line[] {
         attr('error prefix', q(step.errorPrefix)),
         attr('extension', q(step.fileExtension)),
         attr('buffer', `${humanBytes(step.bufferBytes)} or ${humanDuration(step.bufferSeconds)}`),
-        attr('role', q(step.roleArn)),
+        attr('compression', q(step.compression)),
+        attr('transform', q(step.transform.functionName)),
+        ...(step.formatConversion
+          ? [attr('parquet', `via Glue table ${q(`${step.formatConversion.glueDatabase}.${step.formatConversion.glueTable}`)}, ${step.formatConversion.compression}`)]
+          : []),
+        step.roles ? attr('roles', `${q(step.roles.delivery)}, ${q(step.roles.transform)} (created)`) : attr('role', q(step.roleArn)),
       ];
     case 'upload-cluster-resources':
       return [attr('destination', q(`s3://${step.bucket}/${step.prefix}`)), attr('files', names(step.files))];

@@ -27,14 +27,15 @@ export function folder(prefix: string): string {
 }
 
 /**
- * Firehose's custom prefix: the reservoir's Hive-style partition folders from its timestamp
- * namespace (UTC). Firehose stamps each object with the arrival time of the oldest record in it,
- * so a folder can hold records from just past its hour: readers filter on arrival_time, and use
- * the folders only to prune.
+ * Firehose's custom prefix: the reservoir's Hive-style partition folders from the partition keys
+ * the transformation Lambda returns for each record (its own arrival time; `!{timestamp:…}` would
+ * use the oldest record of each object and misplace records near a boundary). `area` is `dt` for
+ * records and `_quarantine/dt` for quarantine lines. Object names start with `part-`, as the
+ * archiver's do, so readers' `part-*` globs find them.
  */
 export function firehosePrefix(prefix: string, partition: PartitionScheme): string {
-  const hour = partition === 'hourly' ? 'hour=!{timestamp:HH}/' : '';
-  return `${folder(prefix)}dt=!{timestamp:yyyy-MM-dd}/${hour}`;
+  const hour = partition === 'hourly' ? 'hour=!{partitionKeyFromLambda:hour}/' : '';
+  return `${folder(prefix)}!{partitionKeyFromLambda:area}=!{partitionKeyFromLambda:dt}/${hour}part-`;
 }
 
 /** Firehose requires `!{firehose:error-output-type}` in the error prefix once the prefix has expressions. */

@@ -69,12 +69,23 @@ export interface S3LocationStep extends StepBase {
   readonly region: string;
 }
 
+/**
+ * A Kinesis Data Firehose delivery stream reading `sourceStream` into the reservoir, with the
+ * transformation Lambda that writes the record layout (src/lambda/firehose-transform.ts), its
+ * roles unless `roleArn` is given, and a Glue table for Parquet. The runtime provisions it
+ * (src/runtime/aws/firehose/): names here, ARNs resolved there.
+ */
 export interface FirehoseStep extends StepBase {
   readonly kind: 'firehose-delivery-stream';
   readonly name: string;
   readonly reservoir: string;
   readonly sourceStream: string;
+  readonly region: string;
   readonly bucket: string;
+  /** The reservoir's prefix in the bucket (no trailing slash; '' for the bucket root). */
+  readonly reservoirPrefix: string;
+  readonly format: ReservoirFormat;
+  readonly partition: PartitionScheme;
   /** Firehose's custom prefix expression producing the reservoir's partition folders. */
   readonly prefix: string;
   readonly errorPrefix: string;
@@ -82,6 +93,15 @@ export interface FirehoseStep extends StepBase {
   readonly fileExtension: string;
   readonly bufferBytes: number;
   readonly bufferSeconds: number;
+  /** S3-level compression: none, since readers find files by `.json`; Parquet compresses inside. */
+  readonly compression: 'UNCOMPRESSED';
+  /** Parquet through Firehose's format conversion, against a Glue table of the record layout. */
+  readonly formatConversion: { readonly glueDatabase: string; readonly glueTable: string; readonly compression: 'SNAPPY' } | null;
+  /** The transformation Lambda. */
+  readonly transform: { readonly functionName: string; readonly timeoutSeconds: number; readonly memoryMb: number };
+  /** Roles watershed creates (least privilege) when `roleArn` is not set. */
+  readonly roles: { readonly delivery: string; readonly transform: string } | null;
+  /** A role given in the settings (firehose.roleArn), used for the delivery stream and the Lambda. */
   readonly roleArn: string | null;
 }
 
