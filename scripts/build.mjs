@@ -21,5 +21,19 @@ const result = await build({
 });
 await writeAtomically(result.outputFiles);
 
+// The Firehose transformation Lambda (src/lambda/): one self-contained file, node: builtins only,
+// zipped by the provisioner (src/runtime/aws/firehose/lambda-code.ts).
+const lambda = await build({
+  entryPoints: ['src/lambda/firehose-transform.ts'],
+  outfile: 'dist/lambda/firehose-transform.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  write: false,
+});
+await writeAtomically(lambda.outputFiles);
+
 // The job service's web page (dist/web), served by `wshed serve` at /.
 await (await import('./build-web.mjs')).buildWeb();
