@@ -196,4 +196,29 @@ test('the cut: records past a shard watermark, of empty shards or of shards born
   assert.is(comparePosition(p('a', '5', 1, 'y'), p('a', '5', 1, 'y')), 0);
 });
 
+
+test('a replay definition: relative bounds that move with the clock are no change; pace is no change; what it selects, adds or writes to is', async () => {
+  const { compile } = await import('../../src/compiler/compile.ts');
+  const { defaultConfig } = await import('../golden/harness.ts');
+  const { definitionChanges, definitionOf } = await import('../../src/runtime/replay/definition.ts');
+  const base = 'stream s { shards 1 }\nstream t { shards 1 }\nreservoir r { from stream s }\n';
+  const def = (replay: string, now: string) => {
+    const { plan } = compile({ path: 'p.wshed', text: base + replay }, { config: defaultConfig('local'), now: new Date(now) });
+    const step = plan!.steps.find((s) => s.kind === 'replay') as import('../../src/compiler/plan/types.ts').ReplayStep;
+    return definitionOf(step, plan!.now);
+  };
+  const day1 = '2026-11-27T12:00:00.000Z';
+  const day2 = '2026-11-28T09:30:00.000Z';
+  const rel = 'replay x from archive+live since 7d ago until now compact by key into stream t';
+  assert.equal(definitionChanges(def(rel, day1), def(rel, day2)), []);
+  assert.equal(definitionChanges(def(rel, day1), def(`${rel} rate 50/s aggregate off`, day2)), [], 'rate and aggregation are pace');
+  assert.equal(definitionChanges(def(rel, day1), def(rel.replace('7d ago', '8d ago'), day1)), ["since: '2026-11-20T12:00:00.000Z' → '2026-11-19T12:00:00.000Z'"]);
+  const abs = 'replay x from archive since 2026-11-01 into stream t';
+  assert.equal(definitionChanges(def(abs, day1), def(abs, day2)), [], 'an absolute bound is the same bound');
+  assert.equal(
+    definitionChanges(def(abs, day1), def("replay x from live since 2026-11-01 where status = 'open' annotate <overwrite: true> into stream s", day1)),
+    ["source: 'archive' → 'live'", "destination: 't' → 's'", "where: (none) → 'status = 'open''", "annotate: (none) → 'overwrite: true'"],
+  );
+});
+
 test.run();
