@@ -20,7 +20,7 @@ const resumeCommand = (a: Args) => String(a.resumeCommand ?? `wshed replay FILE 
 const restartCommand = (a: Args) => String(a.restartCommand ?? `wshed replay FILE ${a.replay} --restart`);
 const resumeHint = (a: Args) => `resume it with '${resumeCommand(a)}' (its position is kept in ${a.checkpoint})`;
 
-/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service. */
+/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service, WS81x target runtimes and provisioning. */
 export const RUNTIME_ERRORS = {
   WS701: e(
     'local service not running',
@@ -218,6 +218,17 @@ export const RUNTIME_ERRORS = {
     'job service already running',
     (a) => `another job service (wshed serve, pid ${a.pid}) already owns the jobs of ${a.home}`,
     (a) => `stop it first (kill ${a.pid}), or give this one another home ($WSHED_HOME); if no such process runs, delete ${a.lock}`,
+  ),
+  // WS81x: target runtimes and their provisioners.
+  WS810: e(
+    'step not run on this target',
+    (a) => `target ${a.target} does not run ${a.what} yet (${a.steps})`,
+    (a) => `nothing was changed; run the parts that work there, e.g. 'wshed archive ${a.file} --target ${a.target}'`,
+  ),
+  WS811: e(
+    'stream not resharded',
+    (a) => `stream '${a.stream}' could not be resharded from ${a.from} to ${a.to} shards: ${a.why}`,
+    () => `UpdateShardCount may at most double or halve the open shards, about 10 times a day, within the account's shard limit: declare a reachable count or ask AWS for a higher limit, then run again`,
   ),
 } as const;
 

@@ -1,0 +1,106 @@
+// The aws target's provider: reads what exists of a plan's streams and applies the provisioning
+// steps watershed runs on AWS today: streams (create, reshard, retention), the reservoirs'
+// buckets, and Firehose delivery streams through the Firehose provisioning it is handed. The
+// cluster steps (EMR, tunnel, Drill, Hive) come with the next part of the aws target.
+
+import { CreateBucketCommand, HeadBucketCommand, type BucketLocationConstraint, type S3Client } from '@aws-sdk/client-s3';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import path from 'node:path';
+import type { LiveResource } from '../../compiler/plan/changes.ts';
+import type { FirehoseStep, PlanStep, S3LocationStep } from '../../compiler/plan/types.ts';
+import { RuntimeError } from '../runtime-error.ts';
+import type { Provisioner, StepOutcome, UndeclaredResource } from '../target/target-runtime.ts';
+import { AwsStreams } from './kinesis-streams.ts';
+import { s3ErrorOf } from './s3-client.ts';
+
+/** Applies one Firehose delivery-stream step (the Firehose provisioning's entry point). */
+export type FirehoseProvisioning = (step: FirehoseStep) => Promise<StepOutcome>;
+
+export interface AwsProvisionerDeps {
+  readonly kinesis: () => KinesisClient;
+  readonly s3: (region: string) => S3Client;
+  /** Where Firehose delivery streams are made; without it those steps are refused (WS810). */
+  readonly firehose?: FirehoseProvisioning;
+}
+
+const AWS_KINDS: ReadonlySet<PlanStep['kind']> = new Set(['stream', 's3-location', 'firehose-delivery-stream']);
+
+/** The tag value for a plan's pipeline: its file's base name, however the path was written. */
+export function pipelineTag(pipeline: string): string {
+  return path.basename(pipeline);
+}
+
+export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
+  let streams: AwsStreams | null = null;
+  let kinesis: KinesisClient | null = null;
+  const s3Clients = new Map<string, S3Client>();
+  const awsStreams = () => (streams ??= new AwsStreams((kinesis = deps.kinesis())));
+  const s3 = (region: string) => {
+    let c = s3Clients.get(region);
+    if (!c) s3Clients.set(region, (c = deps.s3(region)));
+    return c;
+  };
+  return {
+    async read(plan) {
+      const resources: Record<string, LiveResource> = {};
+      for (const step of plan.steps) {
+        if (step.kind !== 'stream') continue;
+        const found = await awsStreams().describe(step.name);
+        resources[step.id] = found ? { kind: 'stream', exists: true, openShards: found.openShards, retentionHours: found.retentionHours } : { kind: 'stream', exists: false };
+      }
+      return { source: 'AWS Kinesis', resources };
+    },
+    handles: (kind) => AWS_KINDS.has(kind),
+    async apply(step, plan): Promise<StepOutcome> {
+      switch (step.kind) {
+        case 'stream': {
+          const r = await awsStreams().apply(step, pipelineTag(plan.pipeline));
+          return { outcome: r.outcome, text: [r.outcome, ...r.notes].join('; '), data: { outcome: r.outcome, notes: r.notes } };
+        }
+        case 's3-location':
+          return ensureBucket(s3(step.region), step);
+        case 'firehose-delivery-stream':
+          if (!deps.firehose) throw new RuntimeError('WS810', { target: 'aws', what: 'Firehose delivery streams', steps: step.id, file: 'FILE' });
+          return deps.firehose(step);
+        default:
+          throw new RuntimeError('WS810', { target: 'aws', what: `${step.kind} steps`, steps: step.id, file: 'FILE' });
+      }
+    },
+    async undeclared(plan, options): Promise<UndeclaredResource[]> {
+      const declared = new Set(plan.steps.flatMap((s) => (s.kind === 'stream' ? [s.name] : [])));
+      const out: UndeclaredResource[] = [];
+      for (const name of await awsStreams().undeclared(pipelineTag(plan.pipeline), declared)) {
+        if (options.remove) await awsStreams().delete(name);
+        out.push({ kind: 'stream', name, outcome: options.remove ? 'deleted' : 'kept' });
+      }
+      return out;
+    },
+    close() {
+      kinesis?.destroy();
+      for (const c of s3Clients.values()) c.destroy();
+      kinesis = null;
+      streams = null;
+      s3Clients.clear();
+    },
+  };
+}
+
+/** The reservoir's bucket: created when absent (in the step's region), else left as it is. */
+async function ensureBucket(s3: S3Client, step: S3LocationStep): Promise<StepOutcome> {
+  const data = { bucket: step.bucket, prefix: step.prefix };
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: step.bucket }));
+    return { outcome: 'exists', text: `exists: s3://${step.bucket}/${step.prefix}`, data: { ...data, created: false } };
+  } catch (err) {
+    const e = s3ErrorOf(err);
+    if (!e || (e.status !== 404 && e.name !== 'NotFound' && e.name !== 'NoSuchBucket')) throw err;
+  }
+  await s3.send(
+    new CreateBucketCommand({
+      Bucket: step.bucket,
+      // us-east-1 is the one region that takes no location constraint.
+      ...(step.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: step.region as BucketLocationConstraint } }),
+    }),
+  );
+  return { outcome: 'created', text: `created bucket ${step.bucket} (${step.region}) for s3://${step.bucket}/${step.prefix}`, data: { ...data, created: true } };
+}

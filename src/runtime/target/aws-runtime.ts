@@ -1,0 +1,46 @@
+// The aws target: Kinesis and S3 through the AWS SDK's standard credential and endpoint chain
+// (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_KINESIS / _S3 …), so an emulator is
+// reached by environment alone; embedded DuckDB until the Drill engine comes; the aws provisioner.
+
+import type { Location } from '../../compiler/model.ts';
+import type { AwsTargetConfig } from '../../compiler/target-config.ts';
+import { awsProvisioner, type FirehoseProvisioning } from '../aws/provisioner.ts';
+import { createS3Client } from '../aws/s3-client.ts';
+import { createStreamService } from '../kinesis/aws-stream-service.ts';
+import { createKinesisClient, type KinesisEndpoint } from '../kinesis/client.ts';
+import { resolveHome } from '../local/home.ts';
+import { openDuckDbEngine, type DuckDbSettings } from '../query/duckdb-engine.ts';
+import { openReservoirStore } from '../reservoir/open-store.ts';
+import type { RuntimeOptions } from './local-runtime.ts';
+import type { TargetRuntime } from './target-runtime.ts';
+
+/** The embedded engine's settings on aws (the settings file has none until Drill comes). */
+const AWS_DUCKDB: DuckDbSettings = { threads: 2, memoryLimit: '512MB' };
+
+export interface AwsRuntimeOptions extends RuntimeOptions {
+  /** Firehose delivery-stream provisioning (src/runtime/aws/firehose/); unset: those steps are refused. */
+  readonly firehose?: FirehoseProvisioning;
+}
+
+export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions = {}): TargetRuntime {
+  const cwd = options.cwd ?? process.cwd();
+  // No url and no credentials: the SDK resolves both from its chain. The region is the settings'.
+  const kinesis: KinesisEndpoint = { region: config.region };
+  return {
+    target: 'aws',
+    cwd,
+    home: resolveHome({ cwd, configured: undefined }),
+    emit: config.replay,
+    duckdb: AWS_DUCKDB,
+    streams: async (request = {}) => createStreamService(kinesis, request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
+    // AWS is always "running": a failure to reach it is reported where a call fails.
+    streamsIfRunning: async () => createStreamService(kinesis),
+    store: (reservoir: string, location: Location) => openReservoirStore(reservoir, location, cwd),
+    openSqlEngine: () => openDuckDbEngine(AWS_DUCKDB),
+    provisioner: awsProvisioner({
+      kinesis: () => createKinesisClient(kinesis),
+      s3: (region) => createS3Client({ region }),
+      ...(options.firehose ? { firehose: options.firehose } : {}),
+    }),
+  };
+}

@@ -1,0 +1,94 @@
+// The local target: the home's Kinesis service (kinesalite, started on demand), reservoirs in
+// folders (or S3 through the standard chain), embedded DuckDB, and a provisioner for the service,
+// streams and folders. The only place a local Kinesis endpoint is built for a command.
+
+import type { LocalTargetConfig } from '../../compiler/target-config.ts';
+import type { Location } from '../../compiler/model.ts';
+import type { PlanStep } from '../../compiler/plan/types.ts';
+import { createStreamService } from '../kinesis/aws-stream-service.ts';
+import type { StreamService } from '../kinesis/stream-service.ts';
+import { localLiveStateReader } from '../live-state/local.ts';
+import { resolveHome } from '../local/home.ts';
+import { ensureLocalService, localServiceEndpoint, localServiceStatus } from '../local/service.ts';
+import { openDuckDbEngine } from '../query/duckdb-engine.ts';
+import { openReservoirStore } from '../reservoir/open-store.ts';
+import { RuntimeError } from '../runtime-error.ts';
+import { runReservoirFolderStep, runStreamStep } from '../steps.ts';
+import type { Provisioner, StepOutcome, StreamsRequest, TargetRuntime } from './target-runtime.ts';
+
+export interface RuntimeOptions {
+  readonly cwd?: string;
+  /** Things the user should know that are not results (a service started). Default: stderr. */
+  readonly onNotice?: (text: string) => void;
+}
+
+export function localRuntime(config: LocalTargetConfig, options: RuntimeOptions = {}): TargetRuntime {
+  const cwd = options.cwd ?? process.cwd();
+  const home = resolveHome({ cwd, configured: config.home });
+  const notice = options.onNotice ?? ((text: string) => process.stderr.write(`${text}\n`));
+  const streams = async (request: StreamsRequest = {}): Promise<StreamService> => {
+    const client = request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {};
+    if (!request.start) return createStreamService(await localServiceEndpoint(home), client);
+    const started = await ensureLocalService(home, config.kinesisPort).catch((e: unknown) => {
+      throw portInUse(e, config.kinesisPort) ?? e;
+    });
+    if (started.started) notice(`started the local Kinesis service on 127.0.0.1:${started.port} (data in ${home})`);
+    return createStreamService(started.endpoint, client);
+  };
+  const runtime: TargetRuntime = {
+    target: 'local',
+    cwd,
+    home,
+    emit: config.replay,
+    duckdb: config.duckdb,
+    streams,
+    async streamsIfRunning() {
+      const status = await localServiceStatus(home);
+      return status.state === 'running' ? streams({ start: false }) : null;
+    },
+    store: (reservoir: string, location: Location) => openReservoirStore(reservoir, location, cwd),
+    openSqlEngine: () => openDuckDbEngine(config.duckdb),
+    provisioner: localProvisioner(home, cwd, streams),
+  };
+  return runtime;
+}
+
+/** WS704 for a start that failed because the port is taken, else null. */
+export function portInUse(e: unknown, port: number): RuntimeError | null {
+  return e instanceof RuntimeError && e.code === 'WS702' && /EADDRINUSE|address already in use/i.test(e.message) ? new RuntimeError('WS704', { port }) : null;
+}
+
+const LOCAL_KINDS: ReadonlySet<PlanStep['kind']> = new Set(['local-service', 'stream', 'reservoir-folder']);
+
+/** The service, streams and reservoir folders; streams are never resharded or deleted here. */
+function localProvisioner(home: string, cwd: string, streams: (r?: StreamsRequest) => Promise<StreamService>): Provisioner {
+  let service: StreamService | null = null;
+  const connected = async () => (service ??= await streams({ start: true }));
+  return {
+    read: (plan) => localLiveStateReader({ home, cwd }).read(plan),
+    handles: (kind) => LOCAL_KINDS.has(kind),
+    async apply(step): Promise<StepOutcome> {
+      switch (step.kind) {
+        case 'local-service':
+          await connected();
+          return { outcome: 'running', text: 'running', data: {} };
+        case 'stream': {
+          const r = await runStreamStep(step, await connected());
+          return { outcome: r.outcome, text: [r.outcome, ...r.notes].join('; '), data: { outcome: r.outcome, notes: r.notes } };
+        }
+        case 'reservoir-folder': {
+          const r = await runReservoirFolderStep(step, cwd);
+          return { outcome: r.created ? 'created' : 'exists', text: r.created ? `created ${r.path}` : 'exists', data: { created: r.created, path: r.path } };
+        }
+        default:
+          throw new RuntimeError('WS810', { target: 'local', what: `${step.kind} steps`, steps: step.id, file: 'FILE' });
+      }
+    },
+    // The local target never deletes a stream: there is nothing of the pipeline's to report.
+    undeclared: async () => [],
+    close() {
+      service?.close();
+      service = null;
+    },
+  };
+}
