@@ -64,7 +64,7 @@ test('firehose delivery stream writes the reservoir partition folders by each re
   // Folders from the Lambda's partition keys (the record's own arrival), never !{timestamp:…}.
   assert.is(fh.prefix, 'reservoir/orders_fh/!{partitionKeyFromLambda:area}=!{partitionKeyFromLambda:dt}/hour=!{partitionKeyFromLambda:hour}/part-');
   assert.is(fh.errorPrefix, 'reservoir/orders_fh/_quarantine/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/');
-  assert.equal([fh.bufferBytes, fh.bufferSeconds, fh.fileExtension, fh.compression], [5 * 1024 ** 2, 300, '.json', 'UNCOMPRESSED']);
+  assert.equal([fh.bufferBytes, fh.bufferSeconds, fh.fileExtension, fh.compression], [64 * 1024 ** 2, 300, '.json', 'UNCOMPRESSED']);
   assert.equal([fh.format, fh.partition, fh.formatConversion], ['json', 'hourly', null]);
   assert.equal(fh.transform, { functionName: 'wshed-orders_fh-transform', timeoutSeconds: 60, memoryMb: 256 });
   assert.equal(fh.roles, { delivery: 'wshed-orders_fh-delivery', transform: 'wshed-orders_fh-transform' });

@@ -49,7 +49,7 @@ export const ordersFirehose: ReservoirModel = {
   location: { kind: 'local', path: './.wshed/reservoir/orders_fh' },
   format: 'json',
   partition: 'hourly',
-  archive: { via: 'firehose', bufferBytes: 5 * 1024 ** 2, bufferSeconds: 300 },
+  archive: { via: 'firehose', bufferBytes: 64 * 1024 ** 2, bufferSeconds: 300 },
   span: at(60),
 };
 

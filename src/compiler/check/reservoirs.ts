@@ -14,7 +14,9 @@ const PARTITIONS: readonly PartitionScheme[] = ['hourly', 'daily'];
 const ARCHIVERS = ['archiver', 'firehose'];
 const DEFAULT_EVERY_SECONDS = 3600;
 /** Firehose's S3 buffering limits. */
-const FIREHOSE = { minBytes: 1024 ** 2, maxBytes: 128 * 1024 ** 2, minSeconds: 0, maxSeconds: 900, defaultBytes: 5 * 1024 ** 2, defaultSeconds: 300 };
+// watershed's delivery streams partition records dynamically (by each record's arrival time), and
+// Firehose then buffers at least 64 MiB.
+const FIREHOSE = { minBytes: 64 * 1024 ** 2, maxBytes: 128 * 1024 ** 2, minSeconds: 0, maxSeconds: 900, defaultBytes: 64 * 1024 ** 2, defaultSeconds: 300 };
 
 export function checkReservoir(ctx: CheckContext, decl: ReservoirDecl, streamNames: ReadonlySet<string>): ReservoirModel | undefined {
   const where = `reservoir '${decl.name.text}'`;
@@ -102,7 +104,7 @@ function checkArchive(ctx: CheckContext, prop: Extract<ReservoirProperty, { kind
       const ms = ctx.quantity('WS302', prop.buffer.interval, parseDuration);
       if (bytes === undefined || ms === undefined) return undefined;
       if (bytes < FIREHOSE.minBytes || bytes > FIREHOSE.maxBytes) {
-        ctx.report('WS303', prop.buffer.size.span, { text: prop.buffer.size.text, why: 'Firehose buffers 1MB to 128MB' });
+        ctx.report('WS303', prop.buffer.size.span, { text: prop.buffer.size.text, why: 'Firehose buffers 64MB to 128MB when it partitions records by arrival time, as watershed\'s delivery streams do' });
         return undefined;
       }
       const seconds = ms / 1000;
