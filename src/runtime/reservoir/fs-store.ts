@@ -91,15 +91,20 @@ export class FsReservoirStore implements ReservoirStore {
   async createIfAbsent(p: StorePath, data: string | Uint8Array): Promise<string | null> {
     const target = this.absolute(p);
     await fs.mkdir(path.dirname(target), { recursive: true });
-    const tmp = await this.writeAside(data);
-    try {
-      // link() creates the name only if it is free, with the whole content at once.
-      await fs.link(tmp, target);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return null;
-      throw err;
-    } finally {
-      await fs.rm(tmp, { force: true });
+    for (let attempt = 1; ; attempt++) {
+      const tmp = await this.writeAside(data);
+      try {
+        // link() creates the name only if it is free, with the whole content at once.
+        await fs.link(tmp, target);
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') return null;
+        // The lease holder cleared staging under us (it may, holding the lease): write it again.
+        if (code !== 'ENOENT' || attempt >= 3) throw err;
+      } finally {
+        await fs.rm(tmp, { force: true });
+      }
     }
     await syncFolder(path.dirname(target));
     return contentTag(data);
