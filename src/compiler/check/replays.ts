@@ -147,14 +147,18 @@ function resolveTime(ctx: CheckContext, time: TimeExpr): number | undefined {
 
 /**
  * `status = open` compares two fields: the user almost always meant the text 'open' (WS404). Only
- * a right side that is one plain word is suspicious; `a.total > b.total` is deliberate.
+ * an equality whose right side is one plain word is suspicious (`total > limit` is deliberate);
+ * a backtick-quoted name (`` status = `open` ``) says the field is meant.
  */
 function warnBareWord(ctx: CheckContext, expr: Extract<Expr, { kind: 'compare' }>): void {
   const { left, right } = expr;
+  if (expr.op !== '=' && expr.op !== '!=' && expr.op !== '<>') return;
   if (left.kind !== 'field' || right.kind !== 'field' || right.segments.length !== 1 || right.segments[0].quoted) return;
   const word = right.segments[0].name;
   const leftText = left.segments.map((s) => s.name).join('.');
-  ctx.report('WS404', right.span, { op: expr.op, left: leftText, right: word }, [`to compare with the text '${word}', quote it: ${leftText} ${expr.op} '${word}'`]);
+  ctx.report('WS404', right.span, { op: expr.op, left: leftText, right: word }, [
+    `to compare with the text '${word}', quote it: ${leftText} ${expr.op} '${word}' (or write \`${word}\` if you mean the field)`,
+  ]);
 }
 
 function checkExpr(ctx: CheckContext, expr: Expr): void {

@@ -53,7 +53,7 @@ WITH
   `filtered` AS (
     SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
     FROM `archive` AS `t`
-    WHERE CAST(`t`.`payload`.`status` AS VARCHAR(65535)) = CAST(`t`.`payload`.`open` AS VARCHAR(65535)) AND CAST(`t`.`payload`.`total` AS VARCHAR(65535)) > CAST(`t`.`payload`.`limits`.`max` AS VARCHAR(65535))
+    WHERE CAST(`t`.`payload`.`status` AS VARCHAR(65535)) = CAST(`t`.`payload`.`open` AS VARCHAR(65535)) AND CAST(`t`.`payload`.`total` AS VARCHAR(65535)) > CAST(`t`.`payload`.`limits`.`max` AS VARCHAR(65535)) AND CAST(`t`.`payload`.`kind` AS VARCHAR(65535)) <> CAST(`t`.`payload`.`other_kind` AS VARCHAR(65535))
   )
 SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
 FROM `filtered` AS `t`

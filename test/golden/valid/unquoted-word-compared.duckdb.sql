@@ -50,7 +50,7 @@ WITH
   filtered AS (
     SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
     FROM archive AS t
-    WHERE json_extract_string(t.payload, '/status') = json_extract_string(t.payload, '/open') AND json_extract_string(t.payload, '/total') > json_extract_string(t.payload, '/limits/max')
+    WHERE json_extract_string(t.payload, '/status') = json_extract_string(t.payload, '/open') AND json_extract_string(t.payload, '/total') > json_extract_string(t.payload, '/limits/max') AND json_extract_string(t.payload, '/kind') <> json_extract_string(t.payload, '/other_kind')
   )
 SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
 FROM filtered AS t
