@@ -84,8 +84,12 @@ export function formatExpr(expr: Expr): string {
       return `not ${side(expr.operand, 4)}`;
     case 'paren':
       return `(${formatExpr(expr.inner)})`;
-    case 'compare':
-      return `${formatOperand(expr.left)} ${expr.op} ${formatOperand(expr.right)}`;
+    case 'compare': {
+      // `status = \`open\`` keeps its backticks: they say a field is meant (no WS404 warning).
+      const r = expr.right;
+      const right = r.kind === 'field' && r.segments.length === 1 && r.segments[0].quoted ? '`' + r.segments[0].name.replace(/`/g, '``') + '`' : formatOperand(r);
+      return `${formatOperand(expr.left)} ${expr.op} ${right}`;
+    }
     case 'in':
       return `${formatOperand(expr.operand)} ${expr.negated ? 'not in' : 'in'} (${expr.list.map(formatLiteral).join(', ')})`;
     case 'between':
