@@ -57,6 +57,8 @@ export async function main(args: string[]): Promise<void> {
       })
       .parseAsync();
   } catch (e) {
+    // The reader went away (`wshed query … | head`): what it wanted was written; that is success.
+    if (readerClosed(e)) return;
     if (e instanceof UsageError) {
       // Messages quote input lines and records (JSON.parse and DuckDB do): never raw control characters.
       process.stderr.write(`wshed: ${printableLines(e.message)}\n`);
@@ -72,6 +74,19 @@ export async function main(args: string[]): Promise<void> {
     }
     throw e;
   }
+}
+
+// Without a listener a closed pipe would surface as an unhandled 'error' event with a stack.
+let stdoutReaderGone = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  stdoutReaderGone = true;
+});
+
+/** Standard output's reader closed the pipe, and this error is a write's failure because of it. */
+function readerClosed(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return stdoutReaderGone && (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED');
 }
 
 await main(hideBin(process.argv));
