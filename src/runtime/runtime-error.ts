@@ -20,7 +20,7 @@ const resumeCommand = (a: Args) => String(a.resumeCommand ?? `wshed replay FILE 
 const restartCommand = (a: Args) => String(a.restartCommand ?? `wshed replay FILE ${a.replay} --restart`);
 const resumeHint = (a: Args) => `resume it with '${resumeCommand(a)}' (its position is kept in ${a.checkpoint})`;
 
-/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service, WS81x target runtimes and provisioning. */
+/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service, WS81x target runtimes and provisioning, WS800–WS809 Firehose provisioning. */
 export const RUNTIME_ERRORS = {
   WS701: e(
     'local service not running',
@@ -229,6 +229,26 @@ export const RUNTIME_ERRORS = {
     'stream not resharded',
     (a) => `stream '${a.stream}' could not be resharded from ${a.from} to ${a.to} shards: ${a.why}`,
     () => `UpdateShardCount may at most double or halve the open shards, about 10 times a day, within the account's shard limit: declare a reachable count or ask AWS for a higher limit, then run again`,
+  ),
+  WS800: e(
+    'Firehose Lambda code not built',
+    (a) => `the Firehose transformation Lambda's code is not built (looked for ${a.paths})`,
+    () => `run 'npm run build', which bundles it into dist/lambda/firehose-transform.mjs`,
+  ),
+  WS801: e(
+    'Firehose source cannot change in place',
+    (a) => `delivery stream '${a.name}' reads ${a.live}, but the file declares ${a.desired}; Firehose cannot change a delivery stream's source`,
+    (a) => `delete it ('aws firehose delete-delivery-stream --delivery-stream-name ${a.name}', after its buffer is delivered) and run again, or archive the old stream under another reservoir name`,
+  ),
+  WS802: e(
+    'Firehose provisioning failed',
+    (a) => `provisioning ${a.what} '${a.name}' failed: ${a.why}`,
+    (a) => String(a.fix ?? 'check the credentials and the permissions in docs/firehose-roles.md, then run again'),
+  ),
+  WS803: e(
+    'delivery stream not active',
+    (a) => `delivery stream '${a.name}' is ${a.status} after ${a.seconds}s`,
+    (a) => `wait until 'aws firehose describe-delivery-stream --delivery-stream-name ${a.name}' says ACTIVE, then run again`,
   ),
 } as const;
 
