@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { unzipSync } from 'fflate';
 import { DescribeDeliveryStreamCommand, DeleteDeliveryStreamCommand, CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { GetTableCommand } from '@aws-sdk/client-glue';
 import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, ListRolesCommand } from '@aws-sdk/client-iam';
@@ -17,7 +18,7 @@ import { RECORD_COLUMNS } from '../../src/compiler/record-layout.ts';
 import type { AwsTargetConfig } from '../../src/compiler/target-config.ts';
 import { describeChange, type ResourceChange } from '../../src/runtime/aws/firehose/changes.ts';
 import { closeFirehoseClients, createFirehoseClients, type FirehoseClients } from '../../src/runtime/aws/firehose/clients.ts';
-import { zipBundle } from '../../src/runtime/aws/firehose/lambda-code.ts';
+import { lambdaPackage, zipBundle } from '../../src/runtime/aws/firehose/lambda-code.ts';
 import { provisionFirehose } from '../../src/runtime/aws/firehose/provision.ts';
 import { INLINE_POLICY_NAME } from '../../src/runtime/aws/iam/policies.ts';
 import { parseDocument } from '../../src/runtime/aws/iam/roles.ts';
@@ -220,6 +221,17 @@ test('a delivery stream of that name reading another stream is refused (WS801) a
   }
   const after = (await clients.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: step.name }))).DeliveryStreamDescription!;
   assert.is(after.Source?.KinesisStreamSourceDescription?.KinesisStreamARN, other);
+});
+
+test('by default the function runs the built dist/lambda/firehose-transform.mjs, zipped alone', async () => {
+  const built = readFileSync(path.resolve('dist/lambda/firehose-transform.mjs'));
+  await provisionFirehose(clients, json(), { pause: noPause });
+  const fn = await clients.lambda.send(new GetFunctionCommand({ FunctionName: 'wshed-orders_archive-transform' }));
+  assert.is(fn.Configuration?.CodeSha256, zipBundle(built).sha256);
+  // The package that hash names holds the bundle alone, at the handler's file name.
+  const files = unzipSync(lambdaPackage().zip);
+  assert.equal(Object.keys(files), ['firehose-transform.mjs']);
+  assert.ok(Buffer.from(files['firehose-transform.mjs']).equals(built));
 });
 
 for (const [name, make] of [
