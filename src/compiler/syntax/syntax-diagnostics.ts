@@ -35,13 +35,23 @@ export function lexDiagnostics(problems: readonly LexProblem[], text: string): D
   });
 }
 
-/** Token → index in the token vector; EOF (not in the vector) is at the end. Built on first use. */
+/**
+ * Token → index in the token vector; EOF and invented tokens (not in the vector) are at the end.
+ * A binary search by offset (tokens are in source order): no map of millions of tokens on garbage.
+ */
 export class TokenIndex {
-  private index: Map<IToken, number> | undefined;
   constructor(readonly tokens: readonly IToken[]) {}
   of(t: IToken): number {
-    this.index ??= new Map(this.tokens.map((token, i) => [token, i]));
-    return this.index.get(t) ?? this.tokens.length;
+    let low = 0;
+    let high = this.tokens.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const at = this.tokens[mid].startOffset;
+      if (at === t.startOffset) return this.tokens[mid] === t ? mid : this.tokens.length;
+      if (at < t.startOffset) low = mid + 1;
+      else high = mid - 1;
+    }
+    return this.tokens.length;
   }
 }
 
