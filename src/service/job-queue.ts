@@ -119,6 +119,7 @@ export class JobQueue {
     const run = this.running.get(jobId);
     if (run) {
       run.reason ??= 'cancel';
+      this.set(jobId, { cancelRequested: true });
       run.abort.abort();
       await run.done;
       await this.saving.get(jobId);
@@ -145,6 +146,7 @@ export class JobQueue {
       errorCode: null,
       interrupted: false,
       cancelled: false,
+      cancelRequested: false,
       completionTime: null,
       resumeCount: job.resumeCount + 1,
       queueSequence: this.nextSequence++,
@@ -222,8 +224,8 @@ export class JobQueue {
 
   private stopped(run: Run): Partial<JobRecord> {
     return run.reason === 'shutdown'
-      ? { stage: 'COMPLETED_ERROR', error: INTERRUPTED, errorCode: null, interrupted: true }
-      : { stage: 'COMPLETED_ERROR', error: CANCELLED, errorCode: null, cancelled: true };
+      ? { stage: 'COMPLETED_ERROR', error: INTERRUPTED, errorCode: null, interrupted: true, cancelRequested: false }
+      : { stage: 'COMPLETED_ERROR', error: CANCELLED, errorCode: null, cancelled: true, cancelRequested: false };
   }
 
   /** Applies a change to the job in memory and tells the listeners; synchronous, so a transition is one step. */

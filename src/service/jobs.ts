@@ -67,6 +67,8 @@ export interface Job {
   /** The service stopped (or was killed) while the job ran: resume it. */
   readonly interrupted: boolean;
   readonly cancelled: boolean;
+  /** A cancel was asked for while the job ran: it stops once the batch in flight is acknowledged. */
+  readonly cancelRequested: boolean;
   /** Times the job was resumed. */
   readonly resumeCount: number;
   readonly pumpSettings: PumpSettings;
@@ -107,6 +109,7 @@ export function newJob(jobId: string, sequence: number, request: JobRequest, now
     errorCode: null,
     interrupted: false,
     cancelled: false,
+    cancelRequested: false,
     resumeCount: 0,
     pumpSettings: settingsOf(request),
     lastSuccessfulRow: null,
@@ -130,6 +133,8 @@ export function derive(job: JobRecord): Job {
   const failed = job.stage === 'COMPLETED_ERROR' && !job.cancelled && job.error !== null;
   return {
     ...job,
+    // Records saved before the field existed lack it.
+    cancelRequested: job.cancelRequested ?? false,
     elapsedTimePretty: prettyElapsed(job.elapsedTime),
     meanRatePretty: prettyRate(job),
     processingErrors: failed ? [{ message: job.error!, code: job.errorCode }] : [],

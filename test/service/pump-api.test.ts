@@ -40,7 +40,7 @@ test.before(async () => {
   await putAllRecords(kinesis.streams, source, Array.from({ length: RECORDS }, (_, n) => ({ partitionKey: keyOf(n), data: Buffer.from(payloadOf(n)) })));
   const archived = await archiveReservoir(archiveStep('orders_archive', source, root), { streams: kinesis.streams });
   assert.is(archived.records, RECORDS);
-  const text = `stream ${source} { shards 2 }\nstream replayed_${process.pid} { shards 1 }\nreservoir orders_archive { from stream ${source} at "${root}" }\nreplay again from archive orders_archive into stream replayed_${process.pid}\n`;
+  const text = `stream ${source} { shards 2 }\nstream replayed_${process.pid} { shards 1 }\nstream replayed_recent_${process.pid} { shards 1 }\nreservoir orders_archive { from stream ${source} at "${root}" }\nreplay again from archive orders_archive into stream replayed_${process.pid}\nreplay recent from archive orders_archive since 7d ago into stream replayed_recent_${process.pid}\n`;
   const config = { target: 'local' as const, kinesisPort: kinesis.port, home: path.join(dir.path, 'home'), duckdb: { threads: 2, memoryLimit: '512MB' }, replay: { shardBudgetFraction: 1, maxRetries: 5 } };
   const compiled = compile({ path: path.join(dir.path, 'orders.wshed'), text }, { config, now: new Date() });
   if (!compiled.plan) throw new Error(compiled.diagnostics.map((d) => d.message).join('\n'));
@@ -315,7 +315,8 @@ test('concurrency queues jobs; cancel stops queued and running ones; resume fini
   assert.is(cancelledB.body.error, 'cancelled');
 
   const cancelling = call(server, 'POST', `/pump/jobs/${a.jobId}/cancel`);
-  await new Promise((r) => setTimeout(r, 50));
+  // The service shows the cancel as asked for while the batch in flight is still held.
+  await until('the cancel to be received', async () => (await call(server, 'GET', `/pump/jobs/${a.jobId}`)).body.cancelRequested === true);
   gate.release(); // the batch in flight is acknowledged; nothing after it is sent
   const cancelledA = (await cancelling).body as Job;
   assert.is(cancelledA.stage, 'COMPLETED_ERROR');
@@ -432,7 +433,7 @@ test('a replay declared in the pipeline runs as a job with its progress in the c
   await kinesis.streams.ensureStream(`replayed_${process.pid}`, 1, 24);
   const server = await serve({ home: home('replay') });
   const replays = await call(server, 'GET', '/pump/replays');
-  assert.equal(replays.body.map((r: { name: string }) => r.name), ['again']);
+  assert.equal(replays.body.map((r: { name: string }) => r.name), ['again', 'recent']);
   assert.is((await call(server, 'POST', '/pump/replays/nope')).status, 404);
   const created = await call(server, 'POST', '/pump/replays/again');
   assert.is(created.status, 201, JSON.stringify(created.body));
@@ -443,6 +444,21 @@ test('a replay declared in the pipeline runs as a job with its progress in the c
   assert.is(job.totalRecordCount, RECORDS);
   // The replay's own records, besides the marker with its watermark that leads each destination shard.
   assert.is((await readReplayed(kinesis.streams, `replayed_${process.pid}`)).records.length, RECORDS);
+});
+
+test('a declared replay with relative bounds runs twice as a job: the second brings it up to date, not WS761', async () => {
+  const into = `replayed_recent_${process.pid}`;
+  await kinesis.streams.ensureStream(into, 1, 24);
+  const server = await serve({ home: home('recent') });
+  const first = await finished(server, (await call(server, 'POST', '/pump/replays/recent')).body.jobId);
+  assert.is(first.stage, 'COMPLETED_SUCCESS', first.error ?? '');
+  assert.is(first.successfulRecordCount, RECORDS);
+  // Later than the plan's compile instant: `since 7d ago` has kept its distance from it, so the replay has not changed.
+  const second = await finished(server, (await call(server, 'POST', '/pump/replays/recent')).body.jobId);
+  console.log('DBG', JSON.stringify(second));
+  assert.is(second.stage, 'COMPLETED_SUCCESS', second.error ?? '');
+  assert.is(second.successfulRecordCount, 0, 'nothing new to emit');
+  assert.is((await readReplayed(kinesis.streams, into)).records.length, RECORDS, 'every record once');
 });
 
 test.run();
