@@ -1,5 +1,5 @@
-// Executes the plan steps this part of the runtime owns (local service, reservoir folder,
-// stream, archive), so `wshed run` maps each step kind to one call.
+// Executes the plan steps of the local runtime (local service, reservoir folder, stream) and the
+// archive, one call per step kind; the target runtimes' provisioners and `wshed run` use them.
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import type { ArchiveStep, LocalServiceStep, ReservoirFolderStep, StreamStep } f
 import { archiveReservoir } from './archive/archiver.ts';
 import type { ArchiveOptions, ArchiveResult } from './archive/types.ts';
 import type { EnsureStreamResult, StreamService } from './kinesis/stream-service.ts';
+import type { ReservoirStore } from './reservoir/store.ts';
 import { resolveHome } from './local/home.ts';
 import { ensureLocalService, type StartedService } from './local/service.ts';
 
@@ -27,6 +28,7 @@ export function runStreamStep(step: StreamStep, streams: StreamService): Promise
   return streams.ensureStream(step.name, step.shards, step.retentionHours);
 }
 
-export function runArchiveStep(step: ArchiveStep, streams: StreamService, options: ArchiveOptions = {}): Promise<ArchiveResult> {
-  return archiveReservoir(step, { streams }, options);
+/** `store`: the reservoir's store from the target runtime (default: opened from the step's location). */
+export function runArchiveStep(step: ArchiveStep, streams: StreamService, options: ArchiveOptions = {}, store?: ReservoirStore): Promise<ArchiveResult> {
+  return archiveReservoir(step, { streams, ...(store ? { store } : {}) }, options);
 }

@@ -122,7 +122,7 @@ test('run refuses JSON that is not a saved plan, with a clear error, and changes
   ok(['plan', 'aws.wshed', '--target', 'aws', '--out', 'aws.json']);
   const aws = scratch.wshed(['run', 'aws.json']);
   assert.is(aws.code, 2, aws.stderr);
-  assert.match(aws.stderr, /aws\.json is a plan for target 'aws'; wshed run applies local plans only/);
+  assert.match(aws.stderr, /aws\.json is a plan for target 'aws'; apply it with: wshed run aws\.json --target aws/);
   const withConf = scratch.wshed(['run', 'saved.json', '--conf', 'other.json']);
   assert.is(withConf.code, 2);
   assert.match(withConf.stderr, /carries the settings it was made with; drop --conf/);

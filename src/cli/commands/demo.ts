@@ -11,7 +11,7 @@ import { sampleOrderLines, type SampleOptions } from '../../demo/sample-orders.t
 import { PACKAGE_ROOT } from '../io.ts';
 import { formatCount, formatDuration, noun, plural } from '../format-numbers.ts';
 import { partitionKeyOf } from '../records-input.ts';
-import { connect, localConfig, planFor } from '../session.ts';
+import { localConfig, planFor, runtimeFor } from '../session.ts';
 import { executePlan } from './run.ts';
 import { withHelp } from '../help.ts';
 
@@ -30,16 +30,17 @@ export const demoCommand = {
     const config = localConfig(argv.conf);
     const plan = planFor(PIPELINE, config);
     const file = path.relative(process.cwd(), PIPELINE) || PIPELINE;
-    const streams = await connect(config, { start: true });
+    const runtime = runtimeFor(config);
+    const streams = await runtime.streams({ start: true });
     try {
       heading('1. provision the streams and the reservoir');
-      await executePlan(plan, config, { file, json: false, acceptDataLoss: false, kinds: ['local-service', 'stream', 'reservoir-folder'] });
+      await executePlan(plan, runtime, { file, json: false, acceptDataLoss: false, kinds: ['local-service', 'stream', 'reservoir-folder'] });
 
       heading(`2. put ${plural(argv.events, 'order event')} (${plural(argv.orders, 'order')}; a few lines are not JSON)`);
       await put(streams, { orders: argv.orders, events: argv.events, seed: 42 });
 
       heading(`3. wshed run ${file}: archive, then replay the latest open and shipped orders`);
-      await executePlan(plan, config, { file, json: false, acceptDataLoss: false });
+      await executePlan(plan, runtime, { file, json: false, acceptDataLoss: false });
 
       const live = Math.max(100, Math.round(argv.events / 10));
       heading(`4. put ${formatCount(live)} more ${noun(live, 'event')}: they stay live in the stream, not yet archived`);
@@ -59,6 +60,7 @@ FROM (SELECT status FROM orders_archive QUALIFY row_number() OVER (PARTITION BY 
 GROUP BY status ORDER BY orders DESC`);
     } finally {
       streams.close();
+      runtime.provisioner.close();
     }
     process.stdout.write(
       `\nDemo done in ${formatDuration(Date.now() - started)}. The local service keeps running with the data:\n` +

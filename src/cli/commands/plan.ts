@@ -7,11 +7,11 @@ import type { Argv } from 'yargs';
 import { compile } from '../../compiler/compile.ts';
 import { looksLikeSavedPlan, readSavedPlan, savedPlanJson } from '../../compiler/plan/plan-file.ts';
 import type { Plan } from '../../compiler/plan/types.ts';
+import type { LiveState } from '../../compiler/plan/changes.ts';
 import { planToJson, renderPlan } from '../../compiler/plan/render.ts';
 import type { TargetConfig, TargetName } from '../../compiler/target-config.ts';
-import { localLiveStateReader } from '../../runtime/live-state/local.ts';
 import { EXIT, loadTargetConfig, readSource, report, UsageError } from '../io.ts';
-import { homeOf } from '../session.ts';
+import { runtimeFor } from '../session.ts';
 import { withHelp } from '../help.ts';
 
 export interface TargetArgs {
@@ -68,9 +68,25 @@ export const planCommand = {
     }
     if (argv.json) return void process.stdout.write(planToJson(plan));
     const dialect = argv.dialect ?? (plan.target === 'aws' ? 'drill' : 'duckdb');
-    // Live state is read on the local target only for now; AWS gets its reader with a later issue.
-    const live = config.target === 'local' && !argv.offline ? await localLiveStateReader({ home: homeOf(config), cwd: process.cwd() }).read(plan) : null;
+    // The target's provider reads what exists (read only); the diff is the compiler's (changes.ts).
+    const provisioner = runtimeFor(config).provisioner;
+    let live: LiveState | null = null;
+    try {
+      if (!argv.offline && provisioner.readable()) {
+        live = await provisioner.read(plan).catch((e: unknown): LiveState => ({
+          source: `target ${config.target}`,
+          unknown: `It could not be read (${firstLine(e)})`,
+          resources: {},
+        }));
+      }
+    } finally {
+      provisioner.close();
+    }
     process.stdout.write(renderPlan(plan, { dialect, sql: argv.sql, live }));
     if (argv.out) process.stderr.write(`saved the plan to ${argv.out}; apply it as saved with: wshed run ${argv.out}\n`);
   },
 };
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}

@@ -4,14 +4,14 @@
 import type { Argv } from 'yargs';
 import type { StreamStep } from '../../compiler/plan/types.ts';
 import { putAllRecords } from '../../runtime/kinesis/put-records.ts';
-import { runStreamStep } from '../../runtime/steps.ts';
 import type { PutEntry } from '../../runtime/kinesis/stream-service.ts';
 import { worldFailure } from '../../runtime/world-failure.ts';
 import { UsageError } from '../io.ts';
 import { formatDuration, formatRate, plural } from '../format-numbers.ts';
 import { progressBar } from '../progress.ts';
 import { isBlank, partitionKeyOf, prepareInput, readLines } from '../records-input.ts';
-import { connect, localConfig, planFor } from '../session.ts';
+import { planFor, runtimeFor, targetConfig } from '../session.ts';
+import { targetOptions } from './plan.ts';
 import { withHelp } from '../help.ts';
 
 const CHUNK = 5_000;
@@ -20,21 +20,21 @@ export const putCommand = {
   command: 'put <stream> [source]',
   describe: 'send newline-delimited JSON records into a stream',
   builder: (y: Argv) =>
-    withHelp(y, 'put')
+    withHelp(targetOptions(y), 'put')
       .positional('stream', { type: 'string', demandOption: true, describe: 'the stream to send into' })
       .positional('source', { type: 'string', describe: "'-' for standard input (the default), or a file" })
       .option('file', { type: 'string', describe: 'file of records, one per line' })
       .option('raw', { type: 'boolean', default: false, describe: 'send the bytes of each line as they are, JSON or not (lines end at \\n)' })
       .option('key', { type: 'string', describe: 'JSON path of the partition key (e.g. order_id, customer.id)' })
       .option('pipeline', { type: 'string', describe: ".wshed file whose declaration of STREAM gives the key (and creates the stream if absent)" })
-      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary' }),
-  handler: async (argv: { stream: string; source?: string; file?: string; raw: boolean; key?: string; pipeline?: string; conf?: string; json: boolean }) => {
-    const config = localConfig(argv.conf);
+  handler: async (argv: { stream: string; source?: string; file?: string; raw: boolean; key?: string; pipeline?: string; target: 'local' | 'aws'; conf?: string; json: boolean }) => {
+    const config = targetConfig(argv.target, argv.conf);
     let keyPath: string[] | null = argv.key ? argv.key.split('.') : null;
     let declared: StreamStep | null = null;
-    if (argv.pipeline) {
-      declared = planFor(argv.pipeline, config).steps.find((s): s is StreamStep => s.kind === 'stream' && s.name === argv.stream) ?? null;
+    const pipeline = argv.pipeline;
+    if (pipeline) {
+      declared = planFor(pipeline, config).steps.find((s): s is StreamStep => s.kind === 'stream' && s.name === argv.stream) ?? null;
       if (!declared) throw new UsageError(`${argv.pipeline} declares no stream '${argv.stream}'`);
       if (!keyPath && declared.key?.kind === 'field') keyPath = [...declared.key.path];
     }
@@ -42,9 +42,10 @@ export const putCommand = {
     const source = argv.source === '' ? '-' : argv.source;
     if (argv.file && source) throw new UsageError(`give records either with --file or as '${source}', not both`);
     const input = await prepareInput(argv.file ?? source ?? '-', { raw: argv.raw });
-    const streams = await connect(config, { start: true });
+    const runtime = runtimeFor(config);
+    const streams = await runtime.streams({ start: true });
     try {
-      if (declared) await runStreamStep(declared, streams);
+      if (declared && pipeline) await runtime.provisioner.apply(declared, { pipeline });
       else if (!(await streams.describeStream(argv.stream))) {
         const names = (await streams.listStreams()).sort();
         const existing = names.length > 0 ? ` (the streams are: ${names.join(', ')})` : '';
@@ -98,6 +99,7 @@ export const putCommand = {
       }
     } finally {
       streams.close();
+      runtime.provisioner.close();
       input.cleanup();
     }
   },

@@ -8,33 +8,34 @@ import { checkSource } from '../../compiler/compile.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { readSource, UsageError } from '../io.ts';
 import { formatDuration, plural } from '../format-numbers.ts';
-import { connectIfRunning, localConfig, planFor } from '../session.ts';
+import { planFor, runtimeFor, targetConfig } from '../session.ts';
+import { targetOptions } from './plan.ts';
 import { withHelp } from '../help.ts';
 
 export const queryCommand = {
   command: 'query <file> [sql]',
   describe: "run SQL over a pipeline's reservoirs (each reservoir is a view: archive + live)",
   builder: (y: Argv) =>
-    withHelp(y, 'query')
+    withHelp(targetOptions(y), 'query')
       .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed) whose reservoirs are the views' })
       .positional('sql', { type: 'string', describe: 'the SQL (DuckDB); leave it out with --name' })
       .option('name', { type: 'string', describe: 'run the saved query of this name instead' })
       .option('format', { choices: OUTPUT_FORMATS, default: 'table' as OutputFormat, describe: 'output format' })
-      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no summary line on stderr' }),
-  handler: async (argv: { file: string; sql?: string; name?: string; format: OutputFormat; conf?: string; quiet: boolean }) => {
+  handler: async (argv: { file: string; sql?: string; name?: string; format: OutputFormat; target: 'local' | 'aws'; conf?: string; quiet: boolean }) => {
     if (!argv.sql === !argv.name) throw new UsageError('give either SQL or --name SAVED_QUERY');
-    const config = localConfig(argv.conf);
+    const config = targetConfig(argv.target, argv.conf);
     refuseS3Reservoirs(argv.file);
     const plan = planFor(argv.file, config);
     if (argv.name && !plan.steps.some((s) => s.kind === 'query' && s.name === argv.name)) {
       const names = plan.steps.flatMap((s) => (s.kind === 'query' ? [s.name] : []));
       throw new UsageError(`${argv.file} has no saved query '${argv.name}' (it has: ${names.join(', ') || 'none'})`);
     }
-    const streams = await connectIfRunning(config);
+    const runtime = runtimeFor(config);
+    const streams = await runtime.streamsIfRunning();
     try {
       const text = argv.name ? { name: argv.name } : { sql: argv.sql! };
-      const r = await runQuery({ ...text, plan, cwd: process.cwd(), streams, format: argv.format, out: process.stdout, duckdb: config.duckdb });
+      const r = await runQuery({ ...text, plan, cwd: runtime.cwd, streams, format: argv.format, out: process.stdout, duckdb: runtime.duckdb });
       if (!argv.quiet) {
         for (const note of r.notes) process.stderr.write(`note: ${note}\n`);
         process.stderr.write(`${plural(r.rows, 'row')} in ${formatDuration(r.durationMs)}\n`);

@@ -5,19 +5,16 @@
 
 import type { Argv } from 'yargs';
 import type { ArchiveStep, Plan, ReplayStep } from '../../compiler/plan/types.ts';
-import type { LocalTargetConfig } from '../../compiler/target-config.ts';
 import type { ShardInfo, StreamService } from '../../runtime/kinesis/stream-service.ts';
 import { isReplayError, runReplay, type ReplayOptions, type ReplaySummary } from '../../runtime/replay/index.ts';
 import { declaredShards } from '../../runtime/replay/shard-router.ts';
-import { openReservoirStore } from '../../runtime/reservoir/open-store.ts';
-import { runStreamStep } from '../../runtime/steps.ts';
-import { createStreamService } from '../../runtime/kinesis/aws-stream-service.ts';
-import { localServiceEndpoint } from '../../runtime/local/service.ts';
+import type { TargetRuntime } from '../../runtime/target/target-runtime.ts';
 import { formatBytes, formatCount, formatDuration, formatPerSecond, plural } from '../format-numbers.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { UsageError } from '../io.ts';
 import { progressBar } from '../progress.ts';
-import { connect, homeOf, localConfig, planFor } from '../session.ts';
+import { planFor, runtimeFor, targetConfig } from '../session.ts';
+import { targetOptions } from './plan.ts';
 import { withHelp } from '../help.ts';
 import { terminalSafeJson } from '../../runtime/printable-text.ts';
 
@@ -25,7 +22,7 @@ export const replayCommand = {
   command: 'replay <file> [name]',
   describe: 'run one replay of a pipeline, bringing it up to date (or preview it, or count what it would send)',
   builder: (y: Argv) =>
-    withHelp(y, 'replay')
+    withHelp(targetOptions(y), 'replay')
       .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed)' })
       .positional('name', { type: 'string', describe: 'the replay (may be left out when the file has one)' })
       .option('preview', { type: 'number', describe: 'show the first N records exactly as they would be emitted; emit nothing' })
@@ -34,32 +31,32 @@ export const replayCommand = {
       .option('restart', { type: 'boolean', default: false, describe: 'abandon an interrupted run and start a new one with the file as it is now' })
       .option('again', { type: 'boolean', default: false, describe: 'replay the whole slice under a new id, even when up to date or changed' })
       .option('aggregate', { type: 'boolean', describe: 'KPL-aggregate emitted records (default: as the file says, on); --no-aggregate disables' })
-      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary (and preview records) as JSON' }),
-  handler: async (argv: { file: string; name?: string; preview?: number; dryRun: boolean; resume: boolean; restart: boolean; again: boolean; aggregate?: boolean; conf?: string; json: boolean }) => {
+  handler: async (argv: { file: string; name?: string; preview?: number; dryRun: boolean; resume: boolean; restart: boolean; again: boolean; aggregate?: boolean; target: 'local' | 'aws'; conf?: string; json: boolean }) => {
     if (argv.preview !== undefined && !(Number.isInteger(argv.preview) && argv.preview > 0)) throw new UsageError('--preview takes a positive whole number');
     if (argv.preview !== undefined && argv.dryRun) throw new UsageError('use --preview or --dry-run, not both');
     if (argv.resume && (argv.restart || argv.again)) throw new UsageError('--resume continues the unfinished run as it started; it cannot be combined with --restart or --again');
     if ((argv.preview !== undefined || argv.dryRun) && (argv.resume || argv.restart)) throw new UsageError('--preview and --dry-run send nothing: there is nothing to resume or restart');
-    const config = localConfig(argv.conf);
+    const config = targetConfig(argv.target, argv.conf);
     const plan = planFor(argv.file, config);
     const step = pickReplay(plan, argv.file, argv.name);
     const sends = argv.preview === undefined && !argv.dryRun;
+    const runtime = runtimeFor(config);
     // Looking changes nothing: no service is started, no stream created.
-    const streams = await connect(config, { start: sends });
+    const streams = await runtime.streams({ start: sends });
     try {
       let destinationShards: readonly ShardInfo[] | undefined;
       for (const s of plan.steps) {
         if (s.kind !== 'stream' || (s.name !== step.stream && s.name !== step.into)) continue;
         if (sends) {
-          const r = await runStreamStep(s, streams);
+          const r = await runtime.provisioner.apply(s, plan);
           if (r.outcome === 'created') process.stderr.write(`created stream ${s.name} (${plural(s.shards, 'shard')})\n`);
         } else if (s.name === step.into && !(await streams.describeStream(s.name))) {
           destinationShards = declaredShards(s.shards);
           process.stderr.write(`note: stream ${s.name} does not exist yet; 'wshed replay' or 'wshed run' would create it (${plural(s.shards, 'shard')}), and the counts route as if it had\n`);
         }
       }
-      await replayWithProgress(step, streams, plan, config, {
+      await replayWithProgress(step, streams, plan, runtime, {
         json: argv.json,
         preview: argv.preview,
         dryRun: argv.dryRun,
@@ -73,6 +70,7 @@ export const replayCommand = {
       });
     } finally {
       streams.close();
+      runtime.provisioner.close();
     }
   },
 };
@@ -106,13 +104,13 @@ export interface ReplayRunOptions {
 }
 
 /** Runs one replay step with a progress bar and prints its summary. */
-export async function replayWithProgress(step: ReplayStep, streams: StreamService, plan: Plan, config: LocalTargetConfig, o: ReplayRunOptions): Promise<ReplaySummary> {
+export async function replayWithProgress(step: ReplayStep, streams: StreamService, plan: Plan, runtime: TargetRuntime, o: ReplayRunOptions): Promise<ReplaySummary> {
   const archive = plan.steps.find((s): s is ArchiveStep => s.kind === 'archive' && s.reservoir === step.reservoir);
-  const reservoir = archive && archive.via === 'archiver' ? openReservoirStore(archive.reservoir, archive.location, process.cwd()) : null;
+  const reservoir = archive && archive.via === 'archiver' ? runtime.store(archive.reservoir, archive.location) : null;
   const sends = o.preview === undefined && !o.dryRun;
   const bar = o.preview === undefined ? progressBar(`replay ${step.name}`, { phase: 'reading the stream tips', extra: sends ? ' | {emitted} emitted, {retried} retried' : ' | {bytes}' }) : null;
   // The destination makes one attempt per call: the replay retries by itself, counting each one.
-  const destination = sends ? createStreamService(await localServiceEndpoint(homeOf(config)), { maxAttempts: 1 }) : undefined;
+  const destination = sends ? await runtime.streams({ maxAttempts: 1 }) : undefined;
   const interrupt = sends && !o.signal ? onInterrupt(`replay ${step.name}`) : null;
   const signal = o.signal ?? interrupt?.signal;
   const options: ReplayOptions = {
@@ -148,9 +146,9 @@ export async function replayWithProgress(step: ReplayStep, streams: StreamServic
         ...(destination ? { destination } : {}),
         ...(o.destinationShards ? { destinationShards: o.destinationShards } : {}),
         reservoir,
-        home: homeOf(config),
-        duckdb: config.duckdb,
-        maxRetries: config.replay.maxRetries,
+        home: runtime.home,
+        duckdb: runtime.duckdb,
+        maxRetries: runtime.emit.maxRetries,
       },
       options,
     );

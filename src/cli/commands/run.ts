@@ -1,19 +1,17 @@
-// `wshed run FILE`: executes the plan on the local target, step by step in plan order:
-// provisioning (service, streams, reservoir folders), archive catch-up, then replays, each brought
-// up to date like an incremental build (see the README's replay semantics). Ctrl-C stops after the
-// batch in flight and prints the command that goes on.
+// `wshed run FILE`: executes the plan on its target's runtime, step by step in plan order:
+// provisioning (through the target's provisioner: service, streams, folders or buckets), archive
+// catch-up, then replays, each brought up to date like an incremental build (see the README's
+// replay semantics). Ctrl-C stops after the batch in flight and prints the command that goes on.
 
 import type { Argv } from 'yargs';
 import type { Plan, PlanStep } from '../../compiler/plan/types.ts';
-import type { LocalTargetConfig } from '../../compiler/target-config.ts';
 import type { StreamService } from '../../runtime/kinesis/stream-service.ts';
-import { runReservoirFolderStep, runStreamStep } from '../../runtime/steps.ts';
-import { UsageError } from '../io.ts';
+import type { TargetRuntime } from '../../runtime/target/target-runtime.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { archiveWithProgress, printArchive } from './archive.ts';
 import { isChangedReplay, replayWithProgress } from './replay.ts';
-import type { RuntimeError } from '../../runtime/runtime-error.ts';
-import { connect, runnablePlan } from '../session.ts';
+import { RuntimeError } from '../../runtime/runtime-error.ts';
+import { runnablePlan, runtimeFor } from '../session.ts';
 import { formatCount, formatDuration } from '../format-numbers.ts';
 import { withHelp } from '../help.ts';
 
@@ -23,15 +21,27 @@ export const runCommand = {
   builder: (y: Argv) =>
     withHelp(y, 'run')
       .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed), or a plan saved by `wshed plan --out` (.json)' })
-      .option('target', { choices: ['local'] as const, default: 'local' as const, describe: 'where to run (aws: see docs)' })
+      .option('target', { choices: ['local', 'aws'] as const, default: 'local' as const, describe: 'where to run (aws: streams, buckets and the archiver so far; see the README)' })
       .option('accept-data-loss', { type: 'boolean', default: false, describe: 'archive what streams still hold even if records may be missing since the checkpoint' })
       .option('replay-again', { type: 'boolean', default: false, describe: 'replay every replay in full under a new id, even one that is up to date or changed' })
-      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
+      .option('delete-undeclared-streams', { type: 'boolean', default: false, describe: 'delete streams this pipeline created that it no longer declares (aws; otherwise they are kept and listed)' })
+      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/<target>.json' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON summaries, one a step' }),
-  handler: async (argv: { file: string; acceptDataLoss: boolean; replayAgain: boolean; conf?: string; json: boolean }) => {
+  handler: async (argv: { file: string; target: 'local' | 'aws'; acceptDataLoss: boolean; replayAgain: boolean; deleteUndeclaredStreams: boolean; conf?: string; json: boolean }) => {
     // FILE is a .wshed file, or a plan saved by `wshed plan --out`, applied as saved.
-    const { plan, config } = runnablePlan(argv.file, argv.conf);
-    await executePlan(plan, config, { file: plan.pipeline, json: argv.json, acceptDataLoss: argv.acceptDataLoss, replayAgain: argv.replayAgain });
+    const { plan, config } = runnablePlan(argv.file, argv.conf, argv.target);
+    const runtime = runtimeFor(config);
+    try {
+      await executePlan(plan, runtime, {
+        file: plan.pipeline,
+        json: argv.json,
+        acceptDataLoss: argv.acceptDataLoss,
+        replayAgain: argv.replayAgain,
+        deleteUndeclaredStreams: argv.deleteUndeclaredStreams,
+      });
+    } finally {
+      runtime.provisioner.close();
+    }
   },
 };
 
@@ -43,42 +53,46 @@ export interface ExecuteOptions {
   readonly replayAgain?: boolean;
   /** Only these step kinds (default: all). */
   readonly kinds?: readonly PlanStep['kind'][];
+  /** Delete streams the pipeline created and no longer declares (else they are kept and listed). */
+  readonly deleteUndeclaredStreams?: boolean;
 }
 
-/** Runs a local plan's steps in order, printing one line a step (or JSON), then a summary. */
-export async function executePlan(plan: Plan, config: LocalTargetConfig, options: ExecuteOptions): Promise<void> {
+/** Steps every runtime runs itself; provisioning steps are its provisioner's. */
+const DATA_KINDS: ReadonlySet<PlanStep['kind']> = new Set(['archive', 'replay', 'reservoir-views', 'query']);
+
+/** Runs a plan's steps in order on a target's runtime, printing one line a step (or JSON), then a summary. */
+export async function executePlan(plan: Plan, runtime: TargetRuntime, options: ExecuteOptions): Promise<void> {
   const say = (step: PlanStep, text: string, data: Record<string, unknown> = {}) =>
     process.stdout.write(options.json ? JSON.stringify({ step: step.id, kind: step.kind, ...data }) + '\n' : `${marker(step)} ${step.id}: ${text}\n`);
+  const chosen = plan.steps.filter((s) => !options.kinds || options.kinds.includes(s.kind));
+  // Before anything changes: a plan with steps this target cannot run yet is refused whole.
+  const cannot = chosen.filter((s) => !DATA_KINDS.has(s.kind) && !runtime.provisioner.handles(s.kind));
+  if (cannot.length > 0) {
+    const kinds = [...new Set(cannot.map((s) => s.kind))];
+    throw new RuntimeError('WS810', { target: runtime.target, what: `${kinds.join(', ')} steps`, steps: cannot.map((s) => s.id).join(', '), file: options.file });
+  }
   let streams: StreamService | null = null;
+  const connected = async () => (streams ??= await runtime.streams({ start: true }));
   const started = Date.now();
   const done: Record<string, number> = {};
   const interrupt = onInterrupt('the run');
   try {
-    for (const step of plan.steps) {
-      if (options.kinds && !options.kinds.includes(step.kind)) continue;
+    for (const step of chosen) {
+      if (!DATA_KINDS.has(step.kind)) {
+        const r = await runtime.provisioner.apply(step, plan);
+        say(step, r.text, r.data);
+        if (step.kind !== 'local-service') done[PROVISIONED] = (done[PROVISIONED] ?? 0) + 1;
+        continue;
+      }
       switch (step.kind) {
-        case 'local-service':
-          streams = await connect(config, { start: true });
-          say(step, 'running');
-          break;
-        case 'stream': {
-          const r = await runStreamStep(step, need(streams));
-          say(step, [r.outcome, ...r.notes].join('; '), { outcome: r.outcome, notes: r.notes });
-          break;
-        }
-        case 'reservoir-folder': {
-          const r = await runReservoirFolderStep(step);
-          say(step, r.created ? `created ${r.path}` : 'exists', { created: r.created, path: r.path });
-          break;
-        }
         case 'archive':
           if (!options.json) process.stdout.write(`${marker(step)} ${step.id}: `);
-          printArchive(await archiveWithProgress(step, need(streams), options.acceptDataLoss, { signal: interrupt.signal, command: `wshed run ${options.file}` }), options.json);
+          printArchive(await archiveWithProgress(step, await connected(), runtime, options.acceptDataLoss, { signal: interrupt.signal, command: `wshed run ${options.file}` }), options.json);
           break;
         case 'replay':
           if (!options.json) process.stdout.write(`${marker(step)} ${step.id}: `);
           try {
-            await replayWithProgress(step, need(streams), plan, config, {
+            await replayWithProgress(step, await connected(), plan, runtime, {
               json: options.json,
               file: options.file,
               via: 'run',
@@ -101,27 +115,31 @@ export async function executePlan(plan: Plan, config: LocalTargetConfig, options
           // Read-only steps: views are defined and queries run by `wshed query`.
           if (step.kind === 'query') say(step, `saved; run it with: wshed query ${options.file} --name ${step.name}`);
           break;
-        default:
-          throw new UsageError(`step ${step.id} (${step.kind}) cannot run on the local target`);
       }
       done[step.kind] = (done[step.kind] ?? 0) + 1;
     }
+    if (!options.kinds || options.kinds.includes('stream')) {
+      // Never deleted behind the user's back: a stream the file no longer declares is kept and said.
+      for (const u of await runtime.provisioner.undeclared(plan, { remove: options.deleteUndeclaredStreams === true })) {
+        const text = u.outcome === 'kept' ? 'not declared, kept (delete it with --delete-undeclared-streams)' : 'not declared, deleted';
+        process.stdout.write(options.json ? JSON.stringify({ step: `stream.${u.name}`, kind: 'stream', outcome: u.outcome, declared: false }) + '\n' : `${u.outcome === 'kept' ? '=' : '-'} stream.${u.name}: ${text}\n`);
+      }
+    }
   } finally {
     interrupt.dispose();
-    streams?.close();
+    (streams as StreamService | null)?.close();
   }
   if (!options.json) {
     const ran = (done['archive'] ?? 0) + (done['replay'] ?? 0);
     const skipped = done['skipped'] ? `, ${done['skipped']} skipped` : '';
-    process.stdout.write(`Run complete in ${formatDuration(Date.now() - started)}: ${formatCount((done['stream'] ?? 0) + (done['reservoir-folder'] ?? 0))} provisioned, ${formatCount(ran)} run${skipped}.\n`);
+    process.stdout.write(`Run complete in ${formatDuration(Date.now() - started)}: ${formatCount(done[PROVISIONED] ?? 0)} provisioned, ${formatCount(ran)} run${skipped}.\n`);
   }
 }
+
+/** Provisioning steps that made or checked a resource (starting the local service is not counted). */
+const PROVISIONED = 'provisioned';
 
 function marker(step: PlanStep): string {
   return { create: '+', run: '~', read: '=', destroy: '-' }[step.action];
 }
 
-function need(streams: StreamService | null): StreamService {
-  if (!streams) throw new Error('bug: the plan has no local-service step before the first stream step');
-  return streams;
-}

@@ -3,14 +3,12 @@
 
 import type { Argv } from 'yargs';
 import type { Plan } from '../../compiler/plan/types.ts';
-import { createStreamService } from '../../runtime/kinesis/aws-stream-service.ts';
-import { localServiceEndpoint } from '../../runtime/local/service.ts';
-import { runStreamStep } from '../../runtime/steps.ts';
 import { mergePlans } from '../../service/context.ts';
 import { JobStore } from '../../service/job-store.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_PORT, PumpConfigError, startPumpServer, tokenProblem } from '../../service/server.ts';
 import { UsageError } from '../io.ts';
-import { connect, homeOf, localConfig, planFor } from '../session.ts';
+import { planFor, runtimeFor, targetConfig } from '../session.ts';
+import { targetOptions } from './plan.ts';
 import { plural } from '../format-numbers.ts';
 import { withHelp } from '../help.ts';
 
@@ -18,44 +16,45 @@ export const serveCommand = {
   command: 'serve [files..]',
   describe: 'serve the pump API (jobs that replay query results into streams) over the pipelines\' reservoirs',
   builder: (y: Argv) =>
-    withHelp(y, 'serve')
+    withHelp(targetOptions(y), 'serve')
       .positional('files', { type: 'string', array: true, describe: 'pipeline files whose reservoirs and replays to serve' })
       .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'port to listen on (0 picks a free one)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on; any but 127.0.0.1 needs --token' })
       .option('token', { type: 'string', describe: 'require Authorization: Bearer TOKEN on every request, 16 characters or more (or set $WSHED_TOKEN)' })
       .option('allow-host', { type: 'string', array: true, describe: 'another name the service answers to in the Host header (e.g. behind a proxy): NAME or NAME:PORT' })
-      .option('concurrency', { type: 'number', default: DEFAULT_CONCURRENCY, describe: 'jobs that run at once; the rest queue' })
-      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' }),
-  handler: async (argv: { files?: string[]; port: number; host: string; token?: string; allowHost?: string[]; concurrency: number; conf?: string }) => {
+      .option('concurrency', { type: 'number', default: DEFAULT_CONCURRENCY, describe: 'jobs that run at once; the rest queue' }),
+  handler: async (argv: { files?: string[]; port: number; host: string; token?: string; allowHost?: string[]; concurrency: number; target: 'local' | 'aws'; conf?: string }) => {
     if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new UsageError('--port takes a port number (0 to 65535)');
     if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) throw new UsageError('--concurrency takes a whole number of at least 1');
     const token = argv.token ?? process.env.WSHED_TOKEN;
     // Before anything starts: a weak token is refused at once.
     const weak = token === undefined ? null : tokenProblem(token);
     if (weak) throw new UsageError(weak);
-    const config = localConfig(argv.conf);
+    const config = targetConfig(argv.target, argv.conf);
     const plans: Plan[] = (argv.files ?? []).map((file) => planFor(file, config));
     const plan = mergePlans(plans);
-    const home = homeOf(config);
+    const runtime = runtimeFor(config);
+    const home = runtime.home;
     // Another service owns this home's jobs: refuse before starting or provisioning anything.
     await new JobStore(home).assertFree();
-    const streams = await connect(config, { start: true });
+    const streams = await runtime.streams({ start: true });
     // The replays' own streams are provisioned as `wshed replay` would (created when absent).
     const replayStreams = new Set(plan.steps.flatMap((s) => (s.kind === 'replay' ? [s.stream, s.into] : [])));
-    for (const s of plan.steps) if (s.kind === 'stream' && replayStreams.has(s.name)) await runStreamStep(s, streams);
+    for (const p of plans) for (const s of p.steps) if (s.kind === 'stream' && replayStreams.has(s.name)) await runtime.provisioner.apply(s, p);
+    runtime.provisioner.close();
     // Jobs retry by themselves (as replays do): the destination makes one attempt per call.
-    const destination = createStreamService(await localServiceEndpoint(home), { maxAttempts: 1 });
+    const destination = await runtime.streams({ maxAttempts: 1 });
     let server;
     try {
       server = await startPumpServer({
         plan,
-        cwd: process.cwd(),
+        cwd: runtime.cwd,
         home,
         streams,
         destination,
-        duckdb: config.duckdb,
-        shardBudgetFraction: config.replay.shardBudgetFraction,
-        maxRetries: config.replay.maxRetries,
+        duckdb: runtime.duckdb,
+        shardBudgetFraction: runtime.emit.shardBudgetFraction,
+        maxRetries: runtime.emit.maxRetries,
         port: argv.port,
         host: argv.host,
         // An empty --token is refused as weak, not taken as no token.

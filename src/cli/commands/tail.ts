@@ -8,7 +8,8 @@ import { deaggregate } from '../../runtime/kinesis/kpl.ts';
 import { readShard } from '../../runtime/kinesis/shard-reader.ts';
 import type { ShardPosition } from '../../runtime/kinesis/stream-service.ts';
 import { UsageError } from '../io.ts';
-import { connect, localConfig } from '../session.ts';
+import { runtimeFor, targetConfig } from '../session.ts';
+import { targetOptions } from './plan.ts';
 import { formatPrinter, TAIL_FORMATS, TEMPLATE_PLACEHOLDERS, templatePrinter, type RecordPrinter, type TailFormat } from '../tail-format.ts';
 import { withHelp } from '../help.ts';
 
@@ -18,7 +19,7 @@ export const tailCommand = {
   command: 'tail <stream>',
   describe: 'print records of a stream as they arrive (KPL aggregates are split)',
   builder: (y: Argv) =>
-    withHelp(y, 'tail')
+    withHelp(targetOptions(y), 'tail')
       .positional('stream', { type: 'string', demandOption: true, describe: 'the stream to follow' })
       .option('from', { choices: ['trim-horizon', 'latest'] as const, default: 'latest' as const, describe: 'start at the oldest record or at new ones' })
       .option('limit', { type: 'number', describe: 'stop after this many records' })
@@ -34,12 +35,11 @@ export const tailCommand = {
         type: 'string',
         describe: 'print each record by a kcat-style template of placeholders (below); add \\n yourself, as in kcat',
       })
-      .option('conf', { type: 'string', describe: 'JSON file overriding the target settings in conf/local.json' })
       .epilogue(`Template placeholders:\n${PLACEHOLDER_HELP}\n  \\n \\t \\r \\\\  newline, tab, carriage return, backslash`),
-  handler: async (argv: { stream: string; from: 'trim-horizon' | 'latest'; limit?: number; format?: TailFormat; json: boolean; template?: string; conf?: string }) => {
+  handler: async (argv: { stream: string; from: 'trim-horizon' | 'latest'; limit?: number; format?: TailFormat; json: boolean; template?: string; target: 'local' | 'aws'; conf?: string }) => {
     if (argv.limit !== undefined && !(Number.isInteger(argv.limit) && argv.limit > 0)) throw new UsageError('--limit must be a positive whole number');
     const print = printerFor(argv);
-    const streams = await connect(localConfig(argv.conf), { start: false });
+    const streams = await runtimeFor(targetConfig(argv.target, argv.conf)).streams({ start: false });
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
     // `wshed tail s | head`: a reader that goes away ends the tail quietly, as it ends kcat.

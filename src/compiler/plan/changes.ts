@@ -38,14 +38,14 @@ export const CHANGE_ORDER: readonly Change[] = ['create', 'change', 'run', 'read
 
 export function planChanges(plan: Plan, live: LiveState | null): ReadonlyMap<string, StepChange> {
   const out = new Map<string, StepChange>();
-  for (const step of plan.steps) out.set(step.id, stepChange(step, live?.resources[step.id]));
+  for (const step of plan.steps) out.set(step.id, stepChange(step, live?.resources[step.id], plan.target));
   return out;
 }
 
 const offline = (change: Change): StepChange => ({ change, known: false, notes: [], live: {} });
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function stepChange(step: PlanStep, found: LiveResource | undefined): StepChange {
+function stepChange(step: PlanStep, found: LiveResource | undefined, target: Plan['target']): StepChange {
   if (step.action !== 'create') return offline(step.action);
   if (!found || found.kind !== step.kind) return offline('create');
   switch (found.kind) {
@@ -59,7 +59,8 @@ function stepChange(step: PlanStep, found: LiveResource | undefined): StepChange
       if (step.kind !== 'stream') return offline('create');
       if (!found.exists) return { change: 'create', known: true, notes: [], live: {} };
       const notes: string[] = [];
-      if (found.openShards !== step.shards) notes.push(`declared ${plural(step.shards, 'shard')}, has ${found.openShards}; run does not reshard`);
+      // The aws provider reshards (UpdateShardCount); the local service cannot.
+      if (found.openShards !== step.shards) notes.push(`declared ${plural(step.shards, 'shard')}, has ${found.openShards}; ${target === 'aws' ? 'run reshards it' : 'run does not reshard'}`);
       if (found.retentionHours !== step.retentionHours) {
         notes.push(`retention declared ${humanDuration(step.retentionHours * 3600)}, has ${humanDuration(found.retentionHours * 3600)}; run sets it`);
       }

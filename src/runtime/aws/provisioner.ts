@@ -21,6 +21,13 @@ export interface AwsProvisionerDeps {
   readonly s3: (region: string) => S3Client;
   /** Where Firehose delivery streams are made; without it those steps are refused (WS810). */
   readonly firehose?: FirehoseProvisioning;
+  /** Environment the SDK's chain reads (default: the process's). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Whether the SDK's chain has something to go on: credentials, a profile, or an endpoint. */
+export function awsConfigured(env: Readonly<Record<string, string | undefined>>): boolean {
+  return Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_KINESIS || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI);
 }
 
 const AWS_KINDS: ReadonlySet<PlanStep['kind']> = new Set(['stream', 's3-location', 'firehose-delivery-stream']);
@@ -50,6 +57,7 @@ export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
       }
       return { source: 'AWS Kinesis', resources };
     },
+    readable: () => awsConfigured(deps.env ?? process.env),
     handles: (kind) => AWS_KINDS.has(kind),
     async apply(step, plan): Promise<StepOutcome> {
       switch (step.kind) {

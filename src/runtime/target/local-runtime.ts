@@ -66,6 +66,7 @@ function localProvisioner(home: string, cwd: string, streams: (r?: StreamsReques
   const connected = async () => (service ??= await streams({ start: true }));
   return {
     read: (plan) => localLiveStateReader({ home, cwd }).read(plan),
+    readable: () => true,
     handles: (kind) => LOCAL_KINDS.has(kind),
     async apply(step): Promise<StepOutcome> {
       switch (step.kind) {

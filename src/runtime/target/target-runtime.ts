@@ -53,6 +53,11 @@ export interface StepOutcome {
  * diffs against, in the compiler's changes.ts) and applies one provisioning step at a time.
  */
 export interface Provisioner extends LiveStateReader {
+  /**
+   * Whether live state can be read here without guessing: the local home always; AWS when
+   * credentials, a profile or an endpoint are configured (else `wshed plan` stays offline).
+   */
+  readable(): boolean;
   /** Whether this target applies steps of this kind (others are data steps, or not run here). */
   handles(kind: PlanStep['kind']): boolean;
   /**
