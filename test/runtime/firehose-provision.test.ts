@@ -20,6 +20,10 @@ import { describeChange, type ResourceChange } from '../../src/runtime/aws/fireh
 import { closeFirehoseClients, createFirehoseClients, type FirehoseClients } from '../../src/runtime/aws/firehose/clients.ts';
 import { lambdaPackage, zipBundle } from '../../src/runtime/aws/firehose/lambda-code.ts';
 import { provisionFirehose } from '../../src/runtime/aws/firehose/provision.ts';
+import { firehoseStepProvisioning } from '../../src/runtime/aws/firehose/step-provisioning.ts';
+import { awsProvisioner } from '../../src/runtime/aws/provisioner.ts';
+import { createS3Client } from '../../src/runtime/aws/s3-client.ts';
+import { createKinesisClient } from '../../src/runtime/kinesis/client.ts';
 import { INLINE_POLICY_NAME } from '../../src/runtime/aws/iam/policies.ts';
 import { parseDocument } from '../../src/runtime/aws/iam/roles.ts';
 import { isRuntimeError } from '../../src/runtime/runtime-error.ts';
@@ -232,6 +236,28 @@ test('by default the function runs the built dist/lambda/firehose-transform.mjs,
   const files = unzipSync(lambdaPackage().zip);
   assert.equal(Object.keys(files), ['firehose-transform.mjs']);
   assert.ok(Buffer.from(files['firehose-transform.mjs']).equals(built));
+});
+
+test('through the aws provisioner: the step outcome names what was created, then that it exists', async () => {
+  const firehose = firehoseStepProvisioning({ pause: noPause, code });
+  const provisioner = awsProvisioner({ kinesis: () => createKinesisClient({ region: 'us-east-1' }), s3: (region) => createS3Client({ region }), firehose });
+  try {
+    const first = await provisioner.apply(json(), { pipeline: 'orders.wshed' });
+    assert.is(first.outcome, 'created');
+    assert.is(
+      first.text,
+      'created iam role wshed-orders_archive-transform, iam role wshed-orders_archive-delivery, lambda function wshed-orders_archive-transform, delivery stream wshed-orders_archive',
+    );
+    const second = await provisioner.apply(json(), { pipeline: 'orders.wshed' });
+    assert.is(second.outcome, 'exists');
+    const third = await provisioner.apply(json('hourly', '100MB 300s'), { pipeline: 'orders.wshed' });
+    assert.equal([third.outcome, third.text], ['updated', 'updated delivery stream wshed-orders_archive (buffering: "64MB 300s" → "100MB 300s")']);
+    // No secret of the chain's credentials in what is printed or kept.
+    assert.not.match(JSON.stringify([first, second, third]), moto.env.AWS_SECRET_ACCESS_KEY);
+  } finally {
+    firehose.close();
+    provisioner.close();
+  }
 });
 
 for (const [name, make] of [
