@@ -27,6 +27,9 @@ export async function runReplayJob(job: Job, control: JobControl, ctx: PumpConte
     { streams: ctx.streams, destination: ctx.destination, reservoir, home: ctx.home, ...(ctx.duckdb ? { duckdb: ctx.duckdb } : {}), maxRetries: ctx.maxRetries },
     {
       resume,
+      // Relative bounds (`since 7d ago`) were resolved against the plan's compile instant: the
+      // incremental rule compares them at that distance, as `wshed replay` does.
+      compiledAt: ctx.plan.now,
       signal: control.signal,
       onProgress: (p) => {
         control.progress({

@@ -22,6 +22,8 @@ const source = `pump_src_${process.pid}`;
 let kinesis: TestKinesis;
 let dir: TempDir;
 let plan: Plan;
+/** The pipeline compiled at another instant, as a restarted service compiles it. */
+let compileAt: (now: Date) => Plan;
 let writer: StreamService;
 let streamCount = 0;
 const servers: PumpServer[] = [];
@@ -42,9 +44,12 @@ test.before(async () => {
   assert.is(archived.records, RECORDS);
   const text = `stream ${source} { shards 2 }\nstream replayed_${process.pid} { shards 1 }\nstream replayed_recent_${process.pid} { shards 1 }\nreservoir orders_archive { from stream ${source} at "${root}" }\nreplay again from archive orders_archive into stream replayed_${process.pid}\nreplay recent from archive orders_archive since 7d ago into stream replayed_recent_${process.pid}\n`;
   const config = { target: 'local' as const, kinesisPort: kinesis.port, home: path.join(dir.path, 'home'), duckdb: { threads: 2, memoryLimit: '512MB' }, replay: { shardBudgetFraction: 1, maxRetries: 5 } };
-  const compiled = compile({ path: path.join(dir.path, 'orders.wshed'), text }, { config, now: new Date() });
-  if (!compiled.plan) throw new Error(compiled.diagnostics.map((d) => d.message).join('\n'));
-  plan = compiled.plan;
+  compileAt = (now: Date) => {
+    const compiled = compile({ path: path.join(dir.path, 'orders.wshed'), text }, { config, now });
+    if (!compiled.plan) throw new Error(compiled.diagnostics.map((d) => d.message).join('\n'));
+    return compiled.plan;
+  };
+  plan = compileAt(new Date());
 });
 
 test.after(async () => {
@@ -449,13 +454,14 @@ test('a replay declared in the pipeline runs as a job with its progress in the c
 test('a declared replay with relative bounds runs twice as a job: the second brings it up to date, not WS761', async () => {
   const into = `replayed_recent_${process.pid}`;
   await kinesis.streams.ensureStream(into, 1, 24);
-  const server = await serve({ home: home('recent') });
-  const first = await finished(server, (await call(server, 'POST', '/pump/replays/recent')).body.jobId);
-  assert.is(first.stage, 'COMPLETED_SUCCESS', first.error ?? '');
-  assert.is(first.successfulRecordCount, RECORDS);
-  // Later than the plan's compile instant: `since 7d ago` has kept its distance from it, so the replay has not changed.
-  const second = await finished(server, (await call(server, 'POST', '/pump/replays/recent')).body.jobId);
-  console.log('DBG', JSON.stringify(second));
+  const first = await serve({ home: home('recent') });
+  const once = await finished(first, (await call(first, 'POST', '/pump/replays/recent')).body.jobId);
+  assert.is(once.stage, 'COMPLETED_SUCCESS', once.error ?? '');
+  assert.is(once.successfulRecordCount, RECORDS);
+  await first.close();
+  // The service restarted an hour later compiles `since 7d ago` an hour later: the same distance from its compile instant, so the same replay.
+  const later = await serve({ home: home('recent'), plan: compileAt(new Date(Date.parse(plan.now) + 3_600_000)) });
+  const second = await finished(later, (await call(later, 'POST', '/pump/replays/recent')).body.jobId);
   assert.is(second.stage, 'COMPLETED_SUCCESS', second.error ?? '');
   assert.is(second.successfulRecordCount, 0, 'nothing new to emit');
   assert.is((await readReplayed(kinesis.streams, into)).records.length, RECORDS, 'every record once');
