@@ -27,8 +27,12 @@ export interface DeliveryArns {
 
 const MIB = 1024 * 1024;
 
-/** How long Firehose may hold records for the Lambda; it invokes it with up to 3 MiB or 60s of records. */
-const PROCESSOR_BUFFER = { sizeMb: '3', seconds: '60' };
+/**
+ * How much Firehose hands the Lambda per invocation. A Lambda's response is capped at 6 MB, and
+ * each line adds the record layout's ~230 bytes of metadata before base64 (4/3): 1 MB of input
+ * stays under the cap for records of ~100 bytes and more (3 MB would need ~1 KB records).
+ */
+const PROCESSOR_BUFFER = { sizeMb: '1', seconds: '60' };
 
 export function destinationConfiguration(step: FirehoseStep, arns: DeliveryArns): ExtendedS3DestinationConfiguration {
   return {
