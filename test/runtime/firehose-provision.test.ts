@@ -112,7 +112,7 @@ test('creates the roles, the Lambda and the delivery stream the step declares, a
   const fn = await clients.lambda.send(new GetFunctionCommand({ FunctionName: 'wshed-orders_archive-transform' }));
   assert.equal(
     [fn.Configuration?.Runtime, fn.Configuration?.Handler, fn.Configuration?.Role, fn.Configuration?.CodeSha256],
-    ['nodejs20.x', 'firehose-transform.handler', `arn:aws:iam::${account}:role/wshed-orders_archive-transform`, code.sha256],
+    ['nodejs22.x', 'firehose-transform.handler', `arn:aws:iam::${account}:role/wshed-orders_archive-transform`, code.sha256],
   );
   assert.equal(fn.Configuration?.Environment?.Variables, { WSHED_STREAM: 'orders', WSHED_PARTITION: 'hourly', WSHED_FORMAT: 'json' });
 

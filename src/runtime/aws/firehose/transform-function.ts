@@ -16,7 +16,8 @@ import { errorName } from './clients.ts';
 import { LAMBDA_HANDLER, type LambdaPackage } from './lambda-code.ts';
 import { retryWhileRoleIsNew, type Pause } from './role-propagation.ts';
 
-export const LAMBDA_RUNTIME = 'nodejs20.x';
+// nodejs20.x reached its end of support in 2026; the bundle targets Node 20 and runs on 22.
+export const LAMBDA_RUNTIME = 'nodejs22.x';
 
 export function functionSettings(step: FirehoseStep, roleArn: string) {
   return {
