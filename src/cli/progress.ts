@@ -90,12 +90,3 @@ export function progressBar(label: string, options: { total?: number; unit?: str
     },
   };
 }
-
-/** Kept for the commands that print these; new output uses format-numbers.ts. */
-export function formatRate(records: number, ms: number): string {
-  return ms > 0 ? `${Math.round((records * 1000) / ms).toLocaleString('en-US')} records/s` : '-';
-}
-
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
