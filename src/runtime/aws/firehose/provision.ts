@@ -89,7 +89,13 @@ export async function provisionFirehose(clients: FirehoseClients, step: Firehose
 
   const desired = createRequest(step, { streamArn: streamArn(ctx, step.sourceStream), bucketArn: bucketArn(ctx, step.bucket), roleArn: deliveryRole, functionArn: fn.arn });
   await guarded('delivery stream', step.name, async () => {
-    const diff = diffDeliveryStream(await readDeliveryStream(clients.firehose, step.name), desired);
+    let current = await readDeliveryStream(clients.firehose, step.name);
+    // A run interrupted just after creating it: Firehose takes no update until it is ACTIVE.
+    if (current?.DeliveryStreamStatus === 'CREATING') {
+      await waitForActive(clients.firehose, step.name, pause);
+      current = await readDeliveryStream(clients.firehose, step.name);
+    }
+    const diff = diffDeliveryStream(current, desired);
     await applyDeliveryStream(clients.firehose, diff, desired, (call) => retryWhileRoleIsNew(pause, call));
     if (diff.kind === 'absent') await waitForActive(clients.firehose, step.name, pause);
     const live = await readDeliveryStream(clients.firehose, step.name);
