@@ -1,6 +1,6 @@
 // What a target's provider implements so `wshed plan` can diff against what exists: it only
 // reads (never creates or starts anything); the diff itself is computed once, in the compiler
-// (`src/compiler/plan/changes.ts`). Local now; AWS implements the same interface later.
+// (`src/compiler/plan/changes.ts`). Every target's `Provisioner` (`target/target-runtime.ts`) is one.
 
 import type { LiveState } from '../../compiler/plan/changes.ts';
 import type { Plan } from '../../compiler/plan/types.ts';
