@@ -13,8 +13,8 @@ import type { Provisioner, StepOutcome, UndeclaredResource } from '../target/tar
 import { AwsStreams } from './kinesis-streams.ts';
 import { s3ErrorOf } from './s3-client.ts';
 
-/** Applies one Firehose delivery-stream step (the Firehose provisioning's entry point). */
-export type FirehoseProvisioning = (step: FirehoseStep) => Promise<StepOutcome>;
+/** Applies one Firehose delivery-stream step, with its roles and Lambda (aws/firehose/step-provisioning.ts). */
+export type FirehoseProvisioning = ((step: FirehoseStep) => Promise<StepOutcome>) & { close?(): void };
 
 export interface AwsProvisionerDeps {
   readonly kinesis: () => KinesisClient;
@@ -84,6 +84,7 @@ export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
       return out;
     },
     close() {
+      deps.firehose?.close?.();
       kinesis?.destroy();
       for (const c of s3Clients.values()) c.destroy();
       kinesis = null;

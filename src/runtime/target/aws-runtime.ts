@@ -4,6 +4,7 @@
 
 import type { Location } from '../../compiler/model.ts';
 import type { AwsTargetConfig } from '../../compiler/target-config.ts';
+import { firehoseStepProvisioning } from '../aws/firehose/step-provisioning.ts';
 import { awsProvisioner, type FirehoseProvisioning } from '../aws/provisioner.ts';
 import { createS3Client } from '../aws/s3-client.ts';
 import { createStreamService } from '../kinesis/aws-stream-service.ts';
@@ -18,7 +19,7 @@ import type { TargetRuntime } from './target-runtime.ts';
 const AWS_DUCKDB: DuckDbSettings = { threads: 2, memoryLimit: '512MB' };
 
 export interface AwsRuntimeOptions extends RuntimeOptions {
-  /** Firehose delivery-stream provisioning (src/runtime/aws/firehose/); unset: those steps are refused. */
+  /** Firehose delivery-stream provisioning (default: aws/firehose/step-provisioning.ts on the SDK's chain). */
   readonly firehose?: FirehoseProvisioning;
 }
 
@@ -40,7 +41,7 @@ export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions =
     provisioner: awsProvisioner({
       kinesis: () => createKinesisClient(kinesis),
       s3: (region) => createS3Client({ region }),
-      ...(options.firehose ? { firehose: options.firehose } : {}),
+      firehose: options.firehose ?? firehoseStepProvisioning(),
     }),
   };
 }
