@@ -54,11 +54,31 @@ function compareText(a: string, b: string): Ordering {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function arrivalMillis(v: Version): number {
+function arrivalMillis(v: OriginPosition): number {
   const ms = Date.parse(v.arrival_time);
   // Versions come from liveVersion/readReplayMetadata, which reject bad times: this is a bug.
   if (Number.isNaN(ms)) throw new RangeError(`invalid arrival_time in version: ${JSON.stringify(v.arrival_time)}`);
   return ms;
+}
+
+/**
+ * The origin order's keys, in order (reservoir record-layout column names): what every SQL
+ * builder sorts and compacts by (src/compiler/sql/replay-query.ts) and what compareOrigins
+ * compares, so the replay, its checkpoint and a consumer agree on "newer".
+ */
+export const ORIGIN_ORDER = ['arrival_time', 'sequence_number', 'sub_sequence_number', 'shard_id'] as const;
+
+/** A position in the origin order: a version without its stream (every record of a replay has the same one). */
+export type OriginPosition = Pick<Version, (typeof ORIGIN_ORDER)[number]>;
+
+/** Orders two positions by ORIGIN_ORDER (keys 1–4 of compareVersions below). */
+export function compareOrigins(a: OriginPosition, b: OriginPosition): Ordering {
+  const time = arrivalMillis(a) - arrivalMillis(b);
+  if (time !== 0) return time < 0 ? -1 : 1;
+  const sequence = compareSequenceNumbers(a.sequence_number, b.sequence_number);
+  if (sequence !== 0) return sequence;
+  if (a.sub_sequence_number !== b.sub_sequence_number) return a.sub_sequence_number < b.sub_sequence_number ? -1 : 1;
+  return compareText(a.shard_id, b.shard_id);
 }
 
 /**
@@ -77,14 +97,7 @@ function arrivalMillis(v: Version): number {
  * issues 56). Two versions compare equal only when they name the same record.
  */
 export function compareVersions(a: Version, b: Version): Ordering {
-  const time = arrivalMillis(a) - arrivalMillis(b);
-  if (time !== 0) return time < 0 ? -1 : 1;
-  const sequence = compareSequenceNumbers(a.sequence_number, b.sequence_number);
-  if (sequence !== 0) return sequence;
-  if (a.sub_sequence_number !== b.sub_sequence_number) return a.sub_sequence_number < b.sub_sequence_number ? -1 : 1;
-  const shard = compareText(a.shard_id, b.shard_id);
-  if (shard !== 0) return shard;
-  return compareText(a.stream, b.stream);
+  return compareOrigins(a, b) || compareText(a.stream, b.stream);
 }
 
 /** True when `a` is strictly newer than `b` in the origin order. */

@@ -9,14 +9,15 @@ import { allOf, anyOf, bin, call, col, isNull, num, select, str, table } from '.
 import type { SqlNaming } from './index.ts';
 import { formatExpr } from '../format/expr.ts';
 import { WhereLowering } from './lower-where.ts';
+import { ORIGIN_ORDER } from '../../consumer/version.ts';
 
 /** Every stage reads its input under this alias: Drill needs one to reach into the payload map. */
 export const T = 't';
 
 /** One record's identity in Kinesis: the same record seen in the archive and live is one record. */
 const IDENTITY = ['shard_id', 'sequence_number', 'sub_sequence_number'] as const;
-/** Origin position: the order records entered the stream, which replay preserves. */
-const ORIGIN = ['arrival_time', 'sequence_number', 'sub_sequence_number', 'shard_id'] as const;
+/** Origin position: the order records entered the stream, which replay preserves (the consumer library's order). */
+const ORIGIN = ORIGIN_ORDER;
 const DAY_MS = 86_400_000;
 /** Which copy of a record seen twice is kept: 0 archived, 1 live. */
 const COPY_RANK = 'copy_rank';

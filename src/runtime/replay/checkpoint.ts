@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ReplayStep } from '../../compiler/plan/types.ts';
-import { compareSequence } from '../kinesis/sequence.ts';
+import { compareOrigins, type OriginPosition } from '../../consumer/version.ts';
 import { acquirePidLock, type PidLock } from '../pid-lock.ts';
 import { definitionOf, type ReplayDefinition } from './definition.ts';
 import { ReplayError } from './replay-errors.ts';
@@ -13,13 +13,8 @@ import type { SourceCut } from './watermark.ts';
 
 export const REPLAY_CHECKPOINT_VERSION = 2;
 
-/** The position of a row in the replay order (the SQL's ORDER BY, which is total). */
-export interface RowPosition {
-  readonly arrival_time: string;
-  readonly sequence_number: string;
-  readonly sub_sequence_number: number;
-  readonly shard_id: string;
-}
+/** The position of a row in the replay order (the SQL's ORDER BY, which is total: the origin order). */
+export type RowPosition = OriginPosition;
 
 export interface ReplayCheckpoint {
   readonly kind: 'replay-checkpoint';
@@ -123,11 +118,7 @@ export async function lockReplay(home: string, replay: string): Promise<PidLock>
   return attempt.lock;
 }
 
-/** Orders two row positions as the replay SQL does (arrival time, sequence number, sub-sequence, shard). */
+/** Orders two row positions as the replay SQL does: the consumer library's origin order. */
 export function comparePosition(a: RowPosition, b: RowPosition): number {
-  if (a.arrival_time !== b.arrival_time) return a.arrival_time < b.arrival_time ? -1 : 1;
-  const seq = compareSequence(a.sequence_number, b.sequence_number);
-  if (seq !== 0) return seq;
-  if (a.sub_sequence_number !== b.sub_sequence_number) return a.sub_sequence_number - b.sub_sequence_number;
-  return a.shard_id < b.shard_id ? -1 : a.shard_id > b.shard_id ? 1 : 0;
+  return compareOrigins(a, b);
 }
