@@ -38,6 +38,14 @@ export interface AwsTargetConfig {
     readonly keyPair: string;
     readonly subnetId: string | null;
     readonly logUri: string | null;
+    /** The EMR service role and the EC2 instance profile (EMR's defaults unless set). */
+    readonly serviceRole: string;
+    readonly instanceProfile: string;
+    /** The Drill release the bootstrap action installs, and where it downloads it (null: Apache's archive). */
+    readonly drillVersion: string;
+    readonly drillUrl: string | null;
+    /** The primary node's address for SSH, instead of DescribeCluster's MasterPublicDnsName (tests, bastions). */
+    readonly primaryAddress: string | null;
     /** Terminate the cluster when `wshed run` finishes. */
     readonly terminateAfterRun: boolean;
   };
@@ -47,6 +55,11 @@ export interface AwsTargetConfig {
     readonly keyFile: string;
     readonly localDrillPort: number;
     readonly localHivePort: number;
+    /** Local port forwarded to the job service on the primary node (port 8080 there). */
+    readonly localServicePort: number;
+    /** Where host keys are pinned on first use (~ is the home folder). */
+    readonly knownHostsFile: string;
+    readonly keepaliveSeconds: number;
   };
   readonly drill: { readonly storagePlugin: string; readonly port: number };
   readonly hive: { readonly database: string; readonly port: number };

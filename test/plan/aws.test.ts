@@ -98,7 +98,15 @@ test('EMR cluster: release, applications, instance groups and the Drill bootstra
     { role: 'MASTER', instanceType: 'm5.xlarge', count: 1 },
     { role: 'CORE', instanceType: 'm5.xlarge', count: 2 },
   ]);
-  assert.equal(emr.bootstrapActions, [{ name: 'install-drill', script: 's3://my-wshed-bucket/wshed/cluster/install-drill.sh' }]);
+  assert.equal(emr.bootstrapActions, [
+    {
+      name: 'install-drill',
+      script: 's3://my-wshed-bucket/wshed/cluster/install-drill.sh',
+      args: ['--version', '1.22.0', '--url', 'https://archive.apache.org/dist/drill/1.22.0/apache-drill-1.22.0.tar.gz', '--cluster-id', 'wshed-drillbits'],
+    },
+  ]);
+  assert.equal([emr.serviceRole, emr.instanceProfile], ['EMR_DefaultRole', 'EMR_EC2_DefaultRole']);
+  assert.is(emr.tags['wshed:cluster'], 'wshed');
 });
 
 test('SSH tunnel forwards Drill and HiveServer2 and names the key file, never a key', () => {
@@ -109,7 +117,9 @@ test('SSH tunnel forwards Drill and HiveServer2 and names the key file, never a 
   assert.equal(tunnel.forwards, [
     { service: 'drill', localPort: 8047, remotePort: 8047 },
     { service: 'hive', localPort: 10000, remotePort: 10000 },
+    { service: 'jobs', localPort: 8080, remotePort: 8080 },
   ]);
+  assert.is(tunnel.knownHostsFile, '~/.wshed/known_hosts');
 });
 
 test('Drill storage plugin: a file plugin over s3a://bucket, one workspace per reservoir', () => {

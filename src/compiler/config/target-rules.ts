@@ -63,6 +63,11 @@ export const AWS_RULES: Rule = obj({
     keyPair: nonEmpty('the name of an EC2 key pair'),
     subnetId: nullable(str('a subnet id such as "subnet-0abc1234"', (s) => /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/.test(s))),
     logUri: nullable(str('an s3:// URI', (s) => /^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?$/.test(s))),
+    serviceRole: str('an IAM role name such as "EMR_DefaultRole"', (s) => /^[\w+=,.@-]{1,64}$/.test(s)),
+    instanceProfile: str('an instance profile name such as "EMR_EC2_DefaultRole"', (s) => /^[\w+=,.@-]{1,128}$/.test(s)),
+    drillVersion: str('a Drill release such as "1.22.0"', (s) => /^\d+\.\d+\.\d+$/.test(s)),
+    drillUrl: nullable(str('an https://, http:// or s3:// URL of the Drill tarball', (s) => /^(https?|s3):\/\/\S+$/.test(s))),
+    primaryAddress: nullable(nonEmpty('a host name or address')),
     terminateAfterRun: bool,
   }),
   ssh: obj(
@@ -71,11 +76,19 @@ export const AWS_RULES: Rule = obj({
       keyFile: nonEmpty('the path of a private key file'),
       localDrillPort: port,
       localHivePort: port,
+      localServicePort: port,
+      knownHostsFile: nonEmpty('the path of a known-hosts file'),
+      keepaliveSeconds: int('a whole number of seconds from 1 to 3600', 1, 3600),
     },
-    (ssh, path) =>
-      ssh.localDrillPort === ssh.localHivePort
-        ? [{ path: `${path}.localHivePort`, why: `expected a port other than localDrillPort, got ${ssh.localHivePort} for both`, hints: [] }]
-        : [],
+    (ssh, path) => {
+      const ports = ['localDrillPort', 'localHivePort', 'localServicePort'] as const;
+      const problems: Problem[] = [];
+      ports.forEach((name, i) => {
+        const earlier = ports.slice(0, i).find((other) => ssh[other] === ssh[name]);
+        if (earlier) problems.push({ path: `${path}.${name}`, why: `expected a port other than ${earlier}, got ${String(ssh[name])} for both`, hints: [] });
+      });
+      return problems;
+    },
   ),
   drill: obj({ storagePlugin: identifier('a plugin name'), port }),
   hive: obj({ database: identifier('a database name'), port }),

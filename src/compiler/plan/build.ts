@@ -7,7 +7,7 @@ import type { Model } from '../model.ts';
 import type { SqlNaming } from '../sql/index.ts';
 import type { AwsTargetConfig, LocalTargetConfig, TargetConfig } from '../target-config.ts';
 import { addDataSteps, liveStreams, viewsByReservoir } from './data-steps.ts';
-import { provisionAws, s3Locations } from './provision-aws.ts';
+import { clusterTags, provisionAws, s3Locations } from './provision-aws.ts';
 import { provisionLocal } from './provision-local.ts';
 import { stepId, stepList, type StepList } from './step-list.ts';
 import { PLAN_VERSION, type Plan } from './types.ts';
@@ -27,7 +27,7 @@ export function buildPlan(model: Model, config: TargetConfig, options: BuildOpti
   const diagnostics: Diagnostic[] = [];
   const list = stepList();
   if (config.target === 'local') planLocal(resolveLocations(model, options.folder), config, list, diagnostics);
-  else planAws(model, config, list, diagnostics);
+  else planAws(model, config, pipelineName(options.pipeline), list, diagnostics);
   const plan: Plan = { version: PLAN_VERSION, pipeline: options.pipeline, target: config.target, now: options.now.toISOString(), steps: list.steps };
   return { plan, diagnostics };
 }
@@ -66,11 +66,16 @@ function planLocal(model: Model, config: LocalTargetConfig, list: StepList, diag
   );
 }
 
-function planAws(model: Model, config: AwsTargetConfig, list: StepList, diagnostics: Diagnostic[]): void {
+/** The name a cluster's tag gives the pipeline: its file name without `.wshed`. */
+export function pipelineName(file: string): string {
+  return path.basename(file).replace(/\.wshed$/, '');
+}
+
+function planAws(model: Model, config: AwsTargetConfig, pipeline: string, list: StepList, diagnostics: Diagnostic[]): void {
   const naming: SqlNaming = { drillStoragePlugin: config.drill.storagePlugin, hiveDatabase: config.hive.database };
   const views = viewsByReservoir(model, naming);
   const locations = s3Locations(model, config, diagnostics);
-  provisionAws(model, config, { locations, liveStreams: liveStreams(model, views) }, list, diagnostics);
+  provisionAws(model, config, { pipeline, locations, liveStreams: liveStreams(model, views) }, list, diagnostics);
   addDataSteps(
     model,
     {
@@ -85,15 +90,15 @@ function planAws(model: Model, config: AwsTargetConfig, list: StepList, diagnost
     list,
     diagnostics,
   );
-  if (config.emr.terminateAfterRun) addTerminate(config, list);
+  if (config.emr.terminateAfterRun) addTerminate(config, pipeline, list);
 }
 
 /** Terminates the cluster once every step using it is done: it waits for the last ones only. */
-function addTerminate(config: AwsTargetConfig, list: StepList): void {
+function addTerminate(config: AwsTargetConfig, pipeline: string, list: StepList): void {
   const users = new Set([stepId.cluster()]);
   for (const step of list.steps) if (step.after.some((id) => users.has(id))) users.add(step.id);
   const needed = new Set<string>();
   for (const step of list.steps) if (users.has(step.id)) for (const id of step.after) needed.add(id);
   const last = list.steps.filter((s) => users.has(s.id) && !needed.has(s.id)).map((s) => s.id);
-  list.add({ id: stepId.terminate(), kind: 'emr-terminate', action: 'destroy', after: last, cluster: config.emr.name });
+  list.add({ id: stepId.terminate(), kind: 'emr-terminate', action: 'destroy', after: last, cluster: config.emr.name, clusterTags: clusterTags(config, pipeline) });
 }

@@ -38,7 +38,25 @@ export function s3Locations(model: Model, config: AwsTargetConfig, diagnostics: 
   return out;
 }
 
+/** Tags on every cluster watershed launches: `wshed cluster status` lists by the first, launch reuses by both. */
+export const CLUSTER_TAG = 'wshed:cluster';
+export const PIPELINE_TAG = 'wshed:pipeline';
+
+export function clusterTags(config: AwsTargetConfig, pipeline: string): Record<string, string> {
+  return { [CLUSTER_TAG]: config.emr.name, [PIPELINE_TAG]: pipeline };
+}
+
+/** Where the bootstrap action downloads Drill unless emr.drillUrl says otherwise. */
+export function drillDownloadUrl(version: string): string {
+  return `https://archive.apache.org/dist/drill/${version}/apache-drill-${version}.tar.gz`;
+}
+
+/** The job service's port on the primary node (what `wshed serve` listens on there). */
+export const CLUSTER_JOB_SERVICE_PORT = 8080;
+
 export interface AwsProvisioning {
+  /** The pipeline's name (its file name without .wshed), tagged on the cluster. */
+  readonly pipeline: string;
   readonly locations: ReadonlyMap<string, Location & { kind: 's3' }>;
   /** Streams some view or replay reads live, each getting a Hive table. */
   readonly liveStreams: ReadonlySet<string>;
@@ -77,7 +95,16 @@ export function provisionAws(model: Model, config: AwsTargetConfig, p: AwsProvis
     keyPair: config.emr.keyPair,
     subnetId: config.emr.subnetId,
     logUri: config.emr.logUri,
-    bootstrapActions: [{ name: 'install-drill', script: `s3://${config.bucket}/${resources}${DRILL_BOOTSTRAP_SCRIPT}` }],
+    serviceRole: config.emr.serviceRole,
+    instanceProfile: config.emr.instanceProfile,
+    bootstrapActions: [
+      {
+        name: 'install-drill',
+        script: `s3://${config.bucket}/${resources}${DRILL_BOOTSTRAP_SCRIPT}`,
+        args: ['--version', config.emr.drillVersion, '--url', config.emr.drillUrl ?? drillDownloadUrl(config.emr.drillVersion), '--cluster-id', `${config.emr.name}-drillbits`],
+      },
+    ],
+    tags: clusterTags(config, p.pipeline),
   });
   list.add({
     id: stepId.tunnel(),
@@ -86,9 +113,14 @@ export function provisionAws(model: Model, config: AwsTargetConfig, p: AwsProvis
     after: list.after(stepId.cluster()),
     user: config.ssh.user,
     keyFile: config.ssh.keyFile,
+    knownHostsFile: config.ssh.knownHostsFile,
+    keepaliveSeconds: config.ssh.keepaliveSeconds,
+    primaryAddress: config.emr.primaryAddress,
+    clusterTags: clusterTags(config, p.pipeline),
     forwards: [
       { service: 'drill', localPort: config.ssh.localDrillPort, remotePort: config.drill.port },
       { service: 'hive', localPort: config.ssh.localHivePort, remotePort: config.hive.port },
+      { service: 'jobs', localPort: config.ssh.localServicePort, remotePort: CLUSTER_JOB_SERVICE_PORT },
     ],
   });
   addDrillPlugin(model, config, p, list, diagnostics);

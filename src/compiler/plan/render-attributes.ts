@@ -91,7 +91,9 @@ function kindLines(step: PlanStep, dialect: Dialect): Line[] {
         attr('key pair', q(step.keyPair)),
         attr('subnet', q(step.subnetId)),
         attr('logs', q(step.logUri)),
-        ...step.bootstrapActions.map((b) => attr('bootstrap', `${b.name} (${b.script})`)),
+        attr('roles', `${q(step.serviceRole)}, instance profile ${q(step.instanceProfile)}`),
+        ...step.bootstrapActions.map((b) => attr('bootstrap', `${b.name} (${b.script} ${b.args.join(' ')})`)),
+        attr('tags', Object.entries(step.tags).map(([k, v]) => `${k}=${v}`).join(', ')),
       ];
     case 'drill-storage-plugin':
       return [attr('name', q(step.name)), { kind: 'block', title: 'config', text: JSON.stringify(step.config, null, 2) }];

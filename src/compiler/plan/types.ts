@@ -122,7 +122,12 @@ export interface EmrClusterStep extends StepBase {
   readonly keyPair: string;
   readonly subnetId: string | null;
   readonly logUri: string | null;
-  readonly bootstrapActions: readonly { readonly name: string; readonly script: string }[];
+  readonly serviceRole: string;
+  readonly instanceProfile: string;
+  /** Script on S3 and its arguments (for install-drill.sh: --version, --url, --cluster-id). */
+  readonly bootstrapActions: readonly { readonly name: string; readonly script: string; readonly args: readonly string[] }[];
+  /** Tags naming watershed's cluster and the pipeline: launching again finds the running cluster by them. */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 export interface DrillStoragePluginStep extends StepBase {
@@ -145,12 +150,26 @@ export interface SshTunnelStep extends StepBase {
   readonly kind: 'ssh-tunnel';
   readonly user: string;
   readonly keyFile: string;
-  readonly forwards: readonly { readonly service: 'drill' | 'hive'; readonly localPort: number; readonly remotePort: number }[];
+  /** Host keys pinned on first use; a changed key is refused. */
+  readonly knownHostsFile: string;
+  readonly keepaliveSeconds: number;
+  /** Address to connect to instead of the cluster's MasterPublicDnsName; null asks DescribeCluster. */
+  readonly primaryAddress: string | null;
+  /** The cluster's tags, to find it (the tunnel goes to the cluster the emr-cluster step launched). */
+  readonly clusterTags: Readonly<Record<string, string>>;
+  readonly forwards: readonly TunnelForward[];
+}
+
+export interface TunnelForward {
+  readonly service: 'drill' | 'hive' | 'jobs';
+  readonly localPort: number;
+  readonly remotePort: number;
 }
 
 export interface EmrTerminateStep extends StepBase {
   readonly kind: 'emr-terminate';
   readonly cluster: string;
+  readonly clusterTags: Readonly<Record<string, string>>;
 }
 
 // ----- data steps -----
