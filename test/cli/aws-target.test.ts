@@ -1,0 +1,81 @@
+// The aws target through the installed CLI, against moto (Kinesis and S3) reached by environment
+// alone: `wshed plan --target aws` reads the streams' live state and shows drift, `put` and `tail`
+// use AWS Kinesis, and `wshed run --target aws` refuses, having changed nothing, a plan with steps
+// the aws runtime does not run yet.
+
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createKinesisClient } from '../../src/runtime/kinesis/client.ts';
+import { startTestMoto, type TestMoto } from '../runtime/helpers/moto.ts';
+import { Scratch } from './helpers.ts';
+
+let moto: TestMoto;
+let kinesis: KinesisClient;
+const scratch = new Scratch();
+const saved: Record<string, string | undefined> = {};
+
+test.before(async () => {
+  moto = await startTestMoto();
+  // The spawned CLI inherits this environment; restored afterwards for the other test files.
+  for (const [k, v] of Object.entries(moto.env)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  kinesis = createKinesisClient({ region: 'us-east-1' });
+  writeFileSync(
+    path.join(scratch.dir, 'orders.wshed'),
+    'stream orders { shards 3 retention 48h }\nstream fresh { shards 1 }\nreservoir orders_archive {\n  from stream orders\n  at "s3://my-wshed-bucket/kinesis/orders"\n  archive via archiver\n}\n',
+  );
+});
+
+test.after(async () => {
+  scratch.dispose();
+  kinesis?.destroy();
+  await moto?.close();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+const exists = (name: string) =>
+  kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name })).then(
+    () => true,
+    () => false,
+  );
+
+test('wshed run --target aws refuses a plan with steps it cannot run yet, in one coded line, changing nothing', async () => {
+  const r = scratch.wshed(['run', 'orders.wshed', '--target', 'aws']);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^wshed: error\[WS810\]: target aws does not run .*emr-cluster.* steps yet \(.*emr\.cluster/);
+  assert.match(r.stderr, /nothing was changed; .*'wshed archive orders\.wshed --target aws'/);
+  assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.is(await exists('orders'), false, 'no stream was created');
+  assert.is(await exists('fresh'), false);
+});
+
+test('wshed plan --target aws reads what Kinesis holds: a missing stream is created, a shard drift is a change that run reshards', async () => {
+  await kinesis.send(new CreateStreamCommand({ StreamName: 'orders', ShardCount: 2 }));
+  const r = scratch.wshed(['plan', 'orders.wshed', '--target', 'aws']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Live state read from AWS Kinesis\.$/m);
+  assert.match(r.stdout, /^ {2}~ stream\.orders {2}\(declared 3 shards, has 2; run reshards it; retention declared 48h, has 24h; run sets it\)$/m);
+  assert.match(r.stdout, /^ {2}\+ stream\.fresh$/m);
+  assert.is(await exists('fresh'), false, 'plan reads only');
+  const offline = scratch.wshed(['plan', 'orders.wshed', '--target', 'aws', '--offline']);
+  assert.match(offline.stdout, /Live state is not known offline/);
+});
+
+test('put and tail --target aws write and read AWS Kinesis; put --pipeline creates the declared stream there', () => {
+  const put = scratch.wshed(['put', 'fresh', '--target', 'aws', '--pipeline', 'orders.wshed'], '{"n":1}\n{"n":2}\n{"n":3}\n');
+  assert.is(put.code, 0, put.stderr);
+  assert.match(put.stdout, /put 3 records into fresh/);
+  const tail = scratch.wshed(['tail', 'fresh', '--target', 'aws', '--from', 'trim-horizon', '--limit', '3']);
+  assert.is(tail.code, 0, tail.stderr);
+  assert.equal(tail.stdout.trim().split('\n').sort(), ['{"n":1}', '{"n":2}', '{"n":3}']);
+});
+
+test.run();
