@@ -35,7 +35,9 @@ export class ArchiveDataLossError extends RuntimeError {
   }
 }
 
-const DEFAULTS = { maxRecordsPerFile: 100_000, maxBytesPerFile: 64 * 1024 * 1024, shardConcurrency: 4, pageSize: 10_000 };
+// Pages of 5,000 records: a page of 10,000 decoded by the SDK, four shards at a time, took the
+// archive of 1M records past 400 MiB of RSS; 5,000 keeps it near 300 MiB at about the same speed.
+const DEFAULTS = { maxRecordsPerFile: 100_000, maxBytesPerFile: 64 * 1024 * 1024, shardConcurrency: 4, pageSize: 5_000 };
 
 export async function archiveReservoir(step: ArchiveStep, deps: ArchiveDeps, options: ArchiveOptions = {}): Promise<ArchiveResult> {
   if (step.via !== 'archiver') throw new RuntimeError('WS725', { reservoir: step.reservoir, via: step.via });
