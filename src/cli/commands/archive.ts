@@ -13,7 +13,7 @@ import { formatBytes, formatDuration, formatRate, plural } from '../format-numbe
 import { onInterrupt } from '../interrupt.ts';
 import { progressBar } from '../progress.ts';
 import { planFor, runtimeFor, targetConfig } from '../session.ts';
-import { targetOptions } from './plan.ts';
+import { DEFAULT_TARGET, targetOptions } from './plan.ts';
 import { withHelp } from '../help.ts';
 
 export const archiveCommand = {
@@ -37,7 +37,7 @@ export const archiveCommand = {
     try {
       const interrupt = onInterrupt('archiving');
       try {
-        const command = `wshed archive ${argv.file}${argv.reservoir ? ` ${argv.reservoir}` : ''}${argv.target === 'local' ? '' : ` --target ${argv.target}`}`;
+        const command = `wshed archive ${argv.file}${argv.reservoir ? ` ${argv.reservoir}` : ''}${argv.target === DEFAULT_TARGET ? '' : ` --target ${argv.target}`}`;
         for (const step of steps) printArchive(await archiveWithProgress(step, streams, runtime, argv.acceptDataLoss, { signal: interrupt.signal, command }), argv.json);
       } finally {
         interrupt.dispose();

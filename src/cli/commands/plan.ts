@@ -19,6 +19,12 @@ export interface TargetArgs {
   conf?: string;
 }
 
+/** The target a command runs on when --target is not given. */
+export const DEFAULT_TARGET: TargetName = 'local';
+
+/** The dialect `wshed plan` shows by default: the one of the engine the target's plan is for. */
+const PLAN_DIALECT: Record<TargetName, 'duckdb' | 'drill'> = { local: 'duckdb', aws: 'drill' };
+
 export function targetOptions<T>(y: Argv<T>) {
   return y
     .option('target', { choices: ['local', 'aws'] as const, default: 'local' as const, describe: 'where the plan runs' })
@@ -67,7 +73,7 @@ export const planCommand = {
       if (argv.out) saveTo(argv.out, argv.file, savedPlanJson(plan, config, source.text, process.cwd()));
     }
     if (argv.json) return void process.stdout.write(planToJson(plan));
-    const dialect = argv.dialect ?? (plan.target === 'aws' ? 'drill' : 'duckdb');
+    const dialect = argv.dialect ?? PLAN_DIALECT[plan.target];
     // The target's provider reads what exists (read only); the diff is the compiler's (changes.ts).
     const provisioner = runtimeFor(config).provisioner;
     let live: LiveState | null = null;
