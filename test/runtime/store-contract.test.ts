@@ -161,7 +161,7 @@ function contract(kind: StoreKind): void {
   });
 
   test('a lease is renewed while held, and its holder learns when another took it over', async () => {
-    const held = await takeLease(store, 'archive', { ttlMs: 900 });
+    const held = await takeLease(store, 'archive', { ttlMs: 3000 });
     assert.ok(held.ok);
     if (!held.ok) return;
     const firstExpiry = JSON.parse((await store.read(leasePath('archive')))!.toString()).expiresAt as string;
