@@ -57,7 +57,7 @@ export async function archiveReservoir(step: ArchiveStep, deps: ArchiveDeps, opt
   } catch (err) {
     throw (await archiveFailure(err, step, store)) ?? err;
   } finally {
-    if (parquet) (await (parquet as Promise<ParquetWriter>).catch(() => null))?.close();
+    if (parquet) await (await (parquet as Promise<ParquetWriter>).catch(() => null))?.close();
     // Nothing is in flight any more: what is still staged (a failed chunk's files) goes.
     await store.clearStaging().catch(() => {});
     await attempt.lease.release();

@@ -1,23 +1,19 @@
-// Converts a staged NDJSON chunk into Parquet with DuckDB (`COPY … TO … (FORMAT parquet)`),
-// columns typed from RECORD_COLUMNS and the payload kept as JSON text.
+// Converts a staged NDJSON chunk into Parquet through the SQL engine (`COPY … TO … (FORMAT
+// parquet)` on embedded DuckDB), columns typed from RECORD_COLUMNS and the payload kept as JSON text.
 
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { RECORD_COLUMNS, type ColumnType } from '../../compiler/record-layout.ts';
+import { openDuckDbEngine } from '../query/duckdb-engine.ts';
+import { quoteIdent, quoteString, type SqlEngine } from '../query/sql-engine.ts';
 
 const DUCKDB_TYPE: Record<ColumnType, string> = { string: 'VARCHAR', integer: 'INTEGER', json: 'JSON' };
 
 export class ParquetWriter {
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
-  ) {}
+  private constructor(private readonly engine: SqlEngine) {}
 
   static async open(options: { threads?: number; memoryLimit?: string } = {}): Promise<ParquetWriter> {
-    const instance = await DuckDBInstance.create(':memory:', {
-      threads: String(options.threads ?? 1),
-      memory_limit: options.memoryLimit ?? '256MB',
-    });
-    return new ParquetWriter(instance, await instance.connect());
+    // The file keeps the chunk's record order (the archiver's, per shard by sequence number).
+    const engine = await openDuckDbEngine({ threads: options.threads ?? 1, memoryLimit: options.memoryLimit ?? '256MB', preserveInsertionOrder: true });
+    return new ParquetWriter(engine);
   }
 
   /** Writes the NDJSON reservoir lines at `ndjsonPath` as a Parquet file at `parquetPath`. */
@@ -26,22 +22,13 @@ export class ParquetWriter {
     const select = RECORD_COLUMNS.map((c) =>
       c.type === 'json' ? `CAST(${quoteIdent(c.name)} AS VARCHAR) AS ${quoteIdent(c.name)}` : quoteIdent(c.name),
     ).join(', ');
-    await this.connection.run(
+    await this.engine.exec(
       `COPY (SELECT ${select} FROM read_ndjson(${quoteString(ndjsonPath)}, columns = {${columns}}, maximum_object_size = 16777216)) ` +
         `TO ${quoteString(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`,
     );
   }
 
-  close(): void {
-    this.connection.closeSync();
-    this.instance.closeSync();
+  close(): Promise<void> {
+    return this.engine.close();
   }
-}
-
-function quoteString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-function quoteIdent(s: string): string {
-  return `"${s.replace(/"/g, '""')}"`;
 }

@@ -35,12 +35,16 @@ export interface DuckDbSettings {
   readonly threads?: number;
   /** DuckDB memory_limit (default '1GB'); larger work spills to a temporary folder, removed on close. */
   readonly memoryLimit?: string;
+  /** Folder DuckDB spills to (default: a private one under the system's temp folder, removed on close). */
+  readonly spillDirectory?: string;
+  /** Keep scan order in results without ORDER BY (default false: it costs memory on large results). */
+  readonly preserveInsertionOrder?: boolean;
 }
 
 export async function openDuckDbEngine(settings: DuckDbSettings = {}): Promise<SqlEngine> {
   // An in-memory database spills to `.tmp` in the working folder by default: use a private folder,
   // which DuckDB creates only if it spills and removes on close (nothing is left by a ^C otherwise).
-  const spill = path.join(os.tmpdir(), `wshed-duckdb-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const spill = settings.spillDirectory ?? path.join(os.tmpdir(), `wshed-duckdb-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(settings.threads ?? 2),
@@ -48,7 +52,7 @@ export async function openDuckDbEngine(settings: DuckDbSettings = {}): Promise<S
       temp_directory: spill,
       // Results carry no order unless the query asks for one (ORDER BY is still honoured), and
       // keeping scan order costs memory on large results.
-      preserve_insertion_order: 'false',
+      preserve_insertion_order: settings.preserveInsertionOrder ? 'true' : 'false',
     });
     return new DuckDbEngine(instance, await instance.connect(), spill);
   } catch (err) {
