@@ -35,7 +35,7 @@ export const queryCommand = {
     const streams = await runtime.streamsIfRunning();
     try {
       const text = argv.name ? { name: argv.name } : { sql: argv.sql! };
-      const r = await runQuery({ ...text, plan, cwd: runtime.cwd, streams, format: argv.format, out: process.stdout, duckdb: runtime.duckdb });
+      const r = await runQuery({ ...text, plan, cwd: runtime.cwd, streams, format: argv.format, out: process.stdout, duckdb: runtime.duckdb, runtime });
       if (!argv.quiet) {
         for (const note of r.notes) process.stderr.write(`note: ${note}\n`);
         process.stderr.write(`${plural(r.rows, 'row')} in ${formatDuration(r.durationMs)}\n`);

@@ -6,6 +6,7 @@ import type { ArchiveStep, Plan, QueryStep, ReservoirViewsStep } from '../../com
 import type { StreamService } from '../kinesis/stream-service.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
 import { RuntimeError } from '../runtime-error.ts';
+import type { TargetRuntime } from '../target/target-runtime.ts';
 import { openDuckDbEngine, type DuckDbSettings } from './duckdb-engine.ts';
 import { loadLiveTable } from './live-table.ts';
 import { createRowWriter, type OutputFormat } from './output.ts';
@@ -27,6 +28,8 @@ export type QueryRunOptions = QueryText & {
   readonly format: OutputFormat;
   readonly out: NodeJS.WritableStream;
   readonly duckdb?: DuckDbSettings;
+  /** The target runtime's SQL engine and reservoir stores (default: DuckDB with `duckdb`, stores opened from the locations). */
+  readonly runtime?: Pick<TargetRuntime, 'openSqlEngine' | 'store'>;
   /** SQL from others (the job service): one read-only statement, files only in the reservoirs (sandbox.ts). */
   readonly sandbox?: QuerySandbox;
 };
@@ -58,7 +61,7 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       if (o.sandbox && isConfinementError(err.message)) throw new RuntimeError('WS770', { what: `this (${err.message.split('\n')[0]})` });
       throw new RuntimeError('WS741', { message: err.message, hint: sqlErrorHint(err.message, views, empty) });
     });
-  const engine = await openDuckDbEngine(o.duckdb);
+  const engine = await (o.runtime ? o.runtime.openSqlEngine() : openDuckDbEngine(o.duckdb));
   try {
     // Parse first: a typo fails at once, before any live record is read.
     const info = await userSql(engine.inspect(sql));
@@ -166,7 +169,7 @@ async function prepareReservoir(
   usage: PayloadUsage,
 ): Promise<{ notes: string[]; payloads: number }> {
   const notes: string[] = [];
-  const store = openReservoirStore(r.archive.reservoir, r.archive.location, o.cwd);
+  const store = o.runtime ? o.runtime.store(r.archive.reservoir, r.archive.location) : openReservoirStore(r.archive.reservoir, r.archive.location, o.cwd);
   // A query of `<r>_archived` alone needs no live records: the stream is not read at all.
   const live = await loadLiveTable(engine, {
     reservoir: r.archive.reservoir,
