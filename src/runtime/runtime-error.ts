@@ -20,7 +20,7 @@ const resumeCommand = (a: Args) => String(a.resumeCommand ?? `wshed replay FILE 
 const restartCommand = (a: Args) => String(a.restartCommand ?? `wshed replay FILE ${a.replay} --restart`);
 const resumeHint = (a: Args) => `resume it with '${resumeCommand(a)}' (its position is kept in ${a.checkpoint})`;
 
-/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service, WS81x target runtimes and provisioning, WS800–WS809 Firehose provisioning. */
+/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service, WS81x target runtimes and provisioning, WS800–WS809 Firehose provisioning, WS830–WS849 the EMR cluster and its tunnel. */
 export const RUNTIME_ERRORS = {
   WS701: e(
     'local service not running',
@@ -249,6 +249,72 @@ export const RUNTIME_ERRORS = {
     'delivery stream not active',
     (a) => `delivery stream '${a.name}' is ${a.status} after ${a.seconds}s`,
     (a) => `wait until 'aws firehose describe-delivery-stream --delivery-stream-name ${a.name}' says ACTIVE, then run again`,
+  ),
+  // WS830–WS849: the EMR cluster, the SSH tunnel to its primary node, Drill plugins and Hive tables on it.
+  WS830: e(
+    'EMR default roles missing',
+    (a) => `the cluster's ${a.what} '${a.name}' does not exist in this account`,
+    () => `create EMR's default roles with 'aws emr create-default-roles' (or 'wshed cluster launch FILE --create-default-roles'), or name existing ones in emr.serviceRole and emr.instanceProfile`,
+  ),
+  WS831: e(
+    'cluster failed',
+    (a) => `cluster ${a.id} is ${a.state}: ${a.reason}`,
+    (a) => `read the bootstrap and step logs${a.logUri ? ` under ${a.logUri}` : ' (set emr.logUri to keep them on S3)'}, fix the cause, then 'wshed cluster launch' again`,
+  ),
+  WS832: e(
+    'cluster not ready in time',
+    (a) => `cluster ${a.id} is still ${a.state} after ${a.seconds} s`,
+    (a) => `it keeps starting (and costing): 'wshed cluster wait ${a.file}' waits again, 'wshed cluster terminate ${a.file}' stops it`,
+  ),
+  WS833: e(
+    'EMR call failed',
+    (a) => `${a.what} failed: ${a.why}`,
+    () => `check the credentials, the region and the permissions in docs/iam-permissions.md, then try again`,
+  ),
+  WS834: e(
+    'no running cluster',
+    (a) => `no running cluster of pipeline '${a.pipeline}' (tag wshed:cluster=${a.cluster})`,
+    (a) => `launch one with 'wshed cluster up ${a.file}'; 'wshed cluster status' lists watershed's clusters`,
+  ),
+  WS835: e(
+    'cluster resource missing',
+    (a) => `cannot read ${a.what} (${a.path}): ${a.why}`,
+    () => `reinstall watershed (the file ships with it), or run from a clone after 'npm ci'`,
+  ),
+  WS836: e(
+    'host key changed',
+    (a) => `the host key of ${a.host} changed: pinned ${a.pinned}, offered ${a.offered}; the connection was refused`,
+    (a) => `if the cluster was replaced, remove the line for ${a.host} from ${a.file} and connect again; otherwise someone may be intercepting the connection`,
+  ),
+  WS837: e(
+    'SSH connection failed',
+    (a) => `cannot connect to ${a.user}@${a.host}:${a.port}: ${a.why}`,
+    () => `check ssh.keyFile matches emr.keyPair, that the primary node's security group lets your address reach port 22, and ssh.user (hadoop on EMR)`,
+  ),
+  WS838: e(
+    'SSH key file unreadable',
+    (a) => `cannot read the SSH key file ${a.path}: ${a.why}`,
+    () => `set ssh.keyFile to the private key of the EC2 key pair emr.keyPair (chmod 600)`,
+  ),
+  WS839: e(
+    'local port in use',
+    (a) => `local port ${a.port} (for ${a.service}) is in use`,
+    (a) => `stop what listens on ${a.port}, or choose another port in ssh.${a.setting}`,
+  ),
+  WS840: e(
+    'Drill storage plugin not saved',
+    (a) => `Drill at ${a.url} did not save storage plugin '${a.name}': ${a.why}`,
+    () => `check that Drill runs on the primary node ('wshed cluster status') and the tunnel is up ('wshed cluster forward FILE')`,
+  ),
+  WS841: e(
+    'Hive DDL failed',
+    (a) => `Hive did not create ${a.what}: ${a.why}`,
+    () => `the statement and Hive's message are above; fix the cause (the stream exists? EMR's Kinesis connector installed?) and run 'wshed cluster configure' again`,
+  ),
+  WS842: e(
+    'primary node address unknown',
+    (a) => `cluster ${a.id} has no primary node address yet (state ${a.state})`,
+    (a) => `wait for it with 'wshed cluster wait ${a.file}', or set emr.primaryAddress`,
   ),
 } as const;
 

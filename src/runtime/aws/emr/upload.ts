@@ -1,0 +1,43 @@
+// upload-resources: what the cluster reads at launch (the bootstrap script, the Drill storage
+// plugin configuration) put under s3://<bucket>/<resourcesPrefix>. Written every time: the
+// objects are small, and a changed script must reach the next launch.
+
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { UploadResourcesStep } from '../../../compiler/plan/types.ts';
+import { RuntimeError } from '../../runtime-error.ts';
+import type { EmrClients } from './clients.ts';
+
+/** scripts/emr/ beside the sources (src/runtime/aws/emr) or beside the bundle (dist/). */
+export function clusterScriptCandidates(name: string): string[] {
+  return [new URL(`../../../../scripts/emr/${name}`, import.meta.url), new URL(`../scripts/emr/${name}`, import.meta.url)].map((u) => fileURLToPath(u));
+}
+
+export function readClusterScript(name: string): Buffer {
+  const candidates = clusterScriptCandidates(name);
+  for (const p of candidates) {
+    try {
+      return readFileSync(p);
+    } catch {
+      // the next place
+    }
+  }
+  throw new RuntimeError('WS835', { what: `the cluster file ${name}`, path: candidates.join(', '), why: 'not found' });
+}
+
+/** Puts each named file; `bodies` gives the content of files not shipped in scripts/emr/ (the plugin JSON). */
+export async function uploadResources(clients: EmrClients, step: UploadResourcesStep, bodies: Readonly<Record<string, string | Buffer>> = {}): Promise<string[]> {
+  const urls: string[] = [];
+  for (const name of step.files) {
+    const body = bodies[name] ?? readClusterScript(name);
+    const key = `${step.prefix}${name}`;
+    try {
+      await clients.s3.send(new PutObjectCommand({ Bucket: step.bucket, Key: key, Body: body, ContentType: name.endsWith('.json') ? 'application/json' : 'text/x-shellscript' }));
+    } catch (err) {
+      throw new RuntimeError('WS833', { what: `uploading s3://${step.bucket}/${key}`, why: (err as Error).message }, { cause: err });
+    }
+    urls.push(`s3://${step.bucket}/${key}`);
+  }
+  return urls;
+}
