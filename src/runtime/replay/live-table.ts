@@ -3,12 +3,11 @@
 // go through an NDJSON file so memory stays flat however many there are; the cut is taken by the
 // same read (watermark.ts), so the table holds exactly the live records before the watermark.
 
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { DUCKDB_LIVE_SCHEMA } from '../../compiler/sql/dialects/duckdb.ts';
 import { deaggregate } from '../kinesis/kpl.ts';
 import { recordColumnsDdl, recordColumnsSpec } from '../query/record-table.ts';
-import { quoteIdent, quoteString } from '../query/sql-engine.ts';
+import { quoteIdent, quoteString, type SqlEngine } from '../query/sql-engine.ts';
 import type { KinesisRecord, StreamService } from '../kinesis/stream-service.ts';
 import type { ArchiveCheckpoint } from '../reservoir/checkpoint.ts';
 import { checkPayload, reservoirLine } from '../reservoir/record-encoding.ts';
@@ -35,7 +34,7 @@ export interface LiveLoadOptions {
   readonly signal?: AbortSignal;
 }
 
-export async function loadLiveTable(connection: Pick<DuckDBConnection, 'run'>, streams: StreamService, options: LiveLoadOptions): Promise<LiveLoad> {
+export async function loadLiveTable(engine: Pick<SqlEngine, 'exec'>, streams: StreamService, options: LiveLoadOptions): Promise<LiveLoad> {
   const out = createWriteStream(options.scratchFile);
   let records = 0;
   let skipped = 0;
@@ -78,10 +77,10 @@ export async function loadLiveTable(connection: Pick<DuckDBConnection, 'run'>, s
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
 
-  await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(DUCKDB_LIVE_SCHEMA)}`);
-  await connection.run(`CREATE OR REPLACE TABLE ${options.table} (${recordColumnsDdl()})`);
+  await engine.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(DUCKDB_LIVE_SCHEMA)}`);
+  await engine.exec(`CREATE OR REPLACE TABLE ${options.table} (${recordColumnsDdl()})`);
   if (records > 0) {
-    await connection.run(
+    await engine.exec(
       `INSERT INTO ${options.table} SELECT * FROM read_json(${quoteString(options.scratchFile)}, format = 'newline_delimited', columns = ${recordColumnsSpec()})`,
     );
   }

@@ -1,11 +1,13 @@
 // The records a replay sends: the step's pushed-down DuckDB SQL (filter, bounds, compaction,
-// order and limit all run there), streamed chunk by chunk in origin order so memory stays flat
-// however many rows it returns. Provides the live table first when the source includes live.
+// order and limit all run there) on the SqlEngine, streamed a batch at a time in origin order so
+// memory stays flat however many rows it returns. Provides the live table first when the source
+// includes live.
 
 import { partitionColumns } from '../../compiler/record-layout.ts';
 import { findScan, replaceScan } from '../query/plan-scan.ts';
 import { emptyArchiveScan } from '../query/record-table.ts';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { openDuckDbEngine } from '../query/duckdb-engine.ts';
+import type { SqlEngine, SqlValue } from '../query/sql-engine.ts';
 import { isProcessAlive } from '../pid-lock.ts';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -60,8 +62,7 @@ const EMPTY_ARCHIVE = emptyArchiveScan(partitionColumns('hourly'));
 export class ReplaySource {
   private constructor(
     private readonly step: ReplayStep,
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    private readonly engine: SqlEngine,
     private readonly scratch: string,
     /** Where the replay ends in the source stream. */
     readonly cut: SourceCut,
@@ -70,28 +71,29 @@ export class ReplaySource {
     private readonly archiveEmpty: boolean = false,
   ) {}
 
-  /** Opens DuckDB, takes the cut and loads the live table when the SQL reads one. */
+  /** Opens the SQL engine, takes the cut and loads the live table when the SQL reads one. */
   static async open(options: SourceOptions): Promise<ReplaySource> {
     const { step } = options;
     const scratch = await makeScratch(options.scratchRoot ?? os.tmpdir());
-    let instance: DuckDBInstance | null = null;
+    let engine: SqlEngine | null = null;
     try {
-      instance = await duckdb(step, 'start', () =>
-        DuckDBInstance.create(':memory:', {
-          threads: String(options.threads ?? 2),
+      engine = await duckdb(step, 'start', () =>
+        openDuckDbEngine({
+          threads: options.threads ?? 2,
           // 512MB keeps a 5M-record compaction under 1 GiB of RSS in all (bench/compaction-memory.ts).
-          memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+          memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
           // Sorting and compaction spill here rather than failing when over memory_limit.
-          temp_directory: path.join(scratch, 'spill'),
+          spillDirectory: path.join(scratch, 'spill'),
+          preserveInsertionOrder: true,
         }),
       );
-      const connection = await instance.connect();
+      const opened = engine;
       let cut: SourceCut;
       let liveRecords = 0;
       const signal = options.signal ? { signal: options.signal } : {};
       const bound = options.bound ? { bound: options.bound } : {};
       if (step.inputs.duckdbLiveTable) {
-        const live = await loadLiveTable(duckdbConnection(step, connection), options.streams, {
+        const live = await loadLiveTable({ exec: (sql) => duckdb(step, 'load the live records', () => opened.exec(sql)) }, options.streams, {
           table: step.inputs.duckdbLiveTable,
           stream: step.stream,
           archive: options.archive,
@@ -108,9 +110,9 @@ export class ReplaySource {
       } else {
         cut = await captureAtTip(options.streams, step.stream, { archive: null, ...signal });
       }
-      return new ReplaySource(step, instance, connection, scratch, cut, liveRecords, options.archiveEmpty === true);
+      return new ReplaySource(step, engine, scratch, cut, liveRecords, options.archiveEmpty === true);
     } catch (err) {
-      instance?.closeSync();
+      await engine?.close().catch(() => {});
       await fs.rm(scratch, { recursive: true, force: true });
       throw err;
     }
@@ -118,40 +120,39 @@ export class ReplaySource {
 
   /** How many rows the SQL returns (for progress): DuckDB drops the ORDER BY to count. */
   async count(): Promise<number> {
-    const reader = await this.run(() => this.connection.runAndReadAll(`SELECT count(*) AS n FROM (${this.sql()}) AS replayed`), "count the replay's rows");
-    return Number(reader.getRows()[0][0]);
+    const rows = await this.run(() => this.engine.rows(`SELECT count(*) AS n FROM (${this.sql()}) AS replayed`), "count the replay's rows");
+    return Number(rows[0][0]);
   }
 
-  /** The rows in the SQL's order, fetched a DuckDB chunk (2,048 rows) at a time. */
+  /** The rows in the SQL's order, fetched a batch (at most a DuckDB chunk, 2,048 rows) at a time. */
   async *rows(): AsyncGenerator<SourceRow> {
-    const result = await this.run(() => this.connection.stream(this.sql()));
-    const names = result.columnNames();
+    const result = await this.run(() => this.engine.stream(this.sql()));
+    const names = result.columns.map((c) => c.name);
     const index = COLUMNS.map((c) => names.indexOf(c));
     if (index.some((i) => i < 0)) throw new Error(`the replay SQL returns columns ${names.join(', ')}, not ${COLUMNS.join(', ')}`);
+    const [stream, shard, seq, sub, key, arrival, payload] = index;
     let ordinal = 0;
     for (;;) {
-      const chunk = await this.run(() => result.fetchChunk());
-      if (!chunk || chunk.rowCount === 0) return;
-      const [stream, shard, seq, sub, key, arrival, payload] = index.map((i) => chunk.getColumnValues(i));
-      for (let r = 0; r < chunk.rowCount; r++) {
+      const batch = await this.run(() => result.next());
+      if (batch === null) return;
+      for (const row of batch) {
         yield {
           ordinal: ++ordinal,
-          stream: String(stream[r]),
-          shardId: String(shard[r]),
-          sequenceNumber: String(seq[r]),
-          subSequenceNumber: Number(sub[r] ?? 0),
-          partitionKey: String(key[r]),
-          arrivalTime: String(arrival[r]),
+          stream: text(row[stream]),
+          shardId: text(row[shard]),
+          sequenceNumber: text(row[seq]),
+          subSequenceNumber: Number(row[sub] ?? 0),
+          partitionKey: text(row[key]),
+          arrivalTime: text(row[arrival]),
           // The JSON type comes back as its text.
-          payload: payload[r] === null ? 'null' : String(payload[r]),
+          payload: row[payload] === null ? 'null' : text(row[payload]),
         };
       }
     }
   }
 
   async close(): Promise<void> {
-    this.connection.closeSync();
-    this.instance.closeSync();
+    await this.engine.close();
     await fs.rm(this.scratch, { recursive: true, force: true });
   }
 
@@ -183,9 +184,9 @@ async function duckdb<T>(step: ReplayStep, doing: string, call: () => Promise<T>
   }
 }
 
-/** The connection with every statement's failure coded (the live table's loading). */
-function duckdbConnection(step: ReplayStep, connection: DuckDBConnection): Pick<DuckDBConnection, 'run'> {
-  return { run: (sql: string) => duckdb(step, 'load the live records', () => connection.run(sql)) } as Pick<DuckDBConnection, 'run'>;
+/** A value of the replay SQL's result as text: JSON and decimals keep the engine's text. */
+function text(value: SqlValue): string {
+  return value !== null && typeof value === 'object' && (value.kind === 'json' || value.kind === 'decimal') ? value.text : String(value);
 }
 
 /** A DuckDB failure as WS762: its first line, and a fix that fits what failed. */
