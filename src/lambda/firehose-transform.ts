@@ -4,7 +4,7 @@
 // dist/lambda/firehose-transform.mjs (node: builtins only); configured by its environment.
 
 import { partitionPath, type PartitionScheme, type ReservoirFormat } from '../compiler/record-layout.ts';
-import { checkPayload, quarantineLine, reservoirLine, type RecordMeta } from '../runtime/reservoir/record-encoding.ts';
+import { encodeUserRecord, type RecordMeta } from '../runtime/reservoir/record-encoding.ts';
 
 /** The documented event shape (Kinesis Data Streams as the source). */
 export interface FirehoseTransformEvent {
@@ -88,20 +88,15 @@ function transformRecord(record: FirehoseEventRecord, settings: TransformSetting
     partitionKey: k.partitionKey,
     arrivalTime: arrival.toISOString(),
   };
-  const checked = checkPayload(data, k.partitionKey);
-  let line: string;
-  let area: string = RECORD_AREA;
-  if (checked.ok) {
-    // Format conversion reads the payload column as text (in Parquet it is JSON text).
-    line = reservoirLine(meta, settings.format === 'parquet' ? JSON.stringify(checked.text) : checked.text);
-  } else if (settings.format === 'parquet') {
+  // Format conversion reads the payload column as text (in Parquet it is JSON text).
+  const encoded = encodeUserRecord(meta, data, { payloadAsText: settings.format === 'parquet' });
+  if (encoded.kind === 'quarantine' && settings.format === 'parquet') {
     // A quarantine line would be converted against the record table and lose its bytes: Firehose
     // writes the record, byte-exact, under the error prefix (`_quarantine/processing-failed/`).
     return { recordId: record.recordId, result: 'ProcessingFailed', data: record.data };
-  } else {
-    line = quarantineLine(meta, data, checked.error);
-    area = QUARANTINE_AREA;
   }
+  const { line } = encoded;
+  const area = encoded.kind === 'record' ? RECORD_AREA : QUARANTINE_AREA;
   const folder = partitionPath(settings.partition, arrival);
   const partitionKeys: Record<string, string> = { [PARTITION_KEYS.area]: area, [PARTITION_KEYS.dt]: folder.slice(3, 13) };
   if (settings.partition === 'hourly') partitionKeys[PARTITION_KEYS.hour] = folder.slice(-2);

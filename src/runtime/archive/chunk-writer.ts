@@ -6,7 +6,7 @@ import { partitionPath, type PartitionScheme, type ReservoirFormat } from '../..
 import { deaggregate } from '../kinesis/kpl.ts';
 import type { KinesisRecord } from '../kinesis/stream-service.ts';
 import { dataFilePath, quarantineFilePath } from '../reservoir/file-names.ts';
-import { checkPayload, quarantineLine, reservoirLine, type RecordMeta } from '../reservoir/record-encoding.ts';
+import { encodeUserRecord, quarantineLine, type RecordMeta } from '../reservoir/record-encoding.ts';
 import type { ReservoirStore, StagedFile, StorePath } from '../reservoir/store.ts';
 import { later, type CheckpointKeeper } from './checkpoint-keeper.ts';
 import type { ParquetWriter } from './parquet.ts';
@@ -78,19 +78,14 @@ export class ChunkWriter {
     } else {
       for (const user of unpacked.records) {
         const meta: RecordMeta = { ...base, subSequenceNumber: user.subSequenceNumber, partitionKey: user.partitionKey };
-        const payload = checkPayload(user.data, user.partitionKey);
-        if (payload.ok) {
-          const line = reservoirLine(meta, payload.text);
-          chunk.dataLines.push(line);
-          chunk.textBytes += line.length;
-          chunk.bufferedChars += line.length;
-        } else {
-          const line = quarantineLine(meta, user.data, payload.error);
+        const { kind, line } = encodeUserRecord(meta, user.data);
+        if (kind === 'record') chunk.dataLines.push(line);
+        else {
           chunk.quarantineLines.push(line);
-          chunk.textBytes += line.length;
-          chunk.bufferedChars += line.length;
           quarantined++;
         }
+        chunk.textBytes += line.length;
+        chunk.bufferedChars += line.length;
       }
     }
     const records = unpacked.ok ? unpacked.records.length : 1;

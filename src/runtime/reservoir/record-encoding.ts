@@ -52,6 +52,22 @@ export function checkPayload(data: Buffer, partitionKey?: string): PayloadCheck 
   return { ok: true, text, value, normalized: found.duplicateKeys };
 }
 
+export type EncodedRecord =
+  | { readonly kind: 'record'; readonly line: string }
+  | { readonly kind: 'quarantine'; readonly line: string; readonly error: string };
+
+/**
+ * One user record as a reservoir writes it: its record-layout line, or its quarantine line. The
+ * one encoder of the archiver and of the Firehose transformation Lambda (src/lambda/), so a record
+ * archived either way is the same line. `payloadAsText` writes the payload as a JSON string (what
+ * Firehose's Parquet conversion reads into the payload column).
+ */
+export function encodeUserRecord(meta: RecordMeta, data: Buffer, options: { payloadAsText?: boolean } = {}): EncodedRecord {
+  const check = checkPayload(data, meta.partitionKey);
+  if (!check.ok) return { kind: 'quarantine', line: quarantineLine(meta, data, check.error), error: check.error };
+  return { kind: 'record', line: reservoirLine(meta, options.payloadAsText ? JSON.stringify(check.text) : check.text) };
+}
+
 /** One NDJSON line of a reservoir file (with its newline), columns in RECORD_COLUMNS order. */
 export function reservoirLine(meta: RecordMeta, payloadText: string): string {
   return `${metaFields(meta)},"payload":${payloadText}}\n`;
