@@ -1,7 +1,7 @@
 // Measures the archiver into an S3 reservoir on the AWS emulator (moto, its own process), side by
 // side in one run: a plain GetRecords loop reading the same records (the baseline), the archive of
 // those records into S3 and the ratio; moto's own PutObject rate (the S3 side's ceiling here);
-// and the peak memory of a larger archive into S3.
+// and the peak memory of `wshed archive --target aws` (the installed CLI) of a larger backlog.
 // Usage: node --expose-gc --import tsx bench/archive-s3.ts [--records 200000] [--memory-records 1000000] [--shards 4]
 
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ArchiveStep } from '../src/compiler/plan/types.ts';
 import { archiveReservoir } from '../src/runtime/archive/archiver.ts';
 import { createS3Client } from '../src/runtime/aws/s3-client.ts';
@@ -19,6 +18,7 @@ import { createKinesisClient, type KinesisEndpoint } from '../src/runtime/kinesi
 import { putAllRecords } from '../src/runtime/kinesis/put-records.ts';
 import type { PutEntry, StreamService } from '../src/runtime/kinesis/stream-service.ts';
 import { startLocalService, stopLocalService } from '../src/runtime/local/service.ts';
+import { ensureBundle } from '../test/cli/helpers.ts';
 import { startTestMoto } from '../test/runtime/helpers/moto.ts';
 
 function option(name: string, fallback: string): string {
@@ -30,8 +30,6 @@ const records = Number(option('records', '200000'));
 const memoryRecords = Number(option('memory-records', '1000000'));
 const shards = Number(option('shards', '4'));
 const MB = 1024 * 1024;
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHILD = fileURLToPath(new URL('../test/runtime/helpers/archive-child.ts', import.meta.url));
 
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'wshed-bench-s3-'));
 const home = path.join(work, 'home');
@@ -76,11 +74,11 @@ try {
   say(`moto raw PutObject, 200 checkpoint-sized (2 KiB) objects one at a time: ${Math.round((200 * 1000) / ms)} requests/s`);
 
   if (memoryRecords > 0) {
-    await fill(streams, 'bench-memory', memoryRecords);
-    // In a process of its own, as `wshed archive` runs, so its peak memory is the archiver's alone.
-    const big = await archiveInChild(service.port!, 'bench-memory', 's3://bench-reservoirs/memory');
+    await fill(streams, 'bench_memory', memoryRecords);
+    // The installed CLI in a process of its own, as a user runs it, so its peak memory is the archiver's alone.
+    const big = await archiveWithCli(service.endpoint.url!, 'bench_memory', 's3://bench-reservoirs/memory');
     say(
-      `archive of ${big.records.toLocaleString()} records into S3 (own process) in ${(big.durationMs / 1000).toFixed(1)} s ` +
+      `wshed archive --target aws of ${big.records.toLocaleString()} records into S3 (the CLI bundle, own process) in ${(big.durationMs / 1000).toFixed(1)} s ` +
         `(${Math.round((big.records * 1000) / big.durationMs).toLocaleString()} records/s, ${big.files} objects): ` +
         `peak RSS ${(big.maxRssKiB / 1024).toFixed(0)} MiB (aim: 300 MiB or less)`,
     );
@@ -155,20 +153,31 @@ async function archive(service: StreamService, stream: string, prefix: string) {
   return { records: result.records, files: result.files, bytes: result.bytes, ms, peakRss, peakHeap, rssBefore };
 }
 
-/** Runs test/runtime/helpers/archive-child.ts (the archiver alone) and returns its result and peak RSS. */
-function archiveInChild(port: number, stream: string, root: string): Promise<{ records: number; files: number; durationMs: number; maxRssKiB: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, String(port), stream, root, '100000', '-'], {
-    cwd: ROOT,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/**
+ * Runs `wshed archive FILE --target aws --json` (the bundle dist/wshed.mjs) against the emulator
+ * and the local service, by environment alone; a preloaded hook reports the process's peak RSS.
+ */
+async function archiveWithCli(kinesisUrl: string, stream: string, location: string): Promise<{ records: number; files: number; durationMs: number; maxRssKiB: number }> {
+  const folder = path.join(work, 'cli');
+  await fs.mkdir(folder, { recursive: true });
+  await fs.writeFile(path.join(folder, 'bench.wshed'), `stream ${stream} { shards ${shards} }\nreservoir ${stream}_archive {\n  from stream ${stream}\n  at "${location}"\n  archive via archiver\n}\n`);
+  await fs.writeFile(path.join(folder, 'aws.json'), JSON.stringify({ bucket: location.split('/')[2] }));
+  const report = "data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))";
+  const child = spawn(process.execPath, ['--import', report, ensureBundle(), 'archive', 'bench.wshed', '--target', 'aws', '--conf', 'aws.json', '--json'], {
+    cwd: folder,
+    env: { ...process.env, AWS_ENDPOINT_URL_KINESIS: kinesisUrl, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   return new Promise((resolve, reject) =>
     child.on('exit', (code) => {
-      const done = /^done (.*)$/m.exec(out);
-      if (code !== 0 || !done) reject(new Error(`the archive child failed (exit ${code})`));
-      else resolve(JSON.parse(done[1]));
+      const rss = /maxrss (\d+)/.exec(err);
+      if (code !== 0 || !rss) return reject(new Error(`wshed archive failed (exit ${code}):\n${err}`));
+      const result = JSON.parse(out.trim().split('\n').pop()!);
+      resolve({ records: result.records, files: result.files, durationMs: result.durationMs, maxRssKiB: Number(rss[1]) });
     }),
   );
 }
