@@ -19,7 +19,7 @@ import type { AwsTargetConfig } from '../../src/compiler/target-config.ts';
 import { describeChange, type ResourceChange } from '../../src/runtime/aws/firehose/changes.ts';
 import { closeFirehoseClients, createFirehoseClients, type FirehoseClients } from '../../src/runtime/aws/firehose/clients.ts';
 import { lambdaPackage, zipBundle } from '../../src/runtime/aws/firehose/lambda-code.ts';
-import { provisionFirehose } from '../../src/runtime/aws/firehose/provision.ts';
+import { previewFirehose, provisionFirehose } from '../../src/runtime/aws/firehose/provision.ts';
 import { firehoseStepProvisioning } from '../../src/runtime/aws/firehose/step-provisioning.ts';
 import { awsProvisioner } from '../../src/runtime/aws/provisioner.ts';
 import { createS3Client } from '../../src/runtime/aws/s3-client.ts';
@@ -165,6 +165,37 @@ test('a second provisioning changes nothing; a changed buffer or partitioning is
   const fn = await clients.lambda.send(new GetFunctionCommand({ FunctionName: 'wshed-orders_archive-transform' }));
   assert.is(fn.Configuration?.CodeSha256, newCode.sha256);
 });
+
+test('a preview (for wshed plan) says what provisioning would do and changes nothing', async () => {
+  const before = await previewFirehose(clients, parquet(), { code });
+  assert.equal(actions(before.changes), [
+    'create iam-role wshed-clicks_archive-transform',
+    'create iam-role wshed-clicks_archive-delivery',
+    'create lambda-function wshed-clicks_archive-transform',
+    'create glue-database wshed',
+    'create glue-table wshed.clicks_archive',
+    'create delivery-stream wshed-clicks_archive',
+  ]);
+  assert.equal((await clients.iam.send(new ListRolesCommand({}))).Roles ?? [], []);
+  assert.ok(await rejectsNotFound(() => clients.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'wshed-clicks_archive' }))));
+
+  await provisionFirehose(clients, parquet(), { pause: noPause, code });
+  const wider = firehoseStep(`stream clicks { shards 1 }
+reservoir clicks_archive { from stream clicks at "s3://acme-lake/clicks" format parquet archive via firehose buffer 100MB 900s }`);
+  const preview = await previewFirehose(clients, wider, { code });
+  assert.equal(preview.changes.filter((c) => c.action !== 'unchanged').map((c) => [c.name, c.details]), [['wshed-clicks_archive', ['buffering: "128MB 900s" → "100MB 900s"']]]);
+  const live = (await clients.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'wshed-clicks_archive' }))).DeliveryStreamDescription!;
+  assert.equal(live.Destinations![0].ExtendedS3DestinationDescription!.BufferingHints, { SizeInMBs: 128, IntervalInSeconds: 900 });
+});
+
+async function rejectsNotFound(call: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await call();
+    return false;
+  } catch (err) {
+    return (err as Error).name === 'ResourceNotFoundException';
+  }
+}
 
 test('parquet: a Glue table of the record layout, format conversion against it, Glue read in the delivery policy', async () => {
   const { changes } = await provisionFirehose(clients, parquet(), { pause: noPause, code });

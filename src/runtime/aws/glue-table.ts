@@ -43,14 +43,15 @@ export function recordLayoutTable(spec: GlueTableSpec): TableInput {
   };
 }
 
-export async function ensureGlueTable(glue: GlueClient, spec: GlueTableSpec): Promise<ResourceChange[]> {
+/** With `apply` false nothing is changed: the result says what would be. */
+export async function ensureGlueTable(glue: GlueClient, spec: GlueTableSpec, apply = true): Promise<ResourceChange[]> {
   const changes: ResourceChange[] = [];
   const db = await glue.send(new GetDatabaseCommand({ Name: spec.database })).catch((err) => {
     if (errorName(err) === 'EntityNotFoundException') return null;
     throw err;
   });
   if (!db) {
-    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: spec.database, Description: 'watershed reservoirs written by Firehose as Parquet' } }));
+    if (apply) await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: spec.database, Description: 'watershed reservoirs written by Firehose as Parquet' } }));
     changes.push({ resource: 'glue-database', name: spec.database, action: 'create', details: [] });
   } else changes.push({ resource: 'glue-database', name: spec.database, action: 'unchanged', details: [] });
 
@@ -61,7 +62,7 @@ export async function ensureGlueTable(glue: GlueClient, spec: GlueTableSpec): Pr
   });
   const name = `${spec.database}.${spec.table}`;
   if (!live?.Table) {
-    await glue.send(new CreateTableCommand({ DatabaseName: spec.database, TableInput: desired }));
+    if (apply) await glue.send(new CreateTableCommand({ DatabaseName: spec.database, TableInput: desired }));
     changes.push({ resource: 'glue-table', name, action: 'create', details: [] });
     return changes;
   }
@@ -82,7 +83,7 @@ export async function ensureGlueTable(glue: GlueClient, spec: GlueTableSpec): Pr
       serde: d.SerdeInfo!.SerializationLibrary,
     },
   );
-  if (details.length > 0) await glue.send(new UpdateTableCommand({ DatabaseName: spec.database, TableInput: desired }));
+  if (details.length > 0 && apply) await glue.send(new UpdateTableCommand({ DatabaseName: spec.database, TableInput: desired }));
   changes.push({ resource: 'glue-table', name, action: details.length > 0 ? 'update' : 'unchanged', details });
   return changes;
 }

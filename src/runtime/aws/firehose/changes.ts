@@ -9,8 +9,8 @@ export interface ResourceChange {
   readonly action: 'create' | 'update' | 'unchanged';
   /** For an update: each differing setting, `what: live → desired`. */
   readonly details: readonly string[];
-  /** The resource's ARN when known. */
-  readonly arn?: string;
+  /** The resource's ARN when known (null: a role a dry run would create). */
+  readonly arn?: string | null;
 }
 
 export function describeChange(c: ResourceChange): string {

@@ -36,6 +36,8 @@ export async function ensureTransformFunction(
   roleArn: string,
   code: LambdaPackage,
   pause: Pause,
+  /** False: change nothing, say what would change (`arn` is then the expected one). */
+  apply: { readonly apply: boolean; readonly expectedArn: string } = { apply: true, expectedArn: '' },
 ): Promise<ResourceChange & { arn: string }> {
   const name = step.transform.functionName;
   const desired = functionSettings(step, roleArn);
@@ -44,6 +46,7 @@ export async function ensureTransformFunction(
     throw err;
   });
   if (!live?.Configuration?.FunctionArn) {
+    if (!apply.apply) return { resource: 'lambda-function', name, action: 'create', details: [], arn: apply.expectedArn };
     const created = await retryWhileRoleIsNew(pause, () =>
       lambda.send(
         new CreateFunctionCommand({
@@ -63,12 +66,12 @@ export async function ensureTransformFunction(
     { Runtime: c.Runtime, Handler: c.Handler, Role: c.Role, Timeout: c.Timeout, MemorySize: c.MemorySize, Environment: c.Environment?.Variables },
     { ...desired, Environment: desired.Environment.Variables },
   );
-  if (details.length > 0) {
+  if (details.length > 0 && apply.apply) {
     await retryWhileRoleIsNew(pause, () => lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, ...desired })));
     await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 120 }, { FunctionName: name }).catch(() => {});
   }
   if (c.CodeSha256 !== code.sha256) {
-    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: code.zip }));
+    if (apply.apply) await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: code.zip }));
     details.push('code');
   }
   return { resource: 'lambda-function', name, action: details.length > 0 ? 'update' : 'unchanged', details, arn };

@@ -22,12 +22,14 @@ export interface RoleSpec {
   readonly policy: (roleArn: string) => PolicyDocument;
 }
 
-export async function ensureRole(iam: IAMClient, spec: RoleSpec): Promise<ResourceChange & { arn: string }> {
+/** With `apply` false nothing is changed: the result says what would be (`arn` null for a role yet to create). */
+export async function ensureRole(iam: IAMClient, spec: RoleSpec, apply = true): Promise<Omit<ResourceChange, 'arn'> & { arn: string | null }> {
   const live = await iam.send(new GetRoleCommand({ RoleName: spec.name })).catch((err) => {
     if (errorName(err) === 'NoSuchEntityException' || errorName(err) === 'NoSuchEntity') return null;
     throw err;
   });
   if (!live?.Role?.Arn) {
+    if (!apply) return { resource: 'iam-role', name: spec.name, action: 'create', details: [], arn: null };
     const created = await iam.send(
       new CreateRoleCommand({
         RoleName: spec.name,
@@ -43,7 +45,7 @@ export async function ensureRole(iam: IAMClient, spec: RoleSpec): Promise<Resour
   const arn = live.Role.Arn;
   const details: string[] = [];
   if (canonical(parseDocument(live.Role.AssumeRolePolicyDocument)) !== canonical(spec.trust)) {
-    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: spec.name, PolicyDocument: JSON.stringify(spec.trust) }));
+    if (apply) await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: spec.name, PolicyDocument: JSON.stringify(spec.trust) }));
     details.push('trust policy');
   }
   const policy = spec.policy(arn);
@@ -52,7 +54,7 @@ export async function ensureRole(iam: IAMClient, spec: RoleSpec): Promise<Resour
     throw err;
   });
   if (canonical(parseDocument(inline?.PolicyDocument)) !== canonical(policy)) {
-    await iam.send(new PutRolePolicyCommand({ RoleName: spec.name, PolicyName: INLINE_POLICY_NAME, PolicyDocument: JSON.stringify(policy) }));
+    if (apply) await iam.send(new PutRolePolicyCommand({ RoleName: spec.name, PolicyName: INLINE_POLICY_NAME, PolicyDocument: JSON.stringify(policy) }));
     details.push(`policy ${INLINE_POLICY_NAME}`);
   }
   return { resource: 'iam-role', name: spec.name, action: details.length > 0 ? 'update' : 'unchanged', details, arn };
