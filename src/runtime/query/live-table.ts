@@ -1,5 +1,6 @@
 // Fills `wshed_live."<reservoir>"`, the table the plan's SQL reads live records from: every record
-// still in the stream past the archive checkpoint, in the reservoir record layout.
+// still in the stream past the archive checkpoint, in the reservoir record layout, read by the one
+// live reader (reservoir/live.ts) and bulk-loaded by insertLiveRecords, which replays use too.
 
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -7,7 +8,9 @@ import path from 'node:path';
 import { DUCKDB_LIVE_SCHEMA } from '../../compiler/sql/dialects/duckdb.ts';
 import type { StreamService } from '../kinesis/stream-service.ts';
 import { readArchiveCheckpoint } from '../reservoir/checkpoint.ts';
-import { readLiveLines } from '../reservoir/live.ts';
+import { readLive, type LiveReadOptions } from '../reservoir/live.ts';
+import { reservoirLine } from '../reservoir/record-encoding.ts';
+import type { SourceCut } from '../replay/watermark.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
 import { recordColumnsDdl, recordColumnsSpec } from './record-table.ts';
 import { quoteIdent, quoteString, type SqlEngine } from './sql-engine.ts';
@@ -47,29 +50,10 @@ export async function loadLiveTable(engine: SqlEngine, request: LiveTableRequest
     return empty(`stream '${request.stream}' does not exist: '${request.reservoir}_live' is empty`);
   }
 
-  // Bulk load: the lines go to a temporary NDJSON file that DuckDB reads in parallel, far faster
-  // than inserting row by row, and only one batch of lines is in memory at a time.
   const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'wshed-live-'));
   try {
-    const file = path.join(folder, 'live.json');
-    const handle = await fs.open(file, 'w');
-    let bytes = 0;
-    let skipped = 0;
-    try {
-      const checkpoint = await readArchiveCheckpoint(request.store);
-      for await (const lines of readLiveLines(request.streams, { stream: request.stream, checkpoint, onSkipped: () => skipped++ })) {
-        await handle.write(lines);
-        bytes += lines.length;
-      }
-    } finally {
-      await handle.close();
-    }
-    if (bytes > 0) {
-      await engine.exec(
-        `INSERT INTO ${table} SELECT * FROM read_json(${quoteString(file)}, format = 'newline_delimited', ` +
-          `columns = ${recordColumnsSpec()}, maximum_object_size = 16777216)`,
-      );
-    }
+    const checkpoint = await readArchiveCheckpoint(request.store);
+    const { skipped } = await insertLiveRecords(engine, table, request.streams, { stream: request.stream, checkpoint }, folder);
     const firstSequence = new Map<string, bigint>();
     let rows = 0;
     for (const [shard, first, count] of await engine.rows(
@@ -83,4 +67,43 @@ export async function loadLiveTable(engine: SqlEngine, request: LiveTableRequest
   } finally {
     await fs.rm(folder, { recursive: true, force: true });
   }
+}
+
+/**
+ * Reads the live records (to the tip, or to `options.bound`) into `table`, which exists with the
+ * record columns. Bulk load: the lines go to an NDJSON file in `folder` (the caller removes it)
+ * that DuckDB reads in parallel, far faster than inserting row by row, and only one batch of lines
+ * is in memory at a time. Returns the cut the read took, with what it loaded and skipped.
+ */
+export async function insertLiveRecords(
+  engine: Pick<SqlEngine, 'exec'>,
+  table: string,
+  streams: StreamService,
+  options: LiveReadOptions,
+  folder: string,
+): Promise<{ readonly cut: SourceCut; readonly records: number; readonly skipped: number }> {
+  const file = path.join(folder, 'live.json');
+  const handle = await fs.open(file, 'w');
+  let records = 0;
+  let skipped = 0;
+  let cut: SourceCut;
+  try {
+    const onSkipped: LiveReadOptions['onSkipped'] = (s) => {
+      skipped++;
+      options.onSkipped?.(s);
+    };
+    cut = await readLive(streams, { ...options, onSkipped }, async (batch) => {
+      await handle.write(batch.map((r) => reservoirLine(r.meta, r.text)).join(''));
+      records += batch.length;
+    });
+  } finally {
+    await handle.close();
+  }
+  if (records > 0) {
+    await engine.exec(
+      `INSERT INTO ${table} SELECT * FROM read_json(${quoteString(file)}, format = 'newline_delimited', ` +
+        `columns = ${recordColumnsSpec()}, maximum_object_size = 16777216)`,
+    );
+  }
+  return { cut, records, skipped };
 }

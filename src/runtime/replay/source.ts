@@ -97,7 +97,7 @@ export class ReplaySource {
           table: step.inputs.duckdbLiveTable,
           stream: step.stream,
           archive: options.archive,
-          scratchFile: path.join(scratch, 'live.ndjson'),
+          scratchFolder: scratch,
           ...bound,
           ...signal,
         });
