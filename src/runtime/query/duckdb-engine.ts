@@ -25,9 +25,11 @@ import {
   StatementType,
   VARCHAR,
   type DuckDBConnection,
+  type DuckDBResult,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { lowerHexEscapes, nestedAsText, type NestedAsText } from './duckdb-nested-text.ts';
 import { quoteIdent, quoteString, SqlError, type SqlColumn, type SqlEngine, type SqlResultStream, type SqlStatementDescription, type SqlStatementInfo, type SqlValue } from './sql-engine.ts';
 
 export interface DuckDbSettings {
@@ -78,10 +80,11 @@ class DuckDbEngine implements SqlEngine {
   }
 
   async stream(sql: string): Promise<SqlResultStream> {
-    const result = await guard(() => this.connection.stream(sql));
-    const types = result.columnTypes();
+    const rendered = await this.nestedAsText(sql);
+    const result = rendered ? rendered.result : await guard(() => this.connection.stream(sql));
+    const types = rendered ? rendered.types : result.columnTypes();
     const columns: SqlColumn[] = result.columnNames().map((name, i) => ({ name, type: types[i].toString() }));
-    const convert = rowConverter(types);
+    const convert = rendered ? renderedRowConverter(types, rendered.jsonColumns) : rowConverter(types);
     let done = false;
     let chunk: DuckDBDataChunk | null = null;
     let cursor = 0;
@@ -102,6 +105,39 @@ class DuckDbEngine implements SqlEngine {
         return convert(takeRows(chunk, cursor, (next) => (cursor = next)));
       },
     };
+  }
+
+  /**
+   * A single SELECT with struct or list columns runs wrapped so DuckDB renders them as JSON text
+   * (duckdb-nested-text.ts); anything else, or a wrap DuckDB refuses, runs as written.
+   */
+  private async nestedAsText(sql: string): Promise<{ result: DuckDBResult; types: DuckDBType[]; jsonColumns: readonly number[] } | null> {
+    let wrapped: NestedAsText | null = null;
+    let types: DuckDBType[] = [];
+    try {
+      const extracted = await this.connection.extractStatements(sql);
+      if (extracted.count !== 1) return null;
+      const prepared = await extracted.prepare(0);
+      try {
+        if (prepared.statementType !== StatementType.SELECT) return null;
+        const names: string[] = [];
+        for (let i = 0; i < prepared.columnCount; i++) {
+          names.push(prepared.columnName(i));
+          types.push(prepared.columnType(i));
+        }
+        wrapped = nestedAsText(sql, names, types);
+      } finally {
+        prepared.destroySync();
+      }
+    } catch {
+      return null; // the statement as written reports its own error
+    }
+    if (!wrapped) return null;
+    try {
+      return { result: await this.connection.stream(wrapped.sql), types, jsonColumns: wrapped.jsonColumns };
+    } catch {
+      return null;
+    }
   }
 
   async setTextList(name: string, values: readonly string[]): Promise<void> {
@@ -262,6 +298,16 @@ function rowConverter(types: readonly DuckDBType[]): (rows: DuckDBValue[][]) => 
   return (rows) => {
     if (columns.length > 0) for (const row of rows) for (const [i, convert] of columns) row[i] = convert(row[i]) as DuckDBValue;
     return rows as SqlValue[][];
+  };
+}
+
+/** As rowConverter, with the columns DuckDB rendered as JSON text (see nestedAsText) taken as JSON. */
+function renderedRowConverter(types: readonly DuckDBType[], jsonColumns: readonly number[]): (rows: DuckDBValue[][]) => SqlValue[][] {
+  const rendered = new Set(jsonColumns);
+  const others = rowConverter(types.map((t, i) => (rendered.has(i) ? VARCHAR : t)));
+  return (rows) => {
+    for (const row of rows) for (const i of jsonColumns) if (typeof row[i] === 'string') row[i] = { kind: 'json', text: lowerHexEscapes(row[i] as string) } as unknown as DuckDBValue;
+    return others(rows);
   };
 }
 
