@@ -291,6 +291,30 @@ test('through the aws provisioner: the step outcome names what was created, then
   }
 });
 
+test('an unbuilt Lambda bundle is WS800 naming npm run build; a refused call is WS802 naming the resource', async () => {
+  try {
+    lambdaPackage('/nonexistent/firehose-transform.mjs');
+    assert.unreachable('WS800 expected');
+  } catch (err) {
+    assert.ok(isRuntimeError(err, 'WS800'), String(err));
+    assert.match((err as { render(): string }).render(), /npm run build/);
+  }
+  // A given role that does not exist: Lambda refuses it (after the retries a new role gets), and
+  // the error says which resource, with the service's own message.
+  const step = firehoseStep(`stream orders {}
+reservoir r { from stream orders at "s3://acme-lake/r" archive via firehose }`, { firehose: { roleArn: 'arn:aws:iam::123456789012:role/missing' } });
+  let pauses = 0;
+  try {
+    await provisionFirehose(clients, step, { pause: async () => void pauses++, code });
+    assert.unreachable('WS802 expected');
+  } catch (err) {
+    assert.ok(isRuntimeError(err, 'WS802'), String(err));
+    assert.match((err as Error).message, /^provisioning Lambda function 'wshed-r-transform' failed: InvalidParameterValueException: .*role/);
+    assert.is(pauses, 9);
+    assert.not.match((err as Error).message, moto.env.AWS_SECRET_ACCESS_KEY);
+  }
+});
+
 for (const [name, make] of [
   ['create-delivery-stream.json', json],
   ['create-delivery-stream-parquet.json', parquet],
