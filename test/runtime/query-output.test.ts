@@ -113,6 +113,32 @@ test('table: a cut cell never splits a character in two, and control characters 
   assert.match(out, /\\x1b\[2J\\x9b/);
 });
 
+// Struct and list columns are rendered as JSON text by DuckDB where that text is exact (see
+// duckdb-nested-text.ts); it must be the text the value-by-value path gives.
+const NESTED = `
+  SELECT i, {'big': 9007199254740993::BIGINT, 'small': -9007199254740991::BIGINT, 'ok': i > 1, 'n': NULL::VARCHAR,
+             's': chr(27) || '"q\\' || chr(127) || 'é', 'k"ey': [i, NULL]} AS st,
+         [{'sku': 'a', 'qty': i}, NULL] AS items, []::INT[] AS none, NULL::INT[] AS missing, {'x': 100.0::DOUBLE} AS dbl
+  FROM range(3) AS t(i) ORDER BY i DESC`;
+
+test('struct and list columns: the same JSON text in every format (integers past 2^53 as strings, escapes, NULLs, empty lists)', async () => {
+  const rows = [2, 1, 0].map(
+    (i) =>
+      `{"i":${i},"st":{"big":"9007199254740993","small":-9007199254740991,"ok":${i > 1},"n":null,"s":"\\u001b\\"q\\\\\\u007fé","k\\"ey":[${i},null]},` +
+      `"items":[{"sku":"a","qty":${i}},null],"none":[],"missing":null,"dbl":{"x":100}}`,
+  );
+  assert.is(await render(NESTED, 'ndjson'), rows.map((r) => r + '\n').join(''));
+  const csv = (await render(NESTED, 'csv')).split('\n');
+  assert.is(csv[1], '2,"{""big"":""9007199254740993"",""small"":-9007199254740991,""ok"":true,""n"":null,""s"":""\\u001b\\""q\\\\\\x7fé"",""k\\""ey"":[2,null]}","[{""sku"":""a"",""qty"":2},null]",[],,"{""x"":100}"');
+});
+
+test('struct and list columns keep the order the query asks for, over many chunks', async () => {
+  const text = await render(`SELECT i, [i] AS l, {'i': i} AS s FROM range(10000) AS t(i) ORDER BY i DESC`, 'ndjson');
+  const lines = text.trimEnd().split('\n');
+  assert.is(lines.length, 10000);
+  assert.ok(lines.every((line, k) => line === `{"i":${9999 - k},"l":[${9999 - k}],"s":{"i":${9999 - k}}}`), 'rows in descending order, each whole');
+});
+
 test('a large result streams: rows reach the output while the query runs, and a stalled reader stalls it', async () => {
   const rows = 200_000;
   const sql = `SELECT range AS n, repeat('x', 500) AS pad FROM range(${rows})`;
