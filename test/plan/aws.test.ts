@@ -129,7 +129,9 @@ test('Drill storage plugin: a file plugin over s3a://bucket, one workspace per r
   assert.equal(drill.after, ['ssh.tunnel', 'reservoir.orders_archive', 'reservoir.orders_fh']);
   const config = drill.config as Record<string, any>;
   assert.equal([config.type, config.enabled, config.connection], ['file', true, 's3a://my-wshed-bucket']);
-  assert.equal(Object.keys(config.workspaces), ['orders_archive', 'orders_fh']);
+  assert.equal(Object.keys(config.workspaces), ['wshed_views', 'orders_archive', 'orders_fh']);
+  // Views go in the one writable workspace, beside the cluster's resources.
+  assert.equal((config.workspaces as Record<string, unknown>).wshed_views, { location: '/wshed/cluster/views', writable: true, defaultInputFormat: null, allowAccessOutsideWorkspace: false });
   assert.equal(config.workspaces.orders_archive, { location: '/reservoir/orders_archive', writable: false, defaultInputFormat: 'json', allowAccessOutsideWorkspace: false });
   assert.equal(config.formats, { json: { type: 'json', extensions: ['json'] }, parquet: { type: 'parquet' } });
   assert.not.match(JSON.stringify(config), /secret|access\.key/i);
@@ -141,7 +143,7 @@ test('Hive table over the live stream: external, Kinesis storage handler, quoted
   assert.equal([hive.stream, hive.database, hive.table, hive.after], ['orders', 'wshed', 'orders_live', ['ssh.tunnel', 'stream.orders']]);
   assert.match(hive.ddl, /CREATE EXTERNAL TABLE IF NOT EXISTS `wshed`\.`orders_live`/);
   assert.match(hive.ddl, /STORED BY 'com\.amazon\.emr\.kinesis\.hive\.KinesisStorageHandler'/);
-  assert.match(hive.ddl, /TBLPROPERTIES \('kinesis\.stream\.name' = 'orders'\)/);
+  assert.match(hive.ddl, /TBLPROPERTIES \('kinesis\.stream\.name' = 'orders', 'kinesis\.endpoint\.region' = 'us-east-1'\)/);
   assert.match(hive.ddl, /^-- .*Assumed/m);
   assert.not.match(hive.ddl, /;\s*$/);
 });

@@ -1,5 +1,6 @@
 // The Drill storage plugin that makes reservoirs queryable on EMR: one `file` plugin over
-// s3a://<bucket>, one read-only workspace per reservoir, named after the reservoir.
+// s3a://<bucket>, one read-only workspace per reservoir, named after the reservoir, and one writable
+// workspace for watershed's views.
 
 import type { ReservoirFormat } from '../record-layout.ts';
 
@@ -16,8 +17,13 @@ export interface PluginWorkspace {
  * the plugin holds no keys. `defaultInputFormat` matters for Firehose objects, which carry no
  * file extension for Drill to go by.
  */
-export function drillStoragePlugin(bucket: string, region: string, workspaces: readonly PluginWorkspace[]): Record<string, unknown> {
-  const ws: Record<string, unknown> = {};
+/** The plugin's one writable workspace, where watershed keeps its Drill views (`<stream>_stream`). */
+export const DRILL_VIEWS_WORKSPACE = 'wshed_views';
+
+export function drillStoragePlugin(bucket: string, region: string, workspaces: readonly PluginWorkspace[], viewsPrefix: string): Record<string, unknown> {
+  const ws: Record<string, unknown> = {
+    [DRILL_VIEWS_WORKSPACE]: { location: `/${viewsPrefix.replace(/^\/+|\/+$/g, '')}`, writable: true, defaultInputFormat: null, allowAccessOutsideWorkspace: false },
+  };
   for (const w of workspaces) {
     ws[w.reservoir] = {
       location: `/${w.prefix}`,

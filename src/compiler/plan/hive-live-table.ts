@@ -23,7 +23,7 @@ const quoteString = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'
  * - without kinesis.checkpoint.* settings every query reads the stream from its trim horizon, which
  *   is what reading "live" needs: the SQL keeps only what the archive has not caught up with.
  */
-export function hiveLiveTableDdl(database: string, table: string, stream: string): string {
+export function hiveLiveTableDdl(database: string, table: string, stream: string, region: string): string {
   return [
     `-- Live records of Kinesis stream ${quoteString(stream)} via EMR's Kinesis connector.`,
     '-- Assumed: the handler exposes only the record data (no shard, sequence number, partition',
@@ -33,6 +33,30 @@ export function hiveLiveTableDdl(database: string, table: string, stream: string
     ')',
     "ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\001'",
     "STORED BY 'com.amazon.emr.kinesis.hive.KinesisStorageHandler'",
-    `TBLPROPERTIES ('kinesis.stream.name' = ${quoteString(stream)})`,
+    `TBLPROPERTIES ('kinesis.stream.name' = ${quoteString(stream)}, 'kinesis.endpoint.region' = ${quoteString(region)})`,
+  ].join('\n');
+}
+
+/** The one column of the Hive table: what Drill SQL over it may read. */
+export const HIVE_LIVE_COLUMNS = ['payload'] as const;
+
+/** `<stream>_stream`, the Drill view over the whole stream as Hive sees it. */
+export function streamViewName(stream: string): string {
+  return `${stream}_stream`;
+}
+
+/**
+ * The Drill view for exploring a stream as Hive sees it (in the plugin's writable views
+ * workspace). It has no metadata: no shard, sequence number, partition key or arrival time, and no
+ * de-duplication; each query reads the whole stream from its trim horizon, and the Drillbits read
+ * Kinesis directly through the handler. The reservoir views are what counts records once.
+ */
+export function drillStreamViewSql(viewsWorkspace: readonly [string, string], database: string, table: string, stream: string): string {
+  const ident = (n: string) => `\`${n.replace(/`/g, '``')}\``;
+  return [
+    `-- The whole Kinesis stream '${stream}' as Hive sees it: record data only, no metadata, no de-duplication.`,
+    `CREATE OR REPLACE VIEW ${ident(viewsWorkspace[0])}.${ident(viewsWorkspace[1])}.${ident(streamViewName(stream))} AS`,
+    `SELECT CONVERT_FROM(t.${ident(HIVE_LIVE_COLUMNS[0])}, 'JSON') AS ${ident('payload')}`,
+    `FROM ${ident('hive')}.${ident(database)}.${ident(table)} AS t`,
   ].join('\n');
 }

@@ -5,8 +5,8 @@ import { diagnostic, type Diagnostic } from '../diagnostics.ts';
 import type { Location, Model, ReservoirModel } from '../model.ts';
 import { FILE_EXTENSION } from '../record-layout.ts';
 import type { AwsTargetConfig } from '../target-config.ts';
-import { drillStoragePlugin } from './drill-plugin.ts';
-import { hiveLiveTableDdl, liveTableName } from './hive-live-table.ts';
+import { DRILL_VIEWS_WORKSPACE, drillStoragePlugin } from './drill-plugin.ts';
+import { drillStreamViewSql, hiveLiveTableDdl, liveTableName, streamViewName } from './hive-live-table.ts';
 import { firehoseErrorPrefix, firehosePrefix, folder, mapLocalPath } from './s3-layout.ts';
 import { stepId, type StepList } from './step-list.ts';
 
@@ -135,7 +135,8 @@ export function provisionAws(model: Model, config: AwsTargetConfig, p: AwsProvis
       stream: stream.name,
       database: config.hive.database,
       table,
-      ddl: hiveLiveTableDdl(config.hive.database, table, stream.name),
+      ddl: hiveLiveTableDdl(config.hive.database, table, stream.name, config.region),
+      drillView: { name: streamViewName(stream.name), sql: drillStreamViewSql([config.drill.storagePlugin, DRILL_VIEWS_WORKSPACE], config.hive.database, table, stream.name) },
     });
   }
 }
@@ -209,6 +210,6 @@ function addDrillPlugin(model: Model, config: AwsTargetConfig, p: AwsProvisionin
     action: 'create',
     after: list.after(stepId.tunnel(), ...model.reservoirs.map((r) => stepId.reservoir(r.name))),
     name: config.drill.storagePlugin,
-    config: drillStoragePlugin(config.bucket, config.region, workspaces),
+    config: drillStoragePlugin(config.bucket, config.region, workspaces, `${folder(config.resourcesPrefix)}views`),
   });
 }

@@ -98,7 +98,12 @@ function kindLines(step: PlanStep, dialect: Dialect): Line[] {
     case 'drill-storage-plugin':
       return [attr('name', q(step.name)), { kind: 'block', title: 'config', text: JSON.stringify(step.config, null, 2) }];
     case 'hive-live-table':
-      return [attr('stream', q(step.stream)), attr('table', `${step.database}.${step.table}`), { kind: 'block', title: 'ddl', text: step.ddl }];
+      return [
+        attr('stream', q(step.stream)),
+        attr('table', `${step.database}.${step.table}`),
+        { kind: 'block', title: 'ddl', text: step.ddl },
+        { kind: 'block', title: `drill view ${step.drillView.name}`, text: step.drillView.sql },
+      ];
     case 'ssh-tunnel':
       return [
         attr('user', q(step.user)),

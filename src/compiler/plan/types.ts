@@ -144,6 +144,8 @@ export interface HiveLiveTableStep extends StepBase {
   readonly database: string;
   readonly table: string;
   readonly ddl: string;
+  /** `<stream>_stream` on Drill over the table (no metadata; for exploration). */
+  readonly drillView: { readonly name: string; readonly sql: string };
 }
 
 export interface SshTunnelStep extends StepBase {
