@@ -1,16 +1,14 @@
 // Runs a query job: streams queryIn's rows through the runtime's SQL engine (runQuery, via
-// queryRows), turns each into a record (pump-record.ts) and emits them with the replay's pieces:
-// routing to destination shards, batches within one second of each shard's budget, the rate
-// limiter and the emitter's retries. After each acknowledged batch the job's emittedRowOffset
-// moves on; a resumed job skips that many rows of the result (exact when the SQL has ORDER BY).
+// queryRows), turns each into a record (pump-record.ts) and emits them through the replay's emit
+// sink (routing to destination shards, batches within each shard's budget, the rate limiter and
+// the emitter's retries). After each acknowledged batch the job's emittedRowOffset moves on; a
+// resumed job skips that many rows of the result (exact when the SQL has ORDER BY).
 
 import { countQueryRows, queryRows } from '../runtime/query/rows.ts';
-import { Batcher, MAX_RECORD_BYTES, type Batch } from '../runtime/replay/batcher.ts';
+import { MAX_RECORD_BYTES, type Batch } from '../runtime/replay/batcher.ts';
 import type { RowPosition } from '../runtime/replay/checkpoint.ts';
-import { EmitStopped, Emitter } from '../runtime/replay/emitter.ts';
-import { ReplayRateLimiter } from '../runtime/replay/rate-limiter.ts';
-import { ShardRouter } from '../runtime/replay/shard-router.ts';
-import { RuntimeError } from '../runtime/runtime-error.ts';
+import { EmitSink } from '../runtime/replay/emit-sink.ts';
+import { EmitStopped } from '../runtime/replay/emitter.ts';
 import { servedQuery, type PumpContext } from './context.ts';
 import type { JobControl } from './job-queue.ts';
 import type { Job } from './jobs.ts';
@@ -22,12 +20,23 @@ const NO_POSITION: RowPosition = { arrival_time: '', sequence_number: '0', sub_s
 
 export async function runQueryJob(job: Job, control: JobControl, ctx: PumpContext): Promise<void> {
   const sql = job.queryIn!;
-  const router = new ShardRouter(await ctx.destination.listShards(job.streamOut));
-  if (router.size === 0) throw new RuntimeError('WS760', { into: job.streamOut });
-  const limiter = new ReplayRateLimiter({ shardIds: router.shardIds, shardBudgetFraction: ctx.shardBudgetFraction, ratePerSecond: null });
-  const emitter = new Emitter(ctx.destination, job.streamOut, limiter, ctx.maxRetries);
-  // Plain records, as the original pump sent them: a consumer need not de-aggregate.
-  const batcher = new Batcher(false, limiter.caps);
+  const sink = new EmitSink({
+    destination: ctx.destination,
+    into: job.streamOut,
+    shards: await ctx.destination.listShards(job.streamOut),
+    shardBudgetFraction: ctx.shardBudgetFraction,
+    ratePerSecond: null,
+    // Plain records, as the original pump sent them: a consumer need not de-aggregate.
+    aggregate: false,
+    maxRetries: ctx.maxRetries,
+    // Cancelled or shutting down: what is acknowledged stays so, the rest waits for resume.
+    deliver: (batch, send) => (control.signal.aborted ? Promise.resolve() : deliver(batch, send)),
+    // A batch closes when the next row does not fit (or at the end), so it ends with the row added before.
+    onClosed: (batch) => {
+      if (previous) lastRows.set(batch.last.ordinal, previous);
+    },
+  });
+  const { emitter } = sink;
   // Sandboxed as the preview: a job's SQL comes from whoever may call the service.
   const query = servedQuery(ctx, sql);
 
@@ -41,9 +50,9 @@ export async function runQueryJob(job: Job, control: JobControl, ctx: PumpContex
   const pending = () => (total !== null ? Math.max(0, total - offset) : Math.max(0, read - offset));
   control.progress({ totalRecordCount: total, pendingRecordCount: pending() });
 
-  const deliver = async (batch: Batch) => {
+  const deliver = async (batch: Batch, send: () => Promise<void>) => {
     try {
-      await emitter.send(batch);
+      await send();
     } catch (err) {
       if (err instanceof EmitStopped) {
         failures += batch.userRecords;
@@ -65,15 +74,6 @@ export async function runQueryJob(job: Job, control: JobControl, ctx: PumpContex
   // closes a batch when the next row does not fit, so it ends with the row added before.
   const lastRows = new Map<number, QueryRow>();
   let previous: QueryRow | null = null;
-  // One batch in flight while the next one fills, as in a replay.
-  let inflight: Promise<void> | null = null;
-  const submit = async (batch: Batch) => {
-    if (inflight) await inflight;
-    // Cancelled or shutting down: what is acknowledged stays so, the rest waits for resume.
-    if (control.signal.aborted) return;
-    inflight = deliver(batch);
-    inflight.catch(() => {});
-  };
 
   try {
     await queryRows({
@@ -89,19 +89,14 @@ export async function runQueryJob(job: Job, control: JobControl, ctx: PumpContex
           control.progress({ failureRecordCount: failures });
           return;
         }
-        const closed = batcher.add({ ordinal: index, position: NO_POSITION, partitionKey: record.partitionKey, data: record.data, shardId: router.shardFor(record.partitionKey) });
-        if (closed && previous) lastRows.set(closed.last.ordinal, previous);
+        await sink.add({ ordinal: index, position: NO_POSITION, partitionKey: record.partitionKey, data: record.data });
         previous = row;
-        if (closed) await submit(closed);
       },
     });
-    // A cancelled job keeps its open batch unsent: resume sends it.
-    const last = batcher.flush();
-    if (last && previous) lastRows.set(last.last.ordinal, previous);
-    if (last) await submit(last);
-    if (inflight) await inflight;
+    // A cancelled job keeps its open batch unsent (deliver skips it): resume sends it.
+    await sink.flush();
   } catch (err) {
-    await (inflight as Promise<void> | null)?.catch(() => {});
+    await sink.settle();
     throw err;
   }
   if (!control.signal.aborted && total === null) control.progress({ totalRecordCount: read });

@@ -11,7 +11,7 @@ import { readArchiveCheckpoint } from '../reservoir/checkpoint.ts';
 import { Annotator, origin } from './annotate.ts';
 import { REPLAY_METADATA_FIELD } from '../../compiler/record-layout.ts';
 import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES } from '../kinesis/put-records.ts';
-import { Batcher, MAX_RECORD_BYTES, type Batch, type BatchEntry } from './batcher.ts';
+import { MAX_RECORD_BYTES, type Batch, type BatchEntry } from './batcher.ts';
 import { markerEntries, replayMarker, writeMarkerFile } from './markers.ts';
 import {
   checkpointPaths,
@@ -27,7 +27,7 @@ import { EmitStopped, Emitter } from './emitter.ts';
 import type { ReplayPhase } from './progress.ts';
 import { ReplayRateLimiter } from './rate-limiter.ts';
 import { isReplayError, ReplayError } from './replay-errors.ts';
-import { ShardRouter } from './shard-router.ts';
+import { EmitSink } from './emit-sink.ts';
 import { BaseRun, hintArgs, startOf, type HintArgs } from './run-start.ts';
 import { ReplaySource, type SourceRow } from './source.ts';
 import type { PreviewRecord, RateLimit, ReplayContext, ReplayOptions, ReplaySummary } from './types.ts';
@@ -54,18 +54,23 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
     const destination = ctx.destination ?? ctx.streams;
 
     const destinationShards = ctx.destinationShards ?? (await destination.listShards(run.into));
-    const router = new ShardRouter(destinationShards);
-    if (router.size === 0) throw new ReplayError('WS760', { into: run.into });
-    const limiter = new ReplayRateLimiter({
-      shardIds: router.shardIds,
+    // Routing, rate, aggregation, batching and retries: the emit sink jobs use too. `deliver` (below) says what an acknowledged batch means here.
+    const sink = new EmitSink({
+      destination,
+      into: run.into,
+      shards: destinationShards,
       shardBudgetFraction: emit.shardBudgetFraction,
       ratePerSecond: emit.ratePerSecond,
+      aggregate,
+      maxRetries: ctx.maxRetries ?? DEFAULT_MAX_RETRIES,
+      deliver: (batch, send) => deliver(batch, send),
     });
+    const { limiter, emitter } = sink;
     const counts = { records: 0, nonObject: 0, fallbacks: 0, pastWatermark: 0, alreadyReplayed: 0, prepared: 0, kinesisRecords: 0, bytes: 0 };
     const base = { replay: run.name, replayId, total: null as number | null, position: resumed?.acknowledged.ordinal ?? 0 };
-    const emitter = new Emitter(destination, run.into, limiter, ctx.maxRetries ?? DEFAULT_MAX_RETRIES);
     // Markers go through the same limits but are counted apart: the summary's counts are the slice's.
-    const markerEmitter = new Emitter(destination, run.into, limiter, ctx.maxRetries ?? DEFAULT_MAX_RETRIES);
+    const markerEmitter = sink.sideEmitter();
+    let deliver: (batch: Batch, send: () => Promise<void>) => Promise<void> = async () => {};
     const report = (phase: ReplayPhase) => {
       const elapsedMs = performance.now() - startedAt;
       const emitted = emitting ? emitter.stats.emitted : counts.prepared;
@@ -95,7 +100,6 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
       ...(options.signal ? { signal: options.signal } : {}),
     });
     let checkpoint: ReplayCheckpoint | null = null;
-    let inflight: Promise<void> | null = null;
     try {
       const cut = source.cut;
       const past = new CutFilter(cut);
@@ -141,7 +145,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
 
       let firstBatch = true;
       let resendMayDuplicate = 0;
-      const deliver = async (batch: Batch): Promise<void> => {
+      deliver = async (batch: Batch, send: () => Promise<void>): Promise<void> => {
         if (!emitting) {
           counts.kinesisRecords += batch.entries.length;
           counts.bytes += batch.bytes;
@@ -156,7 +160,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
         }
         firstBatch = false;
         const before = emitter.stats.duplicatesPossible;
-        await emitter.send(batch);
+        await send();
         checkpoint = {
           ...checkpoint!,
           acknowledged: { ordinal: batch.last.ordinal, position: batch.last.position },
@@ -170,13 +174,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
         if (options.signal?.aborted) throw interrupted(checkpoint, hints, paths.file);
       };
 
-      // One batch in flight while the next is prepared; at most that one is re-sent after a crash.
-      const submit = async (batch: Batch) => {
-        if (inflight) await inflight;
-        inflight = deliver(batch);
-        inflight.catch(() => {});
-      };
-      const batcher = new Batcher(aggregate, limiter.caps);
+      // One batch in flight while the next is prepared (the sink's); at most that one is re-sent after a crash.
       const preview: PreviewRecord[] = [];
       let skipUpTo = resumed?.acknowledged.position ?? null;
       for await (const row of source.rows()) {
@@ -203,23 +201,17 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
         const bytes = out.data.length + Buffer.byteLength(out.partitionKey);
         if (bytes > MAX_RECORD_BYTES) {
           // Send what came before it first: the checkpoint then stops right before the record.
-          const before = mode === 'preview' ? null : batcher.flush();
-          if (before) await submit(before);
-          if (inflight) await inflight;
+          if (mode !== 'preview') await sink.flush();
           const where = `${row.shardId}/${row.sequenceNumber}/${row.subSequenceNumber}`;
           throw new ReplayError('WS757', { ...hints, origin: where, shardId: row.shardId, sequenceNumber: row.sequenceNumber, bytes, checkpoint: paths.file });
         }
-        const shardId = router.shardFor(out.partitionKey);
         if (mode === 'preview') {
-          preview.push({ partitionKey: out.partitionKey, explicitHashKey: null, shardId, data: out.data.toString('utf8'), origin: origin(row) });
+          preview.push({ partitionKey: out.partitionKey, explicitHashKey: null, shardId: sink.shardFor(out.partitionKey), data: out.data.toString('utf8'), origin: origin(row) });
           continue;
         }
-        const closed = batcher.add({ ordinal: row.ordinal, position, partitionKey: out.partitionKey, data: out.data, shardId });
-        if (closed) await submit(closed);
+        await sink.add({ ordinal: row.ordinal, position, partitionKey: out.partitionKey, data: out.data });
       }
-      const lastBatch = batcher.flush();
-      if (lastBatch) await submit(lastBatch);
-      if (inflight) await inflight;
+      await sink.flush();
       if (options.signal?.aborted) throw interrupted(checkpoint, hints, paths.file);
 
       const finished = checkpoint as ReplayCheckpoint | null;
@@ -258,7 +250,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
       };
     } catch (err) {
       // Let the batch in flight settle first: its checkpoint must not land after ours.
-      await (inflight as Promise<void> | null)?.catch(() => {});
+      await sink.settle();
       const current = checkpoint as ReplayCheckpoint | null;
       // Interrupted: say where it stopped once the batch in flight has settled.
       const byInterrupt = options.signal?.aborted && (!isReplayError(err) || isReplayError(err, 'WS759') || isReplayError(err, 'WS763'));
