@@ -2,6 +2,7 @@
 // generated host key, one authorized client key, direct-tcpip forwarding to what it is asked for
 // (as sshd's AllowTcpForwarding), and ways to drop or freeze connections to test recovery.
 
+import { spawn } from 'node:child_process';
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 
@@ -27,7 +28,15 @@ export interface TestSshServer {
   close(): Promise<void>;
 }
 
-export async function startTestSshServer(options: { hostKey: string; clientPublicKey: string; port?: number }): Promise<TestSshServer> {
+export interface StartOptions {
+  readonly hostKey: string;
+  readonly clientPublicKey: string;
+  readonly port?: number;
+  /** Run exec requests as sshd would (`sh -c COMMAND`) with this environment (e.g. a PATH holding a fake `hive`). */
+  readonly execEnv?: NodeJS.ProcessEnv;
+}
+
+export async function startTestSshServer(options: StartOptions): Promise<TestSshServer> {
   const allowed = utils.parseKey(options.clientPublicKey);
   if (allowed instanceof Error) throw allowed;
   const allowedBlob = allowed.getPublicSSH();
@@ -43,6 +52,21 @@ export async function startTestSshServer(options: { hostKey: string; clientPubli
     });
     client.on('ready', () => {
       logins++;
+      client.on('session', (acceptSession, rejectSession) => {
+        if (!options.execEnv) return rejectSession();
+        const session = acceptSession();
+        session.on('exec', (acceptExec, _rejectExec, info) => {
+          const channel = acceptExec();
+          const child = spawn('sh', ['-c', info.command], { env: options.execEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+          channel.pipe(child.stdin);
+          child.stdout.pipe(channel, { end: false });
+          child.stderr.pipe(channel.stderr, { end: false });
+          child.on('close', (code) => {
+            channel.exit(code ?? 1);
+            channel.end();
+          });
+        });
+      });
       client.on('tcpip', (accept, _reject, info) => {
         const channel = accept();
         const upstream = connect(info.destPort, info.destIP);

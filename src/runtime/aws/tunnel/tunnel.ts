@@ -169,7 +169,7 @@ function settingOf(service: TunnelForward['service']): string {
 }
 
 /** One SSH connection over a socket with Nagle off (small requests otherwise wait ~40-90 ms). */
-function connectOnce(target: TunnelTarget, emit: (e: TunnelEvent) => void): Promise<Client> {
+export function connectOnce(target: TunnelTarget, emit: (e: TunnelEvent) => void = () => {}): Promise<Client> {
   return new Promise((resolve, reject) => {
     const where = { user: target.user, host: target.host, port: target.port };
     let changed: RuntimeError | null = null;
