@@ -183,8 +183,8 @@ test('the Kinesis service killed during archive is WS733; the next archive compl
   ok(['put', 'gone', '--pipeline', 'gone.wshed', '--file', 'more.ndjson']);
   const { pid } = servicePid();
   const archive = scratch.start(['archive', 'gone.wshed']);
-  // The archiver holds the reservoir's lock from before its first read to after its last write.
-  await waitFor('the archive to start', () => existsSync(at('gone-reservoir/_wshed/archive.lock')));
+  // The archiver holds the reservoir's lease from before its first read to after its last write.
+  await waitFor('the archive to start', () => existsSync(at('gone-reservoir/_wshed/archive.lease')));
   await killService(pid);
   const r = await archive.done;
   assertOneLine(r, 'WS733');
