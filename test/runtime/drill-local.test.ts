@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PutObjectCommand, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { partitionPath } from '../../src/compiler/record-layout.ts';
@@ -108,6 +108,49 @@ test.after(async () => {
   await drill?.close();
   await moto?.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('scripts/drill.sh: status says where it runs; start while it runs says so and exits 0', async () => {
+  const status = await drill.script('status');
+  assert.is(status.code, 0, status.out);
+  assert.ok(status.out.includes(`running (pid `) && status.out.includes(drill.url), status.out);
+  const again = await drill.script('start');
+  assert.is(again.code, 0, again.out);
+  assert.match(again.out, /already running \(pid \d+\) at http:\/\/127\.0\.0\.1:\d+/);
+  assert.ok(again.out.includes(drill.url), again.out);
+});
+
+/** Local addresses (hex, as /proc/net/tcp* writes them) of the sockets a process listens on. */
+function listeningAddresses(pid: number): string[] {
+  const inodes = new Set(
+    readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        return m ? [m[1]] : [];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return ['tcp', 'tcp6'].flatMap((f) =>
+    readFileSync(`/proc/${pid}/net/${f}`, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((cols) => cols.length > 9 && cols[3] === '0A' && inodes.has(cols[9]))
+      .map((cols) => cols[1]),
+  );
+}
+
+test('Drill listens on the loopback address only (REST and its RPC ports)', async () => {
+  const status = await drill.script('status');
+  const pid = Number(/pid (\d+)/.exec(status.out)?.[1]);
+  const port = Number(new URL(drill.url).port);
+  const addresses = listeningAddresses(pid);
+  assert.ok(addresses.some((a) => parseInt(a.split(':')[1], 16) === port), `the REST port ${port} is among ${addresses.join(', ')}`);
+  assert.ok(addresses.length >= 4, `REST, user, control and data ports: ${addresses.join(', ')}`);
+  const loopback = (a: string) => /^(0100007F|0000000000000000FFFF00000100007F|00000000000000000000000001000000):/.test(a);
+  assert.ok(addresses.every(loopback), `every listening socket is on 127.0.0.1: ${addresses.join(', ')}`);
 });
 
 test('Drill 1.22.0 runs, and reads every archived record of a local reservoir with its metadata', async () => {

@@ -29,13 +29,15 @@ export interface TestDrill {
   readonly startedHere: boolean;
   /** The script's own line about the start (download and start time on a first run). */
   readonly startLog: string;
+  /** Runs scripts/drill.sh with the home this Drill runs in. */
+  script(...args: string[]): Promise<ScriptRun>;
   query(sql: string, options?: Record<string, unknown>): Promise<DrillResult>;
   putPlugin(name: string, config: Record<string, unknown>): Promise<void>;
   deletePlugin(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
-interface ScriptRun {
+export interface ScriptRun {
   readonly code: number;
   readonly out: string;
 }
@@ -87,6 +89,7 @@ export async function startTestDrill(options: { timeoutMs?: number } = {}): Prom
     url,
     startedHere: home !== null,
     startLog: log.trim(),
+    script: (...args) => script(args, env, 120_000),
     async query(sql, queryOptions = {}) {
       const r = await call('POST', '/query.json', {
         queryType: 'SQL',
@@ -108,8 +111,11 @@ export async function startTestDrill(options: { timeoutMs?: number } = {}): Prom
     async close() {
       if (home === null) return;
       const stopped = await script(['stop'], env, 120_000);
+      const after = await script(['status'], env, 30_000);
       rmSync(home, { recursive: true, force: true });
       if (stopped.code !== 0) throw new Error(`scripts/drill.sh stop failed:\n${stopped.out}`);
+      // stop returns only once the Drillbit has exited.
+      if (after.code !== 1) throw new Error(`scripts/drill.sh status after stop exited ${after.code}, not 1:\n${after.out}`);
     },
   };
 }
