@@ -132,6 +132,12 @@ test('struct and list columns: the same JSON text in every format (integers past
   assert.is(csv[1], '2,"{""big"":""9007199254740993"",""small"":-9007199254740991,""ok"":true,""n"":null,""s"":""\\u001b\\""q\\\\\\x7fé"",""k\\""ey"":[2,null]}","[{""sku"":""a"",""qty"":2},null]",[],,"{""x"":100}"');
 });
 
+test('text columns packed into one value per row come out whole: astral characters, NUL, empty, NULL, JSON as written', async () => {
+  const sql = `SELECT 'a😀é' || chr(0) || 'z' AS s, NULL::VARCHAR AS n, '' AS e, '{"k": 1}'::JSON AS j, '😀😀' AS t, [1] AS l, 5 AS five`;
+  assert.is(await render(sql, 'ndjson'), '{"s":"a😀é\\u0000z","n":null,"e":"","j":{"k": 1},"t":"😀😀","l":[1],"five":5}\n');
+  assert.is(await render(sql, 'csv'), 's,n,e,j,t,l,five\na😀é\\x00z,,"","{""k"": 1}",😀😀,[1],5\n');
+});
+
 test('struct and list columns keep the order the query asks for, over many chunks', async () => {
   const text = await render(`SELECT i, [i] AS l, {'i': i} AS s FROM range(10000) AS t(i) ORDER BY i DESC`, 'ndjson');
   const lines = text.trimEnd().split('\n');

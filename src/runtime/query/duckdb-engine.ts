@@ -29,7 +29,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { lowerHexEscapes, nestedAsText, type NestedAsText } from './duckdb-nested-text.ts';
+import { lowerHexEscapes, nestedAsText, unpack, type NestedAsText } from './duckdb-nested-text.ts';
 import { quoteIdent, quoteString, SqlError, type SqlColumn, type SqlEngine, type SqlResultStream, type SqlStatementDescription, type SqlStatementInfo, type SqlValue } from './sql-engine.ts';
 
 export interface DuckDbSettings {
@@ -83,8 +83,8 @@ class DuckDbEngine implements SqlEngine {
     const rendered = await this.nestedAsText(sql);
     const result = rendered ? rendered.result : await guard(() => this.connection.stream(sql));
     const types = rendered ? rendered.types : result.columnTypes();
-    const columns: SqlColumn[] = result.columnNames().map((name, i) => ({ name, type: types[i].toString() }));
-    const convert = rendered ? renderedRowConverter(types, rendered.jsonColumns) : rowConverter(types);
+    const columns: SqlColumn[] = (rendered ? rendered.names : result.columnNames()).map((name, i) => ({ name, type: types[i].toString() }));
+    const convert = rendered ? renderedRowConverter(rendered.wrapped) : rowConverter(types);
     let done = false;
     let chunk: DuckDBDataChunk | null = null;
     let cursor = 0;
@@ -111,16 +111,16 @@ class DuckDbEngine implements SqlEngine {
    * A single SELECT with struct or list columns runs wrapped so DuckDB renders them as JSON text
    * (duckdb-nested-text.ts); anything else, or a wrap DuckDB refuses, runs as written.
    */
-  private async nestedAsText(sql: string): Promise<{ result: DuckDBResult; types: DuckDBType[]; jsonColumns: readonly number[] } | null> {
+  private async nestedAsText(sql: string): Promise<{ result: DuckDBResult; types: DuckDBType[]; names: string[]; wrapped: NestedAsText } | null> {
     let wrapped: NestedAsText | null = null;
-    let types: DuckDBType[] = [];
+    const types: DuckDBType[] = [];
+    const names: string[] = [];
     try {
       const extracted = await this.connection.extractStatements(sql);
       if (extracted.count !== 1) return null;
       const prepared = await extracted.prepare(0);
       try {
         if (prepared.statementType !== StatementType.SELECT) return null;
-        const names: string[] = [];
         for (let i = 0; i < prepared.columnCount; i++) {
           names.push(prepared.columnName(i));
           types.push(prepared.columnType(i));
@@ -134,7 +134,7 @@ class DuckDbEngine implements SqlEngine {
     }
     if (!wrapped) return null;
     try {
-      return { result: await this.connection.stream(wrapped.sql), types, jsonColumns: wrapped.jsonColumns };
+      return { result: await this.connection.stream(wrapped.sql), types, names, wrapped };
     } catch {
       return null;
     }
@@ -301,14 +301,20 @@ function rowConverter(types: readonly DuckDBType[]): (rows: DuckDBValue[][]) => 
   };
 }
 
-/** As rowConverter, with the columns DuckDB rendered as JSON text (see nestedAsText) taken as JSON. */
-function renderedRowConverter(types: readonly DuckDBType[], jsonColumns: readonly number[]): (rows: DuckDBValue[][]) => SqlValue[][] {
-  const rendered = new Set(jsonColumns);
-  const others = rowConverter(types.map((t, i) => (rendered.has(i) ? VARCHAR : t)));
-  return (rows) => {
-    for (const row of rows) for (const i of jsonColumns) if (typeof row[i] === 'string') row[i] = { kind: 'json', text: lowerHexEscapes(row[i] as string) } as unknown as DuckDBValue;
-    return others(rows);
-  };
+/** Rows of the wrapped statement (see nestedAsText) back in the statement's columns. */
+function renderedRowConverter(wrapped: NestedAsText): (rows: DuckDBValue[][]) => SqlValue[][] {
+  const plain = rowConverter(wrapped.plainTypes);
+  const packedAt = wrapped.plainTypes.length;
+  return (rows) =>
+    plain(rows).map((row) => {
+      const pieces = unpack(row[packedAt] as string);
+      return wrapped.places.map((place): SqlValue => {
+        if (place.kind === 'plain') return row[place.at];
+        const text = pieces[place.at];
+        if (text === null || place.json === null) return text;
+        return { kind: 'json', text: place.json === 'rendered' ? lowerHexEscapes(text) : text };
+      });
+    });
 }
 
 /** Types whose values node-api already gives as null, boolean, number, bigint or string. */
