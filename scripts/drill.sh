@@ -146,8 +146,13 @@ start() {
   until grep -q '^wshed: drillbit online' "$state/drillbit.out"; do
     if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$state/pid"
+      if grep -q 'Address already in use' "$state/drillbit.out" 2>/dev/null; then
+        die "port $port is already in use; choose another with --port N, or leave --port out for a free one"
+      fi
+      # The deepest cause says most; Drill's own first line is only "Failure during initial startup".
       local why
-      why="$(grep -m1 -E 'Exception|Error' "$state/drillbit.out" "$state/drillbit.log" 2>/dev/null | cut -c1-300)"
+      why="$(grep -E '^Caused by: ' "$state/drillbit.out" 2>/dev/null | tail -n 1 | cut -c1-300)"
+      [ -n "$why" ] || why="$(grep -m1 -E 'Exception|Error' "$state/drillbit.out" 2>/dev/null | cut -c1-300)"
       die "Drill exited while starting (${why:-no error line}); see $state/drillbit.out and $state/drillbit.log"
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then

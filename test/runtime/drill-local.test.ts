@@ -6,12 +6,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PutObjectCommand, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { partitionPath } from '../../src/compiler/record-layout.ts';
 import { dataFilePath, quarantineFilePath } from '../../src/runtime/reservoir/file-names.ts';
 import { encodeUserRecord, type RecordMeta } from '../../src/runtime/reservoir/record-encoding.ts';
-import { startTestDrill, type TestDrill } from './helpers/drill.ts';
+import { script, startTestDrill, type TestDrill } from './helpers/drill.ts';
 import { startTestMoto, type TestMoto } from './helpers/moto.ts';
 
 const test = suite('Drill, for real, on this machine');
@@ -151,6 +152,28 @@ test('Drill listens on the loopback address only (REST and its RPC ports)', asyn
   assert.ok(addresses.length >= 4, `REST, user, control and data ports: ${addresses.join(', ')}`);
   const loopback = (a: string) => /^(0100007F|0000000000000000FFFF00000100007F|00000000000000000000000001000000):/.test(a);
   assert.ok(addresses.every(loopback), `every listening socket is on 127.0.0.1: ${addresses.join(', ')}`);
+});
+
+test('scripts/drill.sh start --port on a busy port says so in one line, and leaves nothing running', async () => {
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as { port: number }).port;
+  const home = mkdtempSync(path.join(os.tmpdir(), 'wshed-drill-busy-'));
+  try {
+    const env = { ...process.env, WSHED_HOME: home };
+    const r = await script(['start', '--port', String(port)], env, 300_000);
+    assert.is(r.code, 1, r.out);
+    assert.ok(r.out.includes(`drill: port ${port} is already in use; choose another with --port N`), r.out);
+    assert.not.match(r.out, /\n\s+at /, 'no stack trace');
+    const status = await script(['status'], env, 30_000);
+    assert.is(status.code, 1, status.out);
+    const bad = await script(['start', '--port', 'eighty'], env, 30_000);
+    assert.is(bad.code, 1);
+    assert.is(bad.out.trim(), "drill: --port wants a TCP port number (1-65535), not 'eighty'");
+  } finally {
+    busy.close();
+    rmSync(home, { recursive: true, force: true });
+  }
 });
 
 test('Drill 1.22.0 runs, and reads every archived record of a local reservoir with its metadata', async () => {

@@ -42,7 +42,8 @@ export interface ScriptRun {
   readonly out: string;
 }
 
-function script(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ScriptRun> {
+/** Runs scripts/drill.sh (from the repository root) with this environment. */
+export function script(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ScriptRun> {
   return new Promise((resolve) => {
     execFile('bash', [SCRIPT, ...args], { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
