@@ -14,7 +14,7 @@ const result = await build({
   format: 'esm',
   target: 'node20',
   // Native or self-locating packages stay in node_modules.
-  external: ['@duckdb/*', 'kinesalite', 'leveldown', 'aws-kinesis-agg', 'tsx', 'playwright-core'],
+  external: ['@duckdb/*', 'kinesalite', 'leveldown', 'aws-kinesis-agg', 'tsx', 'playwright-core', 'ssh2'],
   banner: { js: "import { createRequire as __wshedRequire } from 'node:module'; const require = __wshedRequire(import.meta.url);" },
   logLevel: 'warning',
   write: false,

@@ -183,6 +183,70 @@ export const COMMAND_HELP = {
     ],
     exits: JOB_EXITS,
   },
+  cluster: {
+    examples: [
+      ['wshed cluster up o.wshed', 'upload, launch, wait and configure'],
+      ['wshed cluster status', "the clusters watershed launched that are running (they cost money)"],
+      ['wshed cluster terminate o.wshed', "terminate the pipeline's cluster"],
+    ],
+    exits: { 0: 'the action succeeded', 1: 'it failed (a WS83x code says why)', ...COMPILE_EXITS },
+  },
+  'cluster upload': {
+    examples: [
+      ['wshed cluster upload orders.wshed', 'install-drill.sh and the plugin configuration to s3://BUCKET/RESOURCES_PREFIX'],
+      ['wshed cluster upload o.wshed --conf p.json', 'into the bucket p.json names'],
+    ],
+    exits: { 0: 'uploaded', 1: 'S3 refused (WS833)', ...COMPILE_EXITS },
+  },
+  'cluster launch': {
+    examples: [
+      ['wshed cluster launch o.wshed', 'launch, or reuse the running one'],
+      ['wshed cluster launch o.wshed --conf p.json', 'with the settings of p.json'],
+    ],
+    exits: { 0: 'launched or reused', 1: 'roles missing (WS830) or EMR refused (WS833)', ...COMPILE_EXITS },
+  },
+  'cluster wait': {
+    examples: [
+      ['wshed cluster wait orders.wshed', 'poll until WAITING, with state and elapsed time'],
+      ['wshed cluster wait orders.wshed --poll 60', 'ask EMR once a minute'],
+    ],
+    exits: { 0: 'the cluster is ready', 1: 'it failed (WS831, with the reason), took too long (WS832) or none runs (WS834)', ...COMPILE_EXITS },
+  },
+  'cluster forward': {
+    examples: [
+      ['wshed cluster forward o.wshed', 'Drill on :8047, Hive on :10000, jobs on :8080'],
+      ['wshed cluster forward o.wshed --terminate-on-exit', 'and terminate on close'],
+    ],
+    exits: { 0: 'closed by Ctrl-C', 1: 'a changed host key (WS836), no connection (WS837), a busy port (WS839)', ...COMPILE_EXITS },
+  },
+  'cluster configure': {
+    examples: [
+      ['wshed cluster configure orders.wshed', 'Drill plugins, Hive tables over the streams, <stream>_stream views'],
+      ['wshed cluster configure o.wshed --conf p.json', 'with the settings of p.json'],
+    ],
+    exits: { 0: 'configured', 1: 'Drill (WS840) or Hive (WS841) refused; their message is printed', ...COMPILE_EXITS },
+  },
+  'cluster terminate': {
+    examples: [
+      ['wshed cluster terminate orders.wshed', "TerminateJobFlows on this pipeline's running cluster"],
+      ['wshed cluster status', 'then check that none is left running'],
+    ],
+    exits: { 0: 'terminating, or nothing was running', 1: 'EMR refused (WS833)', ...COMPILE_EXITS },
+  },
+  'cluster up': {
+    examples: [
+      ['wshed cluster up o.wshed', 'from nothing to ready to query'],
+      ['wshed cluster up o.wshed --poll 60', 'polling EMR once a minute'],
+    ],
+    exits: { 0: 'ready', 1: 'a step failed (its code says which)', ...COMPILE_EXITS },
+  },
+  'cluster status': {
+    examples: [
+      ['wshed cluster status', 'one line a running cluster: id, state, name, pipeline, since, address'],
+      ['wshed cluster status --json', 'as JSON'],
+    ],
+    exits: { 0: 'listed (none running included)', 1: 'EMR refused (WS833)' },
+  },
 } as const satisfies Record<string, CommandHelp>;
 
 export type HelpedCommand = keyof typeof COMMAND_HELP;

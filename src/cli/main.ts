@@ -11,6 +11,7 @@ import { demoCommand } from './commands/demo.ts';
 import { fmtCommand } from './commands/fmt.ts';
 import { jobsCommand } from './commands/jobs.ts';
 import { localCommand } from './commands/local.ts';
+import { clusterCommand } from './commands/cluster.ts';
 import { putCommand } from './commands/put.ts';
 import { replayCommand } from './commands/replay.ts';
 import { queryCommand } from './commands/query.ts';
@@ -40,6 +41,7 @@ export async function main(args: string[]): Promise<void> {
       .command(queryCommand)
       .command(replayCommand)
       .command(localCommand)
+      .command(clusterCommand)
       .command(putCommand)
       .command(serveCommand)
       .command(jobsCommand)

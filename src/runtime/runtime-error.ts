@@ -303,7 +303,7 @@ export const RUNTIME_ERRORS = {
   ),
   WS840: e(
     'Drill storage plugin not saved',
-    (a) => `Drill at ${a.url} did not save storage plugin '${a.name}': ${a.why}`,
+    (a) => `Drill at ${a.url} did not save ${String(a.name).startsWith('view ') ? a.name : `storage plugin '${a.name}'`}: ${a.why}`,
     () => `check that Drill runs on the primary node ('wshed cluster status') and the tunnel is up ('wshed cluster forward FILE')`,
   ),
   WS841: e(

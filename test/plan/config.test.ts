@@ -32,7 +32,7 @@ test('every problem is reported at once, each with its path and why', () => {
     [
       'my.json: region: expected an AWS region such as "us-east-1", got "US East"',
       'my.json: emr.instanceGroups[1].count: expected a positive integer, got "two"',
-      'my.json: ssh.localDrillPort: expected a port number (1 to 65535), got 70000',
+      'my.json: ssh.localDrillPort: expected a port number (0 to 65535; 0 picks a free one), got 70000',
       'my.json: hive.database: expected a database name made of letters, digits and underscores, got "my-db"',
     ],
   );

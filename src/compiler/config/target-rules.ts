@@ -4,6 +4,8 @@
 import { bool, int, list, nullable, num, obj, oneOf, str, type Problem, type Rule } from './rules.ts';
 
 const port = int('a port number (1 to 65535)', 1, 65535);
+// A tunnel's local end may be 0: a free port is picked and printed.
+const localPort = int('a port number (0 to 65535; 0 picks a free one)', 0, 65535);
 const identifier = (what: string) => str(`${what} made of letters, digits and underscores`, (s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s));
 const nonEmpty = (what: string) => str(what, (s) => s.trim().length > 0);
 
@@ -74,9 +76,9 @@ export const AWS_RULES: Rule = obj({
     {
       user: str('a user name such as "hadoop"', (s) => /^[a-z_][a-z0-9_-]*$/.test(s)),
       keyFile: nonEmpty('the path of a private key file'),
-      localDrillPort: port,
-      localHivePort: port,
-      localServicePort: port,
+      localDrillPort: localPort,
+      localHivePort: localPort,
+      localServicePort: localPort,
       knownHostsFile: nonEmpty('the path of a known-hosts file'),
       keepaliveSeconds: int('a whole number of seconds from 1 to 3600', 1, 3600),
     },
@@ -84,7 +86,7 @@ export const AWS_RULES: Rule = obj({
       const ports = ['localDrillPort', 'localHivePort', 'localServicePort'] as const;
       const problems: Problem[] = [];
       ports.forEach((name, i) => {
-        const earlier = ports.slice(0, i).find((other) => ssh[other] === ssh[name]);
+        const earlier = ssh[name] === 0 ? undefined : ports.slice(0, i).find((other) => ssh[other] === ssh[name]);
         if (earlier) problems.push({ path: `${path}.${name}`, why: `expected a port other than ${earlier}, got ${String(ssh[name])} for both`, hints: [] });
       });
       return problems;

@@ -74,3 +74,27 @@ export async function createHiveTables(exec: RemoteExec, steps: readonly HiveLiv
   }
   return made;
 }
+
+/** Runs one statement through Drill's REST API; a FAILED query (HTTP 200) is an error with Drill's message. */
+export async function drillStatement(drillUrl: string, sql: string): Promise<void> {
+  const res = await fetch(`${drillUrl.replace(/\/+$/, '')}/query.json`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ queryType: 'SQL', query: sql, options: { 'drill.exec.http.rest.errors.verbose': true } }),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const body = (await res.json().catch(() => ({}))) as { queryState?: string; errorMessage?: string };
+  if (!res.ok || body.queryState === 'FAILED') throw new Error((body.errorMessage ?? `HTTP ${res.status}`).split('\n')[0]!);
+}
+
+/** The `<stream>_stream` views over the Hive tables, in the plugin's writable workspace. */
+export async function createStreamViews(drillUrl: string, steps: readonly HiveLiveTableStep[]): Promise<string[]> {
+  for (const step of steps) {
+    try {
+      await drillStatement(drillUrl, step.drillView.sql);
+    } catch (err) {
+      throw new RuntimeError('WS840', { url: drillUrl, name: `view ${step.drillView.name}`, why: (err as Error).message });
+    }
+  }
+  return steps.map((s) => s.drillView.name);
+}

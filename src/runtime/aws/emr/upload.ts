@@ -9,6 +9,9 @@ import type { UploadResourcesStep } from '../../../compiler/plan/types.ts';
 import { RuntimeError } from '../../runtime-error.ts';
 import type { EmrClients } from './clients.ts';
 
+/** The plugin configuration's file name among the uploads (its content comes from the plan). */
+export { DRILL_PLUGIN_FILE as DRILL_PLUGIN_UPLOAD } from '../../../compiler/plan/provision-aws.ts';
+
 /** scripts/emr/ beside the sources (src/runtime/aws/emr) or beside the bundle (dist/). */
 export function clusterScriptCandidates(name: string): string[] {
   return [new URL(`../../../../scripts/emr/${name}`, import.meta.url), new URL(`../scripts/emr/${name}`, import.meta.url)].map((u) => fileURLToPath(u));
