@@ -1,7 +1,6 @@
 // Crash recovery of the commit protocol, on every store (a folder, and S3 on moto): a crash at
 // each step of a chunk's commit, then a rerun, leaves every record exactly once.
 
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { archiveReservoir } from '../../src/runtime/archive/archiver.ts';
 import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
@@ -14,11 +13,10 @@ import {
   readReservoir,
   recordKey,
   rejects,
-  startTestKinesis,
   uniqueStream,
   type TestKinesis,
 } from './helpers/local-kinesis.ts';
-import { storeKinds, type StoreKind, type TestReservoir } from './helpers/test-stores.ts';
+import { storeKinds, storeSuite, type StoreKind, type TestReservoir } from './helpers/test-stores.ts';
 
 let kinesis: TestKinesis;
 let reservoir: TestReservoir;
@@ -111,21 +109,7 @@ const cases: { name: string; crashBefore: (s: Step, h: Step[]) => boolean; adopt
 ];
 
 function commitSuite(kind: StoreKind): void {
-  const test = suite(`commit on the ${kind.name} store`);
-  test.before(async () => {
-    await kind.start();
-    kinesis = await startTestKinesis();
-  });
-  test.after(async () => {
-    await kinesis.close();
-    await kind.stop();
-  });
-  test.before.each(async () => {
-    reservoir = await kind.fresh();
-  });
-  test.after.each(async () => {
-    await reservoir.remove();
-  });
+  const test = storeSuite(`commit on the ${kind.name} store`, kind, { kinesis: (k) => (kinesis = k), reservoir: (r) => (reservoir = r) });
 
   for (const c of cases) {
     test(`a crash ${c.name}`, async () => {

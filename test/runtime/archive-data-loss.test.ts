@@ -1,6 +1,5 @@
 // Data-loss detection and the archiver's refusals, on every store (a folder, and S3 on moto).
 
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { ArchiveDataLossError, archiveReservoir } from '../../src/runtime/archive/archiver.ts';
@@ -17,31 +16,16 @@ import {
   readReservoir,
   recordKey,
   rejects,
-  startTestKinesis,
   uniqueStream,
   type TestKinesis,
 } from './helpers/local-kinesis.ts';
-import { storeKinds, type StoreKind, type TestReservoir } from './helpers/test-stores.ts';
+import { storeKinds, storeSuite, type StoreKind, type TestReservoir } from './helpers/test-stores.ts';
 
 let kinesis: TestKinesis;
 let reservoir: TestReservoir;
 
 function defineSuite(kind: StoreKind): void {
-  const test = suite(`data-loss detection (${kind.name} store)`);
-  test.before(async () => {
-    await kind.start();
-    kinesis = await startTestKinesis();
-  });
-  test.after(async () => {
-    await kinesis.close();
-    await kind.stop();
-  });
-  test.before.each(async () => {
-    reservoir = await kind.fresh();
-  });
-  test.after.each(async () => {
-    await reservoir.remove();
-  });
+  const test = storeSuite(`data-loss detection (${kind.name} store)`, kind, { kinesis: (k) => (kinesis = k), reservoir: (r) => (reservoir = r) });
 
   const HOUR = 3_600_000;
 

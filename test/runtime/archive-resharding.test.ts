@@ -1,7 +1,6 @@
 // Resharding while archiving, on every store (a folder, and S3 on moto): parents before their
 // children, every record once.
 
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { archiveReservoir } from '../../src/runtime/archive/archiver.ts';
@@ -16,31 +15,16 @@ import {
   readReservoir,
   recordingPublishes,
   recordKey,
-  startTestKinesis,
   uniqueStream,
   type TestKinesis,
 } from './helpers/local-kinesis.ts';
-import { storeKinds, type StoreKind, type TestReservoir } from './helpers/test-stores.ts';
+import { storeKinds, storeSuite, type StoreKind, type TestReservoir } from './helpers/test-stores.ts';
 
 let kinesis: TestKinesis;
 let reservoir: TestReservoir;
 
 function defineSuite(kind: StoreKind): void {
-  const test = suite(`resharding (${kind.name} store)`);
-  test.before(async () => {
-    await kind.start();
-    kinesis = await startTestKinesis();
-  });
-  test.after(async () => {
-    await kinesis.close();
-    await kind.stop();
-  });
-  test.before.each(async () => {
-    reservoir = await kind.fresh();
-  });
-  test.after.each(async () => {
-    await reservoir.remove();
-  });
+  const test = storeSuite(`resharding (${kind.name} store)`, kind, { kinesis: (k) => (kinesis = k), reservoir: (r) => (reservoir = r) });
 
   const HALF = (2n ** 127n).toString();
 

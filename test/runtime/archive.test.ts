@@ -1,7 +1,6 @@
 // What the archiver writes, on every store (a folder, and S3 on moto): records with their
 // metadata, KPL aggregates, quarantine, reruns, Parquet, partitions.
 
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs/promises';
@@ -19,33 +18,18 @@ import {
   jsonEntries,
   readReservoir,
   recordKey,
-  startTestKinesis,
   tempDir,
   uniqueStream,
   withArrivalTimes,
   type TestKinesis,
 } from './helpers/local-kinesis.ts';
-import { storeKinds, type StoreKind, type TestReservoir } from './helpers/test-stores.ts';
+import { storeKinds, storeSuite, type StoreKind, type TestReservoir } from './helpers/test-stores.ts';
 
 let kinesis: TestKinesis;
 let reservoir: TestReservoir;
 
 function archiveSuite(kind: StoreKind): void {
-  const test = suite(`archive into the ${kind.name} store`);
-  test.before(async () => {
-    await kind.start();
-    kinesis = await startTestKinesis();
-  });
-  test.after(async () => {
-    await kinesis.close();
-    await kind.stop();
-  });
-  test.before.each(async () => {
-    reservoir = await kind.fresh();
-  });
-  test.after.each(async () => {
-    await reservoir.remove();
-  });
+  const test = storeSuite(`archive into the ${kind.name} store`, kind, { kinesis: (k) => (kinesis = k), reservoir: (r) => (reservoir = r) });
 
   test('archives every record once, with shard, sequence, partition key, arrival time and payload', async () => {
     const stream = uniqueStream();

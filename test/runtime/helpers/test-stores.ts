@@ -7,7 +7,8 @@ import type { Location } from '../../../src/compiler/model.ts';
 import { createS3Client } from '../../../src/runtime/aws/s3-client.ts';
 import { openReservoirStore } from '../../../src/runtime/reservoir/open-store.ts';
 import type { ReservoirStore } from '../../../src/runtime/reservoir/store.ts';
-import { tempDir } from './local-kinesis.ts';
+import { suite, type Test } from 'uvu';
+import { startTestKinesis, tempDir, type TestKinesis } from './local-kinesis.ts';
 import { startTestMoto, type TestMoto } from './moto.ts';
 
 export interface TestReservoir {
@@ -84,4 +85,35 @@ function s3Kind(): StoreKind {
 export function storeKinds(): StoreKind[] {
   const wanted = (process.env.WSHED_TEST_STORES ?? 'fs,s3').split(',').map((s) => s.trim());
   return [fsKind, s3Kind()].filter((k) => wanted.includes(k.name));
+}
+
+/**
+ * A uvu suite over one store kind with a real kinesalite: the store and Kinesis start once, each
+ * test gets a fresh reservoir (removed afterwards). The callbacks hand them to the test file.
+ */
+export function storeSuite(
+  title: string,
+  kind: StoreKind,
+  use: { kinesis(k: TestKinesis): void; reservoir(r: TestReservoir): void },
+): Test {
+  const test = suite(title);
+  let kinesis: TestKinesis | null = null;
+  let reservoir: TestReservoir | null = null;
+  test.before(async () => {
+    await kind.start();
+    kinesis = await startTestKinesis();
+    use.kinesis(kinesis);
+  });
+  test.after(async () => {
+    await kinesis?.close();
+    await kind.stop();
+  });
+  test.before.each(async () => {
+    reservoir = await kind.fresh();
+    use.reservoir(reservoir);
+  });
+  test.after.each(async () => {
+    await reservoir?.remove();
+  });
+  return test;
 }
