@@ -29,7 +29,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { lowerHexEscapes, nestedAsText, unpack, type NestedAsText } from './duckdb-nested-text.ts';
+import { INTEGER_TYPE_IDS, lowerHexEscapes, nestedAsText, unpack, type NestedAsText } from './duckdb-nested-text.ts';
 import { quoteIdent, quoteString, SqlError, type SqlColumn, type SqlEngine, type SqlResultStream, type SqlStatementDescription, type SqlStatementInfo, type SqlValue } from './sql-engine.ts';
 
 export interface DuckDbSettings {
@@ -240,16 +240,7 @@ function asSqlError(err: unknown): SqlError {
 
 const PRIMITIVE_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.BOOLEAN,
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.UHUGEINT,
+  ...INTEGER_TYPE_IDS,
   DuckDBTypeId.FLOAT,
   DuckDBTypeId.DOUBLE,
   DuckDBTypeId.VARCHAR,

@@ -5,7 +5,8 @@
 import { DuckDBListType, DuckDBStructType, DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import { quoteIdent, quoteString } from './sql-engine.ts';
 
-const INTEGERS = new Set<DuckDBTypeId>([
+/** DuckDB's integer types, of every width and sign. */
+export const INTEGER_TYPE_IDS: readonly DuckDBTypeId[] = [
   DuckDBTypeId.TINYINT,
   DuckDBTypeId.SMALLINT,
   DuckDBTypeId.INTEGER,
@@ -16,7 +17,8 @@ const INTEGERS = new Set<DuckDBTypeId>([
   DuckDBTypeId.UINTEGER,
   DuckDBTypeId.UBIGINT,
   DuckDBTypeId.UHUGEINT,
-]);
+];
+const INTEGERS = new Set<DuckDBTypeId>(INTEGER_TYPE_IDS);
 
 /**
  * SQL giving the JSON text of the non-null value `x` of `type`, or null when some part of it has

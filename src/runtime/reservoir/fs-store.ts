@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { STORE_META_FOLDER, type ReservoirStore, type StagedFile, type StoredFile, type StorePath, type TaggedFile } from './store.ts';
+import { appendWhole } from './append-whole.ts';
 
 /** A guard older than this was left by a process that died mid-write: it is removed. */
 const STALE_GUARD_MS = 30_000;
@@ -195,12 +196,7 @@ class FsStagedFile implements StagedFile {
   async append(data: string | Uint8Array): Promise<void> {
     if (this.sealed) throw new Error('append after seal');
     this.handle ??= await fs.open(this.localPath, 'a');
-    const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    for (let offset = 0; offset < buffer.byteLength; ) {
-      const { bytesWritten } = await this.handle.write(buffer, offset, buffer.byteLength - offset);
-      offset += bytesWritten;
-    }
-    this.bytes += buffer.byteLength;
+    this.bytes += await appendWhole(this.handle, data);
   }
 
   async seal(): Promise<number> {

@@ -21,6 +21,7 @@ import { RuntimeError } from '../runtime-error.ts';
 import { worldFailure } from '../world-failure.ts';
 import { s3ErrorOf } from '../aws/s3-client.ts';
 import type { ReservoirStore, StagedFile, StoredFile, StorePath, TaggedFile } from './store.ts';
+import { appendWhole } from './append-whole.ts';
 
 export interface S3Location {
   readonly bucket: string;
@@ -249,12 +250,7 @@ class S3StagedFile implements StagedFile {
   async append(data: string | Uint8Array): Promise<void> {
     if (this.sealed) throw new Error('append after seal');
     this.handle ??= await fs.open(this.localPath, 'a');
-    const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    for (let offset = 0; offset < buffer.byteLength; ) {
-      const { bytesWritten } = await this.handle.write(buffer, offset, buffer.byteLength - offset);
-      offset += bytesWritten;
-    }
-    this.bytes += buffer.byteLength;
+    this.bytes += await appendWhole(this.handle, data);
   }
 
   /** Closes the local file (which another writer, DuckDB, may have filled) and hashes it for the upload. */
