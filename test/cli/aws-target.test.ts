@@ -9,21 +9,18 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createKinesisClient } from '../../src/runtime/kinesis/client.ts';
-import { startTestMoto, type TestMoto } from '../runtime/helpers/moto.ts';
+import { startTestMoto, useEnvironment, type TestMoto } from '../runtime/helpers/moto.ts';
 import { Scratch } from './helpers.ts';
 
 let moto: TestMoto;
 let kinesis: KinesisClient;
 const scratch = new Scratch();
-const saved: Record<string, string | undefined> = {};
+let restoreEnvironment: (() => void) | undefined;
 
 test.before(async () => {
   moto = await startTestMoto();
   // The spawned CLI inherits this environment; restored afterwards for the other test files.
-  for (const [k, v] of Object.entries(moto.env)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnvironment = useEnvironment(moto.env);
   kinesis = createKinesisClient({ region: 'us-east-1' });
   writeFileSync(
     path.join(scratch.dir, 'orders.wshed'),
@@ -35,10 +32,7 @@ test.after(async () => {
   scratch.dispose();
   kinesis?.destroy();
   await moto?.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnvironment?.();
 });
 
 const exists = (name: string) =>

@@ -13,12 +13,13 @@ import { readArchiveCheckpoint } from '../../src/runtime/reservoir/checkpoint.ts
 import { takeLease } from '../../src/runtime/reservoir/lease.ts';
 import { S3ReservoirStore } from '../../src/runtime/reservoir/s3-store.ts';
 import { jsonEntries, readReservoir, recordKey, startTestKinesis, type TestKinesis } from '../runtime/helpers/local-kinesis.ts';
-import { startTestMoto, type TestMoto } from '../runtime/helpers/moto.ts';
+import { startTestMoto, useEnvironment, type TestMoto } from '../runtime/helpers/moto.ts';
 import { Scratch, type Run } from './helpers.ts';
 
 // The configured bucket of conf/aws.json: the aws plan keeps reservoirs there (Drill reads it).
 const BUCKET = 'my-wshed-bucket';
 let moto: TestMoto;
+let restoreEnvironment: (() => void) | undefined;
 let kinesis: TestKinesis;
 const scratch = new Scratch();
 
@@ -26,13 +27,14 @@ test.before(async () => {
   moto = await startTestMoto();
   kinesis = await startTestKinesis();
   // The spawned CLI inherits this environment: AWS reached through the SDK's chain only.
-  Object.assign(process.env, moto.env, { AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint.url! });
+  restoreEnvironment = useEnvironment({ ...moto.env, AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint.url! });
   await kinesis.streams.ensureStream('orders', 2, 24);
 });
 test.after(async () => {
   scratch.dispose();
   await kinesis.close();
   await moto.close();
+  restoreEnvironment?.();
 });
 
 const pipeline = (bucket: string) =>

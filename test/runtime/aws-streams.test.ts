@@ -13,12 +13,12 @@ import { PIPELINE_TAG, reshardPath } from '../../src/runtime/aws/kinesis-streams
 import { createKinesisClient } from '../../src/runtime/kinesis/client.ts';
 import { awsRuntime } from '../../src/runtime/target/aws-runtime.ts';
 import type { TargetRuntime } from '../../src/runtime/target/target-runtime.ts';
-import { startTestMoto, type TestMoto } from './helpers/moto.ts';
+import { startTestMoto, useEnvironment, type TestMoto } from './helpers/moto.ts';
 
 let moto: TestMoto;
 let runtime: TargetRuntime;
 let kinesis: KinesisClient;
-const saved: Record<string, string | undefined> = {};
+let restoreEnvironment: (() => void) | undefined;
 const PIPELINE = { pipeline: 'pipelines/orders.wshed' };
 
 const stream = (name: string, shards: number, retentionHours = 24): StreamStep => ({
@@ -35,10 +35,7 @@ const stream = (name: string, shards: number, retentionHours = 24): StreamStep =
 test.before(async () => {
   moto = await startTestMoto();
   // By environment alone, as a user points the SDK at an endpoint; restored afterwards.
-  for (const [k, v] of Object.entries(moto.env)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnvironment = useEnvironment(moto.env);
   runtime = awsRuntime(loadTargetConfig('aws') as AwsTargetConfig);
   kinesis = createKinesisClient({ region: 'us-east-1' });
 });
@@ -47,10 +44,7 @@ test.after(async () => {
   runtime?.provisioner.close();
   kinesis?.destroy();
   await moto?.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnvironment?.();
 });
 
 async function describe(name: string) {

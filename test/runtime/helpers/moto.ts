@@ -70,3 +70,22 @@ function stop(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/**
+ * Sets `vars` in this process's environment (as a user would export them) and returns what puts
+ * the environment back. Service-specific endpoints (`AWS_ENDPOINT_URL_<SERVICE>`) that `vars` does
+ * not name are removed meanwhile: the SDK prefers them, so one left by another test file would
+ * point a client at a server that is gone.
+ */
+export function useEnvironment(vars: Readonly<Record<string, string>>): () => void {
+  const touched = new Set([...Object.keys(vars), ...Object.keys(process.env).filter((k) => k.startsWith('AWS_ENDPOINT_URL_'))]);
+  const saved = new Map([...touched].map((k) => [k, process.env[k]] as const));
+  for (const k of touched) delete process.env[k];
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}

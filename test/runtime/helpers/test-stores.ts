@@ -9,7 +9,7 @@ import { openReservoirStore } from '../../../src/runtime/reservoir/open-store.ts
 import type { ReservoirStore } from '../../../src/runtime/reservoir/store.ts';
 import { suite, type Test } from 'uvu';
 import { startTestKinesis, tempDir, type TestKinesis } from './local-kinesis.ts';
-import { startTestMoto, type TestMoto } from './moto.ts';
+import { startTestMoto, useEnvironment, type TestMoto } from './moto.ts';
 
 export interface TestReservoir {
   readonly location: Location;
@@ -46,16 +46,18 @@ const fsKind: StoreKind = {
 
 function s3Kind(): StoreKind {
   let moto: TestMoto | null = null;
+  let restoreEnvironment: (() => void) | undefined;
   return {
     name: 's3',
     async start() {
       moto = await startTestMoto();
       // By environment alone, as a user points the SDK at an endpoint.
-      Object.assign(process.env, moto.env);
+      restoreEnvironment = useEnvironment(moto.env);
     },
     async stop() {
       await moto?.close();
       moto = null;
+      restoreEnvironment?.();
     },
     env: () => ({ ...moto!.env }),
     async fresh() {
