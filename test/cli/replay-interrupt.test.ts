@@ -32,10 +32,13 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** A wshed command in a pseudo-terminal: its output as the terminal shows it, ^C, and its exit code. */
 function inTerminal(args: string[]) {
-  // The installed CLI (the bundle), as in the other CLI tests.
-  const child = spawn('script', ['-qfec', [process.execPath, ensureBundle(), ...args].map(quote).join(' '), '/dev/null'], {
+  // The installed CLI (the bundle), as in the other CLI tests. `script` runs the command through
+  // $SHELL -c; `exec` makes node the terminal's foreground process itself, so ^C reaches wshed alone
+  // (dash, unlike bash, would otherwise stay in between and die of the SIGINT: exit 130).
+  const command = ['exec', ...[process.execPath, ensureBundle(), ...args].map(quote)].join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: scratch.dir,
-    env: { ...process.env, WSHED_HOME: path.join(scratch.dir, '.wshed'), FORCE_COLOR: '0', COLUMNS: '160', LINES: '40' },
+    env: { ...process.env, SHELL: '/bin/sh', WSHED_HOME: path.join(scratch.dir, '.wshed'), FORCE_COLOR: '0', COLUMNS: '160', LINES: '40' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
