@@ -3,7 +3,7 @@
 // COMPLETED_ERROR because it was cancelled or interrupted is shown as such, not as failed.
 
 import { printable } from '../runtime/printable-text.ts';
-import { formatCount, formatDuration, formatPerSecond } from './format-numbers.ts';
+import { formatCount, formatDuration, formatPerSecond } from '../compiler/format-numbers.ts';
 import { jobError, type PumpJob, type PumpReplay } from './pump-client.ts';
 
 export type ShownStage = PumpJob['stage'] | 'CANCELLED' | 'INTERRUPTED';

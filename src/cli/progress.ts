@@ -3,7 +3,7 @@
 // from known values: there are no template placeholders left for a library to fill in later.
 
 import cliProgress from 'cli-progress';
-import { formatCount, formatDuration, formatPerSecond } from './format-numbers.ts';
+import { formatCount, formatDuration, formatPerSecond } from '../compiler/format-numbers.ts';
 
 export interface ProgressState {
   /** Units done (records). */

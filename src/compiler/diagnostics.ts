@@ -2,6 +2,7 @@
 // Every message the compiler can emit is defined here, so each one is findable by its code.
 
 import type { Span } from './source.ts';
+import { plural } from './format-numbers.ts';
 
 export type Severity = 'error' | 'warning';
 
@@ -71,13 +72,14 @@ export const MESSAGES = {
   WS318: m('error', 'unknown operator', (a) => `'${a.op}' is not an operator`),
 
   WS401: m('warning', 'replay into its source', (a) => `replay writes into '${a.stream}', the stream it reads from`),
-  WS402: m('warning', 'rate above shard budget', (a) => `rate ${a.rate}/s is above the ${a.budget} records/s that '${a.stream}' accepts (${a.shards} shard(s)); the replay will be held to the budget`),
+  WS402: m('warning', 'rate above shard budget', (a) => `rate ${a.rate}/s is above the ${a.budget} records/s that '${a.stream}' accepts (${plural(Number(a.shards), 'shard')}); the replay will be held to the budget`),
   WS403: m('warning', 'archive slower than retention', (a) => `archiving every ${a.every} may fall behind retention of ${a.retention} for stream '${a.stream}'`),
   WS404: m('warning', 'field compared with a field', (a) => `both sides of '${a.op}' are fields: '${a.left}' and '${a.right}'`),
   WS405: m('warning', 'local location on aws', (a) => `reservoir '${a.reservoir}' has the local location '${a.path}'; on target aws it is ${a.url}, in the configured bucket`),
 
   WS501: m('error', 'unsupported on target', (a) => `${a.what} is not supported on target '${a.target}'`),
   WS502: m('error', 'invalid configuration', (a) => `${a.file}: ${a.path}: ${a.why}`),
+  WS503: m('error', 'drill plugin name clash', (a) => `buckets '${a.bucket}' and '${a.other}' would both be read by the Drill plugin '${a.plugin}'`),
 } as const satisfies Record<string, MessageFormat>;
 
 export type DiagnosticCode = keyof typeof MESSAGES;

@@ -1,7 +1,12 @@
 // User-facing runtime failures: one table of coded messages, each with the fix, so the CLI can
 // print one line (code, message, fix) instead of a stack trace. Stack traces are for bugs.
 
+import { plural } from '../compiler/format-numbers.ts';
+
 type Args = Record<string, string | number>;
+
+/** `1 record`, `2,000 records`: a count argument as every message writes it. */
+const count = (value: string | number, noun: string) => plural(Number(value), noun);
 
 interface ErrorFormat {
   readonly summary: string;
@@ -20,7 +25,7 @@ const resumeCommand = (a: Args) => String(a.resumeCommand ?? `wshed replay FILE 
 const restartCommand = (a: Args) => String(a.restartCommand ?? `wshed replay FILE ${a.replay} --restart`);
 const resumeHint = (a: Args) => `resume it with '${resumeCommand(a)}' (its position is kept in ${a.checkpoint})`;
 
-/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service, WS81x target runtimes and provisioning, WS800–WS809 Firehose provisioning, WS830–WS849 the EMR cluster and its tunnel. */
+/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service, WS81x target runtimes and provisioning, WS800–WS809 Firehose provisioning, WS830–WS849 the EMR cluster and its tunnel, WS850–WS859 the Drill SQL engine. */
 export const RUNTIME_ERRORS = {
   WS701: e(
     'local service not running',
@@ -134,7 +139,7 @@ export const RUNTIME_ERRORS = {
   ),
   WS751: e(
     'replay stopped after retries',
-    (a) => `replay '${a.replay}' stopped: ${a.failed} Kinesis record(s) still failing after ${a.limit} (${a.lastError}); ${a.acknowledged} record(s) acknowledged`,
+    (a) => `replay '${a.replay}' stopped: ${count(a.failed, 'Kinesis record')} still failing after ${a.limit} (${a.lastError}); ${count(a.acknowledged, 'record')} acknowledged`,
     (a) => `check the destination stream '${a.into}', then ${resumeHint(a)}`,
   ),
   WS752: e(
@@ -144,8 +149,8 @@ export const RUNTIME_ERRORS = {
   ),
   WS753: e(
     'unfinished replay',
-    (a) => `replay '${a.replay}' has an unfinished run (${a.replayId}, ${a.acknowledged} record(s) acknowledged, last update ${a.updatedAt})`,
-    (a) => `resume it with '${resumeCommand(a)}', or abandon it and start over with '${restartCommand(a)}' (its ${a.acknowledged} record(s) are sent again)`,
+    (a) => `replay '${a.replay}' has an unfinished run (${a.replayId}, ${count(a.acknowledged, 'record')} acknowledged, last update ${a.updatedAt})`,
+    (a) => `resume it with '${resumeCommand(a)}', or abandon it and start over with '${restartCommand(a)}' (its ${count(a.acknowledged, 'record')} ${Number(a.acknowledged) === 1 ? 'is' : 'are'} sent again)`,
   ),
   WS754: e(
     'nothing to resume',
@@ -174,7 +179,7 @@ export const RUNTIME_ERRORS = {
   ),
   WS759: e(
     'replay interrupted',
-    (a) => `replay '${a.replay}' was interrupted after ${a.acknowledged} acknowledged record(s)${a.position !== undefined ? ` (stopped after the batch in flight, at row ${a.position} of the replay order)` : ''}`,
+    (a) => `replay '${a.replay}' was interrupted after ${count(a.acknowledged, 'acknowledged record')}${a.position !== undefined ? ` (stopped after the batch in flight, at row ${a.position} of the replay order)` : ''}`,
     (a) => resumeHint(a),
   ),
   WS760: e(
@@ -199,8 +204,28 @@ export const RUNTIME_ERRORS = {
   ),
   WS764: e(
     'archive interrupted',
-    (a) => `archive of '${a.reservoir}' was interrupted after ${a.records} record(s) in ${a.files} committed file(s); the open chunk was discarded, the checkpoint is at the last committed file`,
+    (a) => `archive of '${a.reservoir}' was interrupted after ${count(a.records, 'record')} in ${count(a.files, 'committed file')}; the open chunk was discarded, the checkpoint is at the last committed file`,
     (a) => `continue it with '${a.command}'`,
+  ),
+  WS765: e(
+    'more parts than destination shards',
+    (a) => `cannot split the replay into ${a.parts} parts: stream '${a.into}' has ${count(a.shards, 'open shard')}, and each part takes at least one`,
+    (a) => `use at most ${a.shards} parts (--part i/${a.shards}), or reshard '${a.into}' first`,
+  ),
+  WS766: e(
+    'parts run split differently',
+    (a) => `replay '${a.replay}' has a parts run ${a.replayId} (started ${a.startedAt}) split into ${a.parts} parts, not ${a.asked}; it is not finished (parts ${a.missing} are left)`,
+    (a) => `run its remaining parts as it was split ('${a.command}'), then split the next run as you like`,
+  ),
+  WS767: e(
+    'other parts not finished',
+    (a) => `part ${a.part} of replay '${a.replay}' has completed parts run ${a.replayId} (started ${a.startedAt}), but parts ${a.missing} have not; a new parts run waits for every part of the last one`,
+    (a) => `run the missing parts (e.g. '${a.command}'), then run this part again`,
+  ),
+  WS768: e(
+    'destination resharded during a parts run',
+    (a) => `replay '${a.replay}': stream '${a.into}' has other open shards than when parts run ${a.replayId} started (${a.startedAt}), so its parts no longer split the stream's shards`,
+    (a) => `finish the replay without splitting: '${a.againCommand}' replays it in full under a new id`,
   ),
   // WS77x: SQL the job service runs for others (its sandbox), and SQL with nothing in it.
   WS770: e(
@@ -229,6 +254,16 @@ export const RUNTIME_ERRORS = {
     'stream not resharded',
     (a) => `stream '${a.stream}' could not be resharded from ${a.from} to ${a.to} shards: ${a.why}`,
     () => `UpdateShardCount may at most double or halve the open shards, about 10 times a day, within the account's shard limit: declare a reachable count or ask AWS for a higher limit, then run again`,
+  ),
+  WS812: e(
+    'saved plan is stale',
+    (a) => `the live state changed since ${a.file} was saved: ${a.changes}`,
+    (a) => `nothing was changed; plan again with 'wshed plan ${a.pipeline} --out ${a.file}', review it, then 'wshed run ${a.file}'`,
+  ),
+  WS813: e(
+    'live state not readable',
+    (a) => `cannot read the live state of target ${a.target}${a.purpose ? ` ${a.purpose}` : ''}: ${a.why}`,
+    (a) => String(a.fix),
   ),
   WS800: e(
     'Firehose Lambda code not built',
@@ -315,6 +350,32 @@ export const RUNTIME_ERRORS = {
     'primary node address unknown',
     (a) => `cluster ${a.id} has no primary node address yet (state ${a.state})`,
     (a) => `wait for it with 'wshed cluster wait ${a.file}', or set emr.primaryAddress`,
+  ),
+  // WS850–WS859: the Drill SQL engine (its REST API).
+  WS850: e(
+    'Drill unreachable',
+    (a) => `cannot reach Drill at ${a.url} (${a.reason})${a.during ? ` while ${a.during}` : ''}`,
+    () => `start it ('scripts/drill.sh start' runs one here), or point --drill-url at a running Drill (a cluster's, through 'wshed cluster forward FILE'), then run the command again`,
+  ),
+  WS851: e(
+    'bad Drill URL',
+    (a) => `'${a.url}' is not a Drill URL: ${a.why}`,
+    () => `give Drill's REST address, e.g. --drill-url http://127.0.0.1:8047`,
+  ),
+  WS852: e(
+    'not a Drill answer',
+    (a) => `${a.url} answered HTTP ${a.status} to ${a.what}: ${a.text}`,
+    (a) => `check that ${a.url} is Drill's REST API (its web console answers there) and that Drill runs`,
+  ),
+  WS853: e(
+    'Drill answer cut short',
+    (a) => `Drill at ${a.url} stopped answering in the middle of a result (${a.why})`,
+    () => `the rows already printed are not the whole result; check Drill's log, then run the query again`,
+  ),
+  WS854: e(
+    'query cancelled',
+    (a) => `the query was interrupted and cancelled on Drill (query ${a.queryId})`,
+    () => `the rows already printed are not the whole result; run the query again to get all of them`,
   ),
 } as const;
 

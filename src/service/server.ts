@@ -17,6 +17,7 @@ import { runQueryJob } from './query-job.ts';
 import { runReplayJob } from './replay-job.ts';
 import { matchRoute, type Answer, type RouteDeps } from './routes.ts';
 import { WEB_ROOT } from './web-root.ts';
+import { plural } from '../compiler/format-numbers.ts';
 
 export interface PumpServerOptions extends PumpContext {
   /** 0 picks a free port (default 8080). */
@@ -185,7 +186,7 @@ export async function startPumpServer(options: PumpServerOptions): Promise<PumpS
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
-  log(`pump service on ${url}${token ? ' (token required)' : ''}, ${concurrency} job(s) at once, jobs in ${path.join(options.home, 'jobs')}`);
+  log(`pump service on ${url}${token ? ' (token required)' : ''}, ${plural(concurrency, 'job')} at once, jobs in ${path.join(options.home, 'jobs')}`);
 
   let closing: Promise<void> | null = null;
   return {

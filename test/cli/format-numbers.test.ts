@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatBytes, formatCount, formatDuration, formatPerSecond, formatRate, plural } from '../../src/cli/format-numbers.ts';
+import { formatBytes, formatCount, formatDuration, formatPerSecond, formatRate, plural } from '../../src/compiler/format-numbers.ts';
 
 test('counts have thousands separators, and the noun agrees with the count', () => {
   assert.is(formatCount(1234567), '1,234,567');

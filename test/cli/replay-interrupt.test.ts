@@ -111,7 +111,7 @@ test('Ctrl-C during wshed replay stops after the batch in flight, says where, an
   assert.is(code, 1, term.output);
   assert.ok(shown.some((l) => /^stopping replay slow after the work in flight… \(Ctrl-C again to quit at once\)$/.test(l)), term.output);
   const stop = shown.find((l) => l.includes('error[WS759]'));
-  assert.match(stop ?? '', /^wshed: error\[WS759\]: replay 'slow' was interrupted after [\d,]+ acknowledged record\(s\) \(stopped after the batch in flight, at row \d+ of the replay order\)$/);
+  assert.match(stop ?? '', /^wshed: error\[WS759\]: replay 'slow' was interrupted after [\d,]+ acknowledged records? \(stopped after the batch in flight, at row \d+ of the replay order\)$/);
   const fix = shown.find((l) => l.startsWith('= fix:')) ?? '';
   const command = /resume it with 'wshed ([^']+)'/.exec(fix)?.[1];
   assert.is(command, 'replay slow.wshed slow --resume', fix);
@@ -175,7 +175,7 @@ test('Ctrl-C during wshed archive keeps the committed files and checkpoint; the 
   assert.is(await term.exited, 1, term.output);
   const shown = frames(term.output);
   assert.ok(shown.some((l) => /^stopping archiving after the work in flight/.test(l)), term.output);
-  assert.ok(shown.some((l) => /^wshed: error\[WS764\]: archive of 'wide_archive' was interrupted after [\d,]+ record\(s\) in [\d,]+ committed file\(s\)/.test(l)), term.output);
+  assert.ok(shown.some((l) => /^wshed: error\[WS764\]: archive of 'wide_archive' was interrupted after [\d,]+ records? in [\d,]+ committed files?/.test(l)), term.output);
   const command = /continue it with 'wshed ([^']+)'/.exec(shown.find((l) => l.startsWith('= fix:')) ?? '')?.[1];
   assert.is(command, 'archive wide.wshed');
   const before = archivedNumbers(path.join(scratch.dir, 'reservoir', 'wide'));

@@ -89,7 +89,7 @@ test('WS402: a rate above the destination shard budget', () => {
   const { diagnostics } = plan(model({ replays: [fast] }));
   assert.equal(
     diagnostics.map((d) => [d.code, d.severity, d.span, d.message]),
-    [['WS402', 'warning', rebuild.span, "rate 5000/s is above the 800 records/s that 'orders_rebuilt' accepts (1 shard(s)); the replay will be held to the budget"]],
+    [['WS402', 'warning', rebuild.span, "rate 5000/s is above the 800 records/s that 'orders_rebuilt' accepts (1 shard); the replay will be held to the budget"]],
   );
   // Exactly at the budget is fine.
   assert.equal(plan(model({ replays: [{ ...rebuild, ratePerSecond: 800 }] })).diagnostics, []);

@@ -9,7 +9,7 @@ import type { StreamService } from '../../runtime/kinesis/stream-service.ts';
 import type { TargetRuntime } from '../../runtime/target/target-runtime.ts';
 import { UsageError } from '../io.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
-import { formatBytes, formatDuration, formatRate, plural } from '../format-numbers.ts';
+import { formatBytes, formatDuration, formatRate, plural } from '../../compiler/format-numbers.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { progressBar } from '../progress.ts';
 import { planFor, runtimeFor, targetConfig } from '../session.ts';

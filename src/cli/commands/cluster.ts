@@ -15,7 +15,7 @@ import { tunnelTarget } from '../../runtime/aws/tunnel/target.ts';
 import { openTunnel, type TunnelEvent } from '../../runtime/aws/tunnel/tunnel.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { CLUSTER_TAG, PIPELINE_TAG } from '../../compiler/plan/provision-aws.ts';
-import { formatDuration } from '../format-numbers.ts';
+import { formatDuration } from '../../compiler/format-numbers.ts';
 import { CONF_OPTION, withHelp } from '../help.ts';
 import { planFor, targetConfig } from '../session.ts';
 

@@ -9,7 +9,7 @@ import type { PutEntry, StreamService } from '../../runtime/kinesis/stream-servi
 import { runQuery } from '../../runtime/query/run-query.ts';
 import { sampleOrderLines, type SampleOptions } from '../../demo/sample-orders.ts';
 import { PACKAGE_ROOT } from '../io.ts';
-import { formatCount, formatDuration, noun, plural } from '../format-numbers.ts';
+import { formatCount, formatDuration, noun, plural } from '../../compiler/format-numbers.ts';
 import { partitionKeyOf } from '../records-input.ts';
 import { localConfig, planFor, runtimeFor } from '../session.ts';
 import { executePlan } from './run.ts';

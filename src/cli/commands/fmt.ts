@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import { checkSource } from '../../compiler/compile.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
 import { formatPipeline } from '../../compiler/format/pipeline.ts';
-import { plural } from '../format-numbers.ts';
+import { plural } from '../../compiler/format-numbers.ts';
 import { EXIT, readSource, report } from '../io.ts';
 import { unifiedDiff } from '../unified-diff.ts';
 import { withHelp } from '../help.ts';

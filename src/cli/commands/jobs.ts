@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import { createRowWriter } from '../../runtime/query/output.ts';
 import type { SqlColumn, SqlValue } from '../../runtime/query/sql-engine.ts';
 import { EXIT, UsageError } from '../io.ts';
-import { formatCount, noun } from '../format-numbers.ts';
+import { formatCount, noun } from '../../compiler/format-numbers.ts';
 import { failure, jobsTable, replaysTable, shownStage, summaryLine } from '../job-view.ts';
 import { progressBar } from '../progress.ts';
 import { DEFAULT_PUMP_SERVER, PumpClient, PumpHttpError, PumpUnavailableError, type PumpJob } from '../pump-client.ts';

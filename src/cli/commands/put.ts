@@ -7,7 +7,7 @@ import { putAllRecords } from '../../runtime/kinesis/put-records.ts';
 import type { PutEntry } from '../../runtime/kinesis/stream-service.ts';
 import { worldFailure } from '../../runtime/world-failure.ts';
 import { UsageError } from '../io.ts';
-import { formatDuration, formatRate, plural } from '../format-numbers.ts';
+import { formatDuration, formatRate, plural } from '../../compiler/format-numbers.ts';
 import { progressBar } from '../progress.ts';
 import { isBlank, partitionKeyOf, prepareInput, readLines } from '../records-input.ts';
 import { planFor, runtimeFor, targetConfig } from '../session.ts';

@@ -7,7 +7,7 @@ import { runQuery } from '../../runtime/query/run-query.ts';
 import { checkSource } from '../../compiler/compile.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { readSource, UsageError } from '../io.ts';
-import { formatDuration, plural } from '../format-numbers.ts';
+import { formatDuration, plural } from '../../compiler/format-numbers.ts';
 import { planFor, runtimeFor, targetConfig } from '../session.ts';
 import { targetOptions } from './plan.ts';
 import { withHelp } from '../help.ts';

@@ -9,7 +9,7 @@ import type { ShardInfo, StreamService } from '../../runtime/kinesis/stream-serv
 import { isReplayError, runReplay, type ReplayOptions, type ReplaySummary } from '../../runtime/replay/index.ts';
 import { declaredShards } from '../../runtime/replay/shard-router.ts';
 import type { TargetRuntime } from '../../runtime/target/target-runtime.ts';
-import { formatBytes, formatCount, formatDuration, formatPerSecond, plural } from '../format-numbers.ts';
+import { formatBytes, formatCount, formatDuration, formatPerSecond, plural } from '../../compiler/format-numbers.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { UsageError } from '../io.ts';
 import { progressBar } from '../progress.ts';

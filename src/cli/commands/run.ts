@@ -12,7 +12,7 @@ import { archiveWithProgress, printArchive } from './archive.ts';
 import { isChangedReplay, replayWithProgress } from './replay.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { runnablePlan, runtimeFor } from '../session.ts';
-import { formatCount, formatDuration } from '../format-numbers.ts';
+import { formatCount, formatDuration } from '../../compiler/format-numbers.ts';
 import { withHelp } from '../help.ts';
 
 export const runCommand = {

@@ -9,7 +9,7 @@ import { DEFAULT_CONCURRENCY, DEFAULT_PORT, PumpConfigError, startPumpServer, to
 import { UsageError } from '../io.ts';
 import { planFor, runtimeFor, targetConfig } from '../session.ts';
 import { targetOptions } from './plan.ts';
-import { plural } from '../format-numbers.ts';
+import { plural } from '../../compiler/format-numbers.ts';
 import { withHelp } from '../help.ts';
 
 export const serveCommand = {

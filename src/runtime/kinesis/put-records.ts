@@ -2,6 +2,7 @@
 // resends the entries Kinesis rejected (throttling) with backoff, keeping results in input order.
 
 import { isThrottled, type PutEntry, type StreamService } from './stream-service.ts';
+import { plural } from '../../compiler/format-numbers.ts';
 
 export const PUT_RECORDS_MAX_ENTRIES = 500;
 export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
@@ -22,7 +23,7 @@ export class PutRecordsFailed extends Error {
     readonly failed: number,
     readonly lastError: string,
   ) {
-    super(`${failed} record(s) could not be written after retries: ${lastError}`);
+    super(`${plural(failed, 'record')} could not be written after retries: ${lastError}`);
   }
 }
 

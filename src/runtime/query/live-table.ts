@@ -14,6 +14,7 @@ import type { SourceCut } from '../replay/watermark.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
 import { recordColumnsDdl, recordColumnsSpec } from './record-table.ts';
 import { quoteIdent, quoteString, type SqlEngine } from './sql-engine.ts';
+import { plural } from '../../compiler/format-numbers.ts';
 
 
 export interface LiveTableRequest {
@@ -62,7 +63,7 @@ export async function loadLiveTable(engine: SqlEngine, request: LiveTableRequest
       firstSequence.set(String(shard), BigInt(String(first)));
       rows += Number(count);
     }
-    const note = skipped > 0 ? `${skipped} live record(s) of stream '${request.stream}' are not JSON and cannot be queried` : null;
+    const note = skipped > 0 ? `${plural(skipped, 'live record')} of stream '${request.stream}' ${skipped === 1 ? 'is' : 'are'} not JSON and cannot be queried` : null;
     return { table, rows, skipped, firstSequence, note };
   } finally {
     await fs.rm(folder, { recursive: true, force: true });

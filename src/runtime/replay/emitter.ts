@@ -8,6 +8,7 @@ import { errorName, isThrottled, type PutEntry, type StreamService } from '../ki
 import type { Batch, BatchEntry } from './batcher.ts';
 import { sleep } from '../sleep.ts';
 import type { Demand, ReplayRateLimiter } from './rate-limiter.ts';
+import { plural } from '../../compiler/format-numbers.ts';
 
 export interface EmitterStats {
   /** User records acknowledged. */
@@ -38,7 +39,7 @@ export class EmitStopped extends Error {
     readonly limit: string = '',
     options?: { cause?: unknown },
   ) {
-    super(`${failed} record(s) not delivered${limit ? ` after ${limit}` : ''}: ${lastError}`, options);
+    super(`${plural(failed, 'record')} not delivered${limit ? ` after ${limit}` : ''}: ${lastError}`, options);
   }
 }
 
