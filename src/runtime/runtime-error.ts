@@ -25,7 +25,7 @@ const resumeCommand = (a: Args) => String(a.resumeCommand ?? `wshed replay FILE 
 const restartCommand = (a: Args) => String(a.restartCommand ?? `wshed replay FILE ${a.replay} --restart`);
 const resumeHint = (a: Args) => `resume it with '${resumeCommand(a)}' (its position is kept in ${a.checkpoint})`;
 
-/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service, WS81x target runtimes and provisioning, WS800–WS809 Firehose provisioning, WS830–WS849 the EMR cluster and its tunnel, WS850–WS859 the Drill SQL engine. */
+/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service, WS81x target runtimes and provisioning, WS800–WS809 Firehose provisioning, WS830–WS849 the EMR cluster and its tunnel, WS850–WS859 the Drill SQL engine, WS860–WS869 the reservoir views and live snapshots on Drill. */
 export const RUNTIME_ERRORS = {
   WS701: e(
     'local service not running',
@@ -376,6 +376,17 @@ export const RUNTIME_ERRORS = {
     'query cancelled',
     (a) => `the query was interrupted and cancelled on Drill (query ${a.queryId})`,
     () => `the rows already printed are not the whole result; run the query again to get all of them`,
+  ),
+  // WS860–WS869: the reservoir views and live snapshots on Drill.
+  WS860: e(
+    'reservoir empty on Drill',
+    (a) => `reservoir '${a.reservoir}' has no archived file and no live record yet, and Drill cannot read a glob that matches no file`,
+    (a) => `put records into stream '${a.stream}' (and run 'wshed archive' once), or query it on DuckDB (--engine duckdb) until then`,
+  ),
+  WS861: e(
+    'Drill views not created',
+    (a) => `Drill did not create view ${a.view} in ${a.workspace}: ${a.why}`,
+    (a) => `the views need a writable workspace: check that '${a.workspace}' exists and is writable (the plan's drill-storage-plugin step, or 'dfs.tmp' locally)`,
   ),
 } as const;
 

@@ -6,7 +6,7 @@
 import type { Argv } from 'yargs';
 import type { ArchiveStep, Plan, ReplayStep } from '../../compiler/plan/types.ts';
 import type { ShardInfo, StreamService } from '../../runtime/kinesis/stream-service.ts';
-import { isReplayError, runReplay, type ReplayOptions, type ReplaySummary } from '../../runtime/replay/index.ts';
+import { isReplayError, parsePart, partShardIds, runReplay, type PartSpec, type ReplayOptions, type ReplaySummary } from '../../runtime/replay/index.ts';
 import { declaredShards } from '../../runtime/replay/shard-router.ts';
 import type { TargetRuntime } from '../../runtime/target/target-runtime.ts';
 import { formatBytes, formatCount, formatDuration, formatPerSecond, plural } from '../../compiler/format-numbers.ts';
@@ -31,12 +31,16 @@ export const replayCommand = {
       .option('restart', { type: 'boolean', default: false, describe: 'abandon an interrupted run and start a new one with the file as it is now' })
       .option('again', { type: 'boolean', default: false, describe: 'replay the whole slice under a new id, even when up to date or changed' })
       .option('aggregate', { type: 'boolean', describe: 'KPL-aggregate emitted records (default: as the file says, on); --no-aggregate disables' })
+      .option('part', { type: 'string', describe: 'run part i of N (i/N): only the records routed to the i-th of N groups of destination shards; see docs/replay-parts.md' })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary (and preview records) as JSON' }),
-  handler: async (argv: { file: string; name?: string; preview?: number; dryRun: boolean; resume: boolean; restart: boolean; again: boolean; aggregate?: boolean; target: 'local' | 'aws'; conf?: string; json: boolean }) => {
+  handler: async (argv: { file: string; name?: string; preview?: number; dryRun: boolean; resume: boolean; restart: boolean; again: boolean; aggregate?: boolean; part?: string; target: 'local' | 'aws'; conf?: string; json: boolean }) => {
     if (argv.preview !== undefined && !(Number.isInteger(argv.preview) && argv.preview > 0)) throw new UsageError('--preview takes a positive whole number');
     if (argv.preview !== undefined && argv.dryRun) throw new UsageError('use --preview or --dry-run, not both');
     if (argv.resume && (argv.restart || argv.again)) throw new UsageError('--resume continues the unfinished run as it started; it cannot be combined with --restart or --again');
     if ((argv.preview !== undefined || argv.dryRun) && (argv.resume || argv.restart)) throw new UsageError('--preview and --dry-run send nothing: there is nothing to resume or restart');
+    const part = argv.part === undefined ? null : parsePart(String(argv.part));
+    if (typeof part === 'string') throw new UsageError(part);
+    if (part && (argv.preview !== undefined || argv.dryRun)) throw new UsageError('--part splits a run that sends; --preview and --dry-run show the whole replay');
     const config = targetConfig(argv.target, argv.conf);
     const plan = planFor(argv.file, config);
     const step = pickReplay(plan, argv.file, argv.name);
@@ -45,6 +49,8 @@ export const replayCommand = {
     // Looking changes nothing: no service is started, no stream created.
     const streams = await runtime.streams({ start: sends });
     try {
+      // More parts than destination shards is refused before anything is created or sent.
+      if (part) checkPartCount(part, step, plan, await streams.describeStream(step.into) ? await streams.listShards(step.into) : null);
       let destinationShards: readonly ShardInfo[] | undefined;
       for (const s of plan.steps) {
         if (s.kind !== 'stream' || (s.name !== step.stream && s.name !== step.into)) continue;
@@ -64,6 +70,7 @@ export const replayCommand = {
         restart: argv.restart,
         again: argv.again,
         aggregate: argv.aggregate,
+        ...(part ? { part } : {}),
         file: argv.file,
         via: 'replay',
         ...(destinationShards ? { destinationShards } : {}),
@@ -74,6 +81,13 @@ export const replayCommand = {
     }
   },
 };
+
+/** Part i/N needs N groups of destination shards: the stream's open shards, or those it will be created with. */
+function checkPartCount(part: PartSpec, step: ReplayStep, plan: Plan, live: readonly ShardInfo[] | null): void {
+  const declared = plan.steps.find((s) => s.kind === 'stream' && s.name === step.into);
+  const shards = live ?? (declared && declared.kind === 'stream' ? declaredShards(declared.shards) : []);
+  partShardIds(shards, part, step.into);
+}
 
 function pickReplay(plan: Plan, file: string, name: string | undefined): ReplayStep {
   const replays = plan.steps.filter((s): s is ReplayStep => s.kind === 'replay');
@@ -101,12 +115,17 @@ export interface ReplayRunOptions {
   readonly signal?: AbortSignal;
   /** The destination's shards when it does not exist yet (dry run). */
   readonly destinationShards?: readonly ShardInfo[];
+  /** Part i/N of a split run (`--part`). */
+  readonly part?: PartSpec;
 }
 
 /** Runs one replay step with a progress bar and prints its summary. */
 export async function replayWithProgress(step: ReplayStep, streams: StreamService, plan: Plan, runtime: TargetRuntime, o: ReplayRunOptions): Promise<ReplaySummary> {
   const archive = plan.steps.find((s): s is ArchiveStep => s.kind === 'archive' && s.reservoir === step.reservoir);
   const reservoir = archive && archive.via === 'archiver' ? runtime.store(archive.reservoir, archive.location) : null;
+  // The parts of a split run agree beside the reservoir, whoever writes its files.
+  const partsStore = o.part && archive ? (reservoir ?? runtime.store(archive.reservoir, archive.location)) : undefined;
+  if (o.part && !partsStore) throw new UsageError(`--part needs the reservoir of replay '${step.name}' to be archived by this pipeline, where its parts agree on the run`);
   const sends = o.preview === undefined && !o.dryRun;
   const bar = o.preview === undefined ? progressBar(`replay ${step.name}`, { phase: 'reading the stream tips', extra: sends ? ' | {emitted} emitted, {retried} retried' : ' | {bytes}' }) : null;
   // The destination makes one attempt per call: the replay retries by itself, counting each one.
@@ -121,6 +140,7 @@ export async function replayWithProgress(step: ReplayStep, streams: StreamServic
     ...(o.again ? { again: true } : {}),
     ...(o.resumeUnfinished ? { resumeUnfinished: true } : {}),
     ...(o.aggregate !== undefined ? { aggregate: o.aggregate } : {}),
+    ...(o.part ? { part: o.part } : {}),
     ...(signal ? { signal } : {}),
     compiledAt: plan.now,
     invokedAs: { file: o.file, command: o.via },
@@ -146,7 +166,9 @@ export async function replayWithProgress(step: ReplayStep, streams: StreamServic
         ...(destination ? { destination } : {}),
         ...(o.destinationShards ? { destinationShards: o.destinationShards } : {}),
         reservoir,
+        sql: runtime,
         home: runtime.home,
+        ...(partsStore ? { partsStore } : {}),
         duckdb: runtime.duckdb,
         maxRetries: runtime.emit.maxRetries,
       },
@@ -185,7 +207,7 @@ function printReplay(s: ReplaySummary, o: ReplayRunOptions): void {
     );
     return;
   }
-  if (s.mode === 'emit' && s.emitted === 0 && s.resumedFrom === null) {
+  if (s.mode === 'emit' && s.emitted === 0 && s.resumedFrom === null && !(s.part && s.part.otherParts > 0)) {
     process.stdout.write(`replay ${s.replay}: nothing to replay: its slice is empty${s.pastWatermark ? ` (${plural(s.pastWatermark, 'record')} past the watermark left to the live stream)` : ''}\n`);
     return;
   }
@@ -202,7 +224,9 @@ function printReplay(s: ReplaySummary, o: ReplayRunOptions): void {
   if (s.partitionKeyFallbacks) parts.push(`${formatCount(s.partitionKeyFallbacks)} kept their original partition key`);
   if (s.pastWatermark) parts.push(`${formatCount(s.pastWatermark)} past the watermark left to the live stream`);
   if (s.resumedFrom !== null) parts.push(`resumed after row ${formatCount(s.resumedFrom)}`);
-  process.stdout.write(`replay ${s.replay} (${s.replayId}): ${parts.join(', ')}\n`);
+  const split = s.part ? ` part ${s.part.index}/${s.part.count} (${plural(s.part.shards.length, 'shard')}: ${s.part.shards.join(', ')})` : '';
+  if (s.part && s.part.otherParts > 0) parts.push(`${formatCount(s.part.otherParts)} for the other parts' shards`);
+  process.stdout.write(`replay ${s.replay}${split} (${s.replayId}): ${parts.join(', ')}\n`);
 }
 
 /** What held the rate down: the longest wait. */

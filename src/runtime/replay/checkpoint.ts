@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ReplayStep } from '../../compiler/plan/types.ts';
+import type { ShardInfo } from '../kinesis/stream-service.ts';
 import { compareOrigins, type OriginPosition } from '../../consumer/version.ts';
 import { acquirePidLock, type PidLock } from '../pid-lock.ts';
 import { definitionOf, type ReplayDefinition } from './definition.ts';
@@ -40,6 +41,15 @@ export interface ReplayCheckpoint {
   readonly stoppedBecause: string | null;
   readonly startedAt: string;
   readonly updatedAt: string;
+  /** A part of a split run (`--part i/N`): which, the parts run it belongs to, and the shard list all parts route by. */
+  readonly part?: CheckpointPart;
+}
+
+export interface CheckpointPart {
+  readonly index: number;
+  readonly count: number;
+  readonly generation: number;
+  readonly shards: readonly ShardInfo[];
 }
 
 /** A run that completed: what a later run of the same definition brings up to date. */
@@ -55,16 +65,17 @@ export function completedRunOf(checkpoint: ReplayCheckpoint): CompletedRun {
   return { replayId: checkpoint.replayId, cut: checkpoint.cut, definition: checkpoint.definition, completedAt: checkpoint.updatedAt, emitted: checkpoint.emitted };
 }
 
-export function checkpointPaths(home: string, replay: string): { file: string; lock: string } {
+/** The checkpoint and lock of a replay, or of one part of it (each part keeps its own). */
+export function checkpointPaths(home: string, replay: string, part?: { readonly index: number; readonly count: number }): { file: string; lock: string } {
   const folder = path.join(home, 'replays');
   // Replay names are identifiers, but a name is a file name here: never let it leave the folder.
-  const base = encodeURIComponent(replay);
+  const base = encodeURIComponent(replay) + (part ? `.part-${part.index}-of-${part.count}` : '');
   return { file: path.join(folder, `${base}.json`), lock: path.join(folder, `${base}.lock`) };
 }
 
 /** The replay's checkpoint, or null when there is none. */
-export async function readReplayCheckpoint(home: string, replay: string): Promise<ReplayCheckpoint | null> {
-  const { file } = checkpointPaths(home, replay);
+export async function readReplayCheckpoint(home: string, replay: string, part?: { readonly index: number; readonly count: number }): Promise<ReplayCheckpoint | null> {
+  const { file } = checkpointPaths(home, replay, part);
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -89,7 +100,7 @@ export async function readReplayCheckpoint(home: string, replay: string): Promis
 }
 
 export async function writeReplayCheckpoint(home: string, checkpoint: ReplayCheckpoint): Promise<void> {
-  const { file } = checkpointPaths(home, checkpoint.replay);
+  const { file } = checkpointPaths(home, checkpoint.replay, checkpoint.part);
   const folder = path.dirname(file);
   await fs.mkdir(folder, { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -111,8 +122,8 @@ export async function writeReplayCheckpoint(home: string, checkpoint: ReplayChec
 }
 
 /** One run of a replay at a time: two would interleave records and overwrite each other's checkpoint. */
-export async function lockReplay(home: string, replay: string): Promise<PidLock> {
-  const { lock } = checkpointPaths(home, replay);
+export async function lockReplay(home: string, replay: string, part?: { readonly index: number; readonly count: number }): Promise<PidLock> {
+  const { lock } = checkpointPaths(home, replay, part);
   const attempt = await acquirePidLock(lock);
   if (!attempt.ok) throw new ReplayError('WS755', { replay, pid: attempt.ownerPid, lock });
   return attempt.lock;

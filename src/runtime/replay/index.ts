@@ -7,3 +7,4 @@ export type { ReplayPhase, ReplayProgress } from './progress.ts';
 export { ReplayError, isReplayError, type ReplayErrorCode } from './replay-errors.ts';
 export { checkpointPaths, readReplayCheckpoint, type ReplayCheckpoint } from './checkpoint.ts';
 export { DEFAULT_MEMORY_LIMIT } from './source.ts';
+export { parsePart, partShardIds, type PartSpec } from './parts.ts';

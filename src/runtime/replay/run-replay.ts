@@ -2,12 +2,11 @@
 // batches (and aggregates) them per destination shard, sends them within the rate limits and
 // checkpoints after every acknowledged batch. Also the no-emit modes, preview and dry run.
 
-import { isDataFile } from '../reservoir/file-names.ts';
-import type { ReservoirStore } from '../reservoir/store.ts';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { ReplayOperator, ReplayStep } from '../../compiler/plan/types.ts';
 import { readArchiveCheckpoint } from '../reservoir/checkpoint.ts';
+import { openEmbeddedSqlEngine } from '../target/embedded-sql.ts';
 import { Annotator, origin } from './annotate.ts';
 import { REPLAY_METADATA_FIELD } from '../../compiler/record-layout.ts';
 import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES } from '../kinesis/put-records.ts';
@@ -29,9 +28,12 @@ import { ReplayRateLimiter } from './rate-limiter.ts';
 import { isReplayError, ReplayError } from './replay-errors.ts';
 import { EmitSink } from './emit-sink.ts';
 import { BaseRun, hintArgs, startOf, type HintArgs } from './run-start.ts';
-import { ReplaySource, type SourceRow } from './source.ts';
+import { archiveStore, ReplaySource, type SourceRow } from './source.ts';
 import type { PreviewRecord, RateLimit, ReplayContext, ReplayOptions, ReplaySummary } from './types.ts';
-import { CutFilter } from './watermark.ts';
+import { CutFilter, type SourceCut } from './watermark.ts';
+import { partStartOf } from './part-start.ts';
+import { createPartsRun, markPartDone, openShardsKey, partShardIds, type PartsRun } from './parts.ts';
+import { ShardRouter } from './shard-router.ts';
 
 export const DEFAULT_MAX_RETRIES = 5;
 
@@ -39,34 +41,53 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
   const startedAt = performance.now();
   const mode: ReplaySummary['mode'] = options.preview !== undefined ? 'preview' : options.dryRun ? 'dry-run' : 'emit';
   const emitting = mode === 'emit';
-  const paths = checkpointPaths(ctx.home, step.name);
-  const lock = emitting ? await lockReplay(ctx.home, step.name) : null;
+  const part = options.part ?? null;
+  if (part && !emitting) throw new Error('a replay part (--part) only runs when it emits');
+  if (part && !ctx.partsStore) throw new Error('a replay part (--part) needs the store its parts agree through');
+  const paths = checkpointPaths(ctx.home, step.name, part ?? undefined);
+  const lock = emitting ? await lockReplay(ctx.home, step.name, part ?? undefined) : null;
   const hints = hintArgs(step.name, options);
   try {
     const definition = definitionOf(step, options.compiledAt ?? new Date().toISOString());
-    const { resumed, base: upToDate } = await startOf(ctx.home, step.name, definition, options, mode, paths.file, hints);
-    // A resumed run keeps what it started with: SQL (relative times resolved then), aggregation, id, cut.
-    const run = resumed?.step ?? step;
+    const destination = ctx.destination ?? ctx.streams;
+    // A part starts from the parts run all parts share (parts.ts); an unsplit run from its checkpoint.
+    const partStart = part ? await partStartOf(ctx.partsStore!, ctx.home, step.name, part, definition, options, hints) : null;
+    const joined = partStart?.kind === 'join' ? partStart.run : null;
+    const { resumed, base: upToDate } = partStart
+      ? {
+          resumed: partStart.kind === 'resume' ? partStart.resumed : null,
+          base: partStart.kind === 'resume' ? partStart.resumed.base : partStart.kind === 'join' ? partStart.run.base : partStart.base,
+        }
+      : await startOf(ctx.home, step.name, definition, options, mode, paths.file, hints);
+    // A resumed run keeps what it started with: SQL (relative times resolved then), aggregation, id, cut; a joined part takes the parts run's.
+    const run = resumed?.step ?? joined?.step ?? step;
     const emit = operator(run, 'emit');
     if (!emit) throw new Error(`replay step ${run.id} has no emit operator`);
-    const aggregate = resumed?.aggregate ?? options.aggregate ?? run.operators.some((o) => o.op === 'aggregate');
-    const replayId = resumed?.replayId ?? randomUUID();
-    const destination = ctx.destination ?? ctx.streams;
+    const aggregate = resumed?.aggregate ?? joined?.aggregate ?? options.aggregate ?? run.operators.some((o) => o.op === 'aggregate');
+    let replayId = resumed?.replayId ?? joined?.replayId ?? randomUUID();
 
-    const destinationShards = ctx.destinationShards ?? (await destination.listShards(run.into));
+    // The destination's shards are listed once per replay: a part routes by the list its parts run holds.
+    const listed = ctx.destinationShards ?? (await destination.listShards(run.into));
+    const sharedShards = resumed?.part?.shards ?? joined?.shards ?? null;
+    if (part && sharedShards && openShardsKey(sharedShards) !== openShardsKey(listed)) {
+      throw new ReplayError('WS768', { ...hints, into: run.into, replayId, startedAt: resumed?.startedAt ?? joined!.startedAt });
+    }
+    const destinationShards = sharedShards ?? listed;
+    const mine = part ? new Set(partShardIds(destinationShards, part, run.into)) : null;
     // Routing, rate, aggregation, batching and retries: the emit sink jobs use too. `deliver` (below) says what an acknowledged batch means here.
     const sink = new EmitSink({
       destination,
       into: run.into,
       shards: destinationShards,
       shardBudgetFraction: emit.shardBudgetFraction,
-      ratePerSecond: emit.ratePerSecond,
+      // The `rate` clause is the whole replay's: a part takes its shards' share of it.
+      ratePerSecond: emit.ratePerSecond !== null && mine ? (emit.ratePerSecond * mine.size) / new ShardRouter(destinationShards).size : emit.ratePerSecond,
       aggregate,
       maxRetries: ctx.maxRetries ?? DEFAULT_MAX_RETRIES,
       deliver: (batch, send) => deliver(batch, send),
     });
     const { limiter, emitter } = sink;
-    const counts = { records: 0, nonObject: 0, fallbacks: 0, pastWatermark: 0, alreadyReplayed: 0, prepared: 0, kinesisRecords: 0, bytes: 0 };
+    const counts = { records: 0, nonObject: 0, fallbacks: 0, pastWatermark: 0, alreadyReplayed: 0, prepared: 0, kinesisRecords: 0, bytes: 0, otherParts: 0 };
     const base = { replay: run.name, replayId, total: null as number | null, position: resumed?.acknowledged.ordinal ?? 0 };
     // Markers go through the same limits but are counted apart: the summary's counts are the slice's.
     const markerEmitter = sink.sideEmitter();
@@ -88,17 +109,57 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
     };
 
     report('capture');
-    const source = await ReplaySource.open({
-      step: run,
-      streams: ctx.streams,
-      archive: ctx.reservoir ? await readArchiveCheckpoint(ctx.reservoir) : null,
-      archiveEmpty: run.source !== 'live' && ctx.reservoir !== null && !(await hasDataFile(ctx.reservoir)),
-      ...(resumed ? { bound: resumed.cut } : {}),
-      ...(ctx.duckdb?.threads ? { threads: ctx.duckdb.threads } : {}),
-      ...(ctx.duckdb?.memoryLimit ? { memoryLimit: ctx.duckdb.memoryLimit } : {}),
-      scratchRoot: path.join(ctx.home, 'replays', 'scratch'),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const open = async (bound: SourceCut | null) =>
+      ReplaySource.open({
+        step: run,
+        streams: ctx.streams,
+        archive: ctx.reservoir ? await readArchiveCheckpoint(ctx.reservoir) : null,
+        openEngine: (request) => (ctx.sql ? ctx.sql.openSqlEngine(request) : openEmbeddedSqlEngine({}, request)),
+        store: archiveStore(run, ctx.reservoir, ctx.sql),
+        ...(bound ? { bound } : {}),
+        ...(ctx.duckdb?.threads ? { threads: ctx.duckdb.threads } : {}),
+        ...(ctx.duckdb?.memoryLimit ? { memoryLimit: ctx.duckdb.memoryLimit } : {}),
+        scratchRoot: path.join(ctx.home, 'replays', 'scratch'),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    let source = await open(resumed?.cut ?? joined?.cut ?? null);
+    // The part run this part belongs to: created here with the cut just taken, unless another part created it first.
+    // The generation of the parts run this part belongs to (null when not split).
+    let generation: number | null = resumed?.part?.generation ?? joined?.generation ?? null;
+    let runStartedAt: string | null = resumed?.startedAt ?? joined?.startedAt ?? null;
+    if (partStart?.kind === 'create') {
+      const proposal: PartsRun = {
+        kind: 'replay-parts-run',
+        version: 1,
+        replay: run.name,
+        generation: partStart.generation,
+        replayId,
+        parts: part!.count,
+        step: run,
+        aggregate,
+        cut: source.cut,
+        definition,
+        base: upToDate,
+        shards: destinationShards,
+        startedAt: new Date().toISOString(),
+      };
+      const created = await createPartsRun(ctx.partsStore!, proposal).catch(async (err: unknown) => {
+        await source.close();
+        throw err;
+      });
+      if (!created.created) {
+        // Another part was first: its cut, id and shards, so that the parts agree.
+        await source.close();
+        if (created.run.parts !== part!.count || openShardsKey(created.run.shards) !== openShardsKey(destinationShards)) {
+          throw new Error(`parts run ${created.run.generation} of replay ${run.name} was created at the same time with another split; run this part again`);
+        }
+        source = await open(created.run.cut);
+      }
+      generation = created.run.generation;
+      replayId = created.run.replayId;
+      runStartedAt = created.run.startedAt;
+      base.replayId = replayId;
+    }
     let checkpoint: ReplayCheckpoint | null = null;
     try {
       const cut = source.cut;
@@ -113,6 +174,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
       // with the same id and watermark; a run that sends nothing leaves the last one as it was.
       const started = async (): Promise<void> => {
         const now = new Date().toISOString();
+        const partOf = part && generation !== null ? { part: { index: part.index, count: part.count, generation, shards: destinationShards } } : {};
         checkpoint = resumed
           ? { ...resumed, state: 'running', stoppedBecause: null, updatedAt: now }
           : {
@@ -130,14 +192,15 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
               duplicatesPossible: 0,
               state: 'running',
               stoppedBecause: null,
-              startedAt: now,
+              startedAt: runStartedAt ?? now,
               updatedAt: now,
+              ...partOf,
             };
         await writeReplayCheckpoint(ctx.home, checkpoint);
         // The run's watermark, once: beside the reservoir and ahead of its records on every destination shard.
         const marker = replayMarker({ replayId, replay: run.name, stream: run.stream, into: run.into, cut, after: upToDate?.replayId ?? null, startedAt: checkpoint.startedAt });
         if (ctx.reservoir) await writeMarkerFile(ctx.reservoir, marker);
-        const entries = markerEntries(marker, destinationShards, annotate?.metadataField ?? REPLAY_METADATA_FIELD);
+        const entries = markerEntries(marker, mine ? destinationShards.filter((s) => mine.has(s.shardId)) : destinationShards, annotate?.metadataField ?? REPLAY_METADATA_FIELD);
         for (const chunk of putRecordsChunks(entries)) await markerEmitter.send({ entries: chunk, userRecords: 0 });
       };
       // A resumed run's checkpoint is there already; it is marked running again (and completed, even if nothing is left to send).
@@ -177,6 +240,8 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
       // One batch in flight while the next is prepared (the sink's); at most that one is re-sent after a crash.
       const preview: PreviewRecord[] = [];
       let skipUpTo = resumed?.acknowledged.position ?? null;
+      // Rows of the slice this run sends, in all parts together.
+      let eligible = 0;
       for await (const row of source.rows()) {
         if (mode === 'preview' && preview.length >= options.preview!) break;
         if (options.signal?.aborted) throw interrupted(checkpoint, hints, paths.file);
@@ -196,15 +261,22 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
           continue;
         }
         const out = annotator.annotate(row);
-        if (!out.isObject) counts.nonObject++;
-        if (out.keyFellBack) counts.fallbacks++;
+        eligible++;
         const bytes = out.data.length + Buffer.byteLength(out.partitionKey);
+        // Every part stops at an oversize record, whoever's shard it goes to: the parts stay one run.
         if (bytes > MAX_RECORD_BYTES) {
           // Send what came before it first: the checkpoint then stops right before the record.
           if (mode !== 'preview') await sink.flush();
           const where = `${row.shardId}/${row.sequenceNumber}/${row.subSequenceNumber}`;
           throw new ReplayError('WS757', { ...hints, origin: where, shardId: row.shardId, sequenceNumber: row.sequenceNumber, bytes, checkpoint: paths.file });
         }
+        // Another part's shard: that part sends it.
+        if (mine && !mine.has(sink.shardFor(out.partitionKey))) {
+          counts.otherParts++;
+          continue;
+        }
+        if (!out.isObject) counts.nonObject++;
+        if (out.keyFellBack) counts.fallbacks++;
         if (mode === 'preview') {
           preview.push({ partitionKey: out.partitionKey, explicitHashKey: null, shardId: sink.shardFor(out.partitionKey), data: out.data.toString('utf8'), origin: origin(row) });
           continue;
@@ -213,9 +285,16 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
       }
       await sink.flush();
       if (options.signal?.aborted) throw interrupted(checkpoint, hints, paths.file);
+      // A part none of whose records went to its shards still marks them, as the unsplit run would.
+      if (part && eligible > 0 && !checkpoint) await started();
 
       const finished = checkpoint as ReplayCheckpoint | null;
-      if (finished) await writeReplayCheckpoint(ctx.home, { ...finished, state: 'completed', updatedAt: new Date().toISOString() });
+      const completedAt = new Date().toISOString();
+      if (finished) await writeReplayCheckpoint(ctx.home, { ...finished, state: 'completed', updatedAt: completedAt });
+      if (part && generation !== null) {
+        const emitted = (finished as ReplayCheckpoint | null)?.emitted ?? 0;
+        await markPartDone(ctx.partsStore!, run.name, generation, { kind: 'replay-part-done', replayId, part: part.index, parts: part.count, emitted, completedAt });
+      }
       report('done');
       const durationMs = performance.now() - startedAt;
       const stats = emitter.stats;
@@ -242,11 +321,12 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
         markers: { records: markerEmitter.stats.kinesisRecords, bytes: markerEmitter.stats.bytes },
         upToDateFrom: upToDate ? { replayId: upToDate.replayId, completedAt: upToDate.completedAt } : null,
         alreadyReplayed: counts.alreadyReplayed,
-        upToDate: upToDate !== null && delivered === 0,
+        upToDate: upToDate !== null && (part ? eligible === 0 : delivered === 0),
         limitedBy: limitsOf(limiter, emitter, emit.ratePerSecond),
         watermark: cut.watermark,
         checkpoint: emitting ? paths.file : null,
         ...(mode === 'preview' ? { preview } : {}),
+        part: part && mine && generation !== null ? { index: part.index, count: part.count, generation, shards: [...mine], otherParts: counts.otherParts } : null,
       };
     } catch (err) {
       // Let the batch in flight settle first: its checkpoint must not land after ours.
@@ -322,8 +402,3 @@ function limitsOf(limiter: ReplayRateLimiter, emitter: Emitter, rate: number | n
   return limits.sort((a, b) => b.waitedMs - a.waitedMs);
 }
 
-/** Whether the archiver has published at least one data file into the reservoir. */
-async function hasDataFile(store: ReservoirStore): Promise<boolean> {
-  for await (const file of store.list()) if (isDataFile(file.path)) return true;
-  return false;
-}

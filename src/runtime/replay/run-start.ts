@@ -83,11 +83,12 @@ export class BaseRun {
 }
 
 /** What the hints of replay errors need to name commands that work. */
-export type HintArgs = { replay: string; file: string; via: 'replay' | 'run'; resumeCommand: string; restartCommand: string; againCommand: string };
+export type HintArgs = { replay: string; file: string; via: 'replay' | 'run'; resumeCommand: string; restartCommand: string; againCommand: string; againUnsplitCommand: string };
 
 export function hintArgs(replay: string, options: ReplayOptions): HintArgs {
   const file = shellWord(options.invokedAs?.file ?? 'FILE');
-  const self = `wshed replay ${file} ${shellWord(replay)}`;
+  const part = options.part ? ` --part ${options.part.index}/${options.part.count}` : '';
+  const self = `wshed replay ${file} ${shellWord(replay)}${part}`;
   const via = options.invokedAs?.command ?? 'replay';
   return {
     replay,
@@ -97,6 +98,7 @@ export function hintArgs(replay: string, options: ReplayOptions): HintArgs {
     resumeCommand: via === 'run' ? `wshed run ${file}` : `${self} --resume`,
     restartCommand: `${self} --restart`,
     againCommand: via === 'run' ? `wshed run ${file} --replay-again` : `${self} --again`,
+    againUnsplitCommand: `wshed replay ${file} ${shellWord(replay)} --again`,
   };
 }
 

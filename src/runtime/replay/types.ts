@@ -3,7 +3,9 @@
 
 import type { Origin, Watermark } from '../../consumer/metadata.ts';
 import type { ShardInfo, StreamService } from '../kinesis/stream-service.ts';
+import type { TargetRuntime } from '../target/target-runtime.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
+import type { PartSpec } from './parts.ts';
 import type { ReplayProgress } from './progress.ts';
 
 export interface ReplayContext {
@@ -19,6 +21,8 @@ export interface ReplayContext {
   readonly destinationShards?: readonly ShardInfo[];
   /** The reservoir's store: its archive checkpoint says where live records start. Null when it has none (Firehose). */
   readonly reservoir: ReservoirStore | null;
+  /** The target runtime's SQL engine and stores (default: the embedded engine, the store at the archive input's location). */
+  readonly sql?: Pick<TargetRuntime, 'openSqlEngine' | 'store'>;
   /** The watershed home: checkpoints live in `<home>/replays/`. */
   readonly home: string;
   /**
@@ -28,6 +32,11 @@ export interface ReplayContext {
   readonly duckdb?: { readonly threads?: number; readonly memoryLimit?: string };
   /** Retries per Kinesis record before the replay stops (target config `replay.maxRetries`, default 5). */
   readonly maxRetries?: number;
+  /**
+   * Where the parts of a split replay agree on their run (`ReplayOptions.part`): the reservoir's
+   * store, also for a reservoir Firehose writes. Needed with `part` only.
+   */
+  readonly partsStore?: ReservoirStore;
 }
 
 export interface ReplayOptions {
@@ -59,6 +68,11 @@ export interface ReplayOptions {
   readonly onProgress?: (progress: ReplayProgress) => void;
   /** Stops after the batch in flight is acknowledged and checkpointed (error WS759). */
   readonly signal?: AbortSignal;
+  /**
+   * Emits only the records routed to the i-th of N groups of destination shards (`--part i/N`);
+   * the parts agree on the run through `ReplayContext.partsStore`. Emitting runs only.
+   */
+  readonly part?: PartSpec;
 }
 
 export interface RateLimit {
@@ -125,4 +139,15 @@ export interface ReplaySummary {
   readonly checkpoint: string | null;
   /** The first N records as they would be emitted (preview only). */
   readonly preview?: readonly PreviewRecord[];
+  /** A part of a split run: which, its parts run, its shards, and the slice's records the other parts send. */
+  readonly part: ReplayPartSummary | null;
+}
+
+export interface ReplayPartSummary {
+  readonly index: number;
+  readonly count: number;
+  readonly generation: number;
+  readonly shards: readonly string[];
+  /** Records of the slice routed to the other parts' shards: sent by them, not by this part. */
+  readonly otherParts: number;
 }
