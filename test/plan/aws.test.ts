@@ -172,17 +172,20 @@ test('without terminateAfterRun the cluster stays up', () => {
   assert.ok(p.steps.every((s) => s.action !== 'destroy'));
 });
 
-test('WS501 on aws: paths outside the working folder, other buckets', () => {
+test('WS501 on aws: paths outside the working folder; a reservoir in another bucket gets that bucket\'s Drill plugin', () => {
   const outside = { ...ordersArchive, name: 'outside', location: { kind: 'local' as const, path: '../shared/orders' } };
   const elsewhere = { ...ordersArchive, name: 'elsewhere', location: { kind: 's3' as const, bucket: 'other-bucket', prefix: 'orders' } };
   const { plan: p, diagnostics } = plan(model({ reservoirs: [ordersArchive, outside, elsewhere], replays: [], queries: [] }));
   assert.equal(
     diagnostics.filter((d) => d.code !== 'WS405').map((d) => [d.code, d.span, d.message]),
-    [
-      ['WS501', outside.span, "reservoir location '../shared/orders' (it climbs out of the working folder with '..') is not supported on target 'aws'"],
-      ['WS501', elsewhere.span, "reservoir in bucket 'other-bucket' (Drill reads the configured bucket 'my-wshed-bucket') is not supported on target 'aws'"],
-    ],
+    [['WS501', outside.span, "reservoir location '../shared/orders' (it climbs out of the working folder with '..') is not supported on target 'aws'"]],
   );
+  const other = step(p, 'drill.storage-plugin.other-bucket', 'drill-storage-plugin');
+  assert.equal([other.name, other.bucket, (other.config as { connection: string }).connection], ['wshed_other_bucket', 'other-bucket', 's3a://other-bucket']);
+  assert.equal(Object.keys((other.config as { workspaces: object }).workspaces), ['elsewhere']);
+  assert.is(step(p, 'reservoir.elsewhere', 's3-location').bucket, 'other-bucket');
+  // The cluster's resources stay in the configured bucket.
+  assert.is(step(p, 'upload.cluster-resources', 'upload-cluster-resources').bucket, 'my-wshed-bucket');
   assert.equal(orderProblems(p), []);
 });
 

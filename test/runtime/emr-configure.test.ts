@@ -123,7 +123,7 @@ test('a Drill that refuses the plugin, or is not there, is WS840', async () => {
   const drill = await drillLike();
   const url = drill.url;
   try {
-    await configureDrill(url, { id: 'x', kind: 'drill-storage-plugin', action: 'create', after: [], name: 'wshed', config: {} }, 'h');
+    await configureDrill(url, { id: 'x', kind: 'drill-storage-plugin', action: 'create', after: [], name: 'wshed', bucket: 'acme-lake', config: {} }, 'h');
     assert.unreachable('saved a plugin without a type');
   } catch (err) {
     assert.ok(isRuntimeError(err, 'WS840'), String(err));
@@ -132,7 +132,7 @@ test('a Drill that refuses the plugin, or is not there, is WS840', async () => {
     await new Promise<void>((resolve) => drill.server.close(() => resolve()));
   }
   try {
-    await configureDrill(url, { id: 'x', kind: 'drill-storage-plugin', action: 'create', after: [], name: 'wshed', config: { type: 'file' } }, 'h');
+    await configureDrill(url, { id: 'x', kind: 'drill-storage-plugin', action: 'create', after: [], name: 'wshed', bucket: 'acme-lake', config: { type: 'file' } }, 'h');
     assert.unreachable('saved to a closed port');
   } catch (err) {
     assert.ok(isRuntimeError(err, 'WS840'), String(err));

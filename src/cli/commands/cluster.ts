@@ -53,9 +53,14 @@ async function withContext(argv: Args, run: (c: Context) => Promise<void>): Prom
 }
 
 async function upload(c: Context): Promise<void> {
-  const drill = c.step('drill-storage-plugin');
-  const urls = await uploadResources(c.clients, c.step('upload-cluster-resources') as UploadResourcesStep, { [DRILL_PLUGIN_UPLOAD]: `${JSON.stringify({ name: drill.name, config: drill.config }, null, 2)}\n` });
+  // One plugin per bucket holding a reservoir: the uploaded file lists them all ({name, config} each).
+  const drill = drillPlugins(c.plan).map((p) => ({ name: p.name, config: p.config }));
+  const urls = await uploadResources(c.clients, c.step('upload-cluster-resources') as UploadResourcesStep, { [DRILL_PLUGIN_UPLOAD]: `${JSON.stringify(drill, null, 2)}\n` });
   for (const u of urls) say(`uploaded ${u}`);
+}
+
+function drillPlugins(plan: Plan): DrillStoragePluginStep[] {
+  return plan.steps.filter((s): s is DrillStoragePluginStep => s.kind === 'drill-storage-plugin');
 }
 
 async function launch(c: Context, createDefaultRoles: boolean): Promise<ClusterInfo> {
@@ -139,7 +144,7 @@ async function configure(c: Context): Promise<void> {
   const hive = c.plan.steps.filter((s): s is HiveLiveTableStep => s.kind === 'hive-live-table');
   try {
     const url = `http://127.0.0.1:${tunnel.ports.drill}`;
-    const plugins = await configureDrill(url, c.step('drill-storage-plugin') as DrillStoragePluginStep, cluster.primaryDns ?? target.host);
+    const plugins = await configureDrill(url, drillPlugins(c.plan), cluster.primaryDns ?? target.host);
     say(`Drill storage plugins saved: ${plugins.join(', ')}`);
     const tables = await createHiveTables((cmd, stdin) => execOnPrimary(target, cmd, stdin), hive);
     if (tables.length > 0) say(`Hive tables: ${tables.join(', ')}`);

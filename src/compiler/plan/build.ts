@@ -7,7 +7,7 @@ import type { Model } from '../model.ts';
 import type { SqlNaming } from '../sql/index.ts';
 import type { AwsTargetConfig, LocalTargetConfig, TargetConfig } from '../target-config.ts';
 import { addDataSteps, liveStreams, viewsByReservoir } from './data-steps.ts';
-import { clusterTags, provisionAws, s3Locations } from './provision-aws.ts';
+import { clusterTags, drillPluginsOf, provisionAws, s3Locations } from './provision-aws.ts';
 import { provisionLocal } from './provision-local.ts';
 import { stepId, stepList, type StepList } from './step-list.ts';
 import { PLAN_VERSION, type Plan } from './types.ts';
@@ -72,19 +72,22 @@ export function pipelineName(file: string): string {
 }
 
 function planAws(model: Model, config: AwsTargetConfig, pipeline: string, list: StepList, diagnostics: Diagnostic[]): void {
-  const naming: SqlNaming = { drillStoragePlugin: config.drill.storagePlugin, hiveDatabase: config.hive.database };
-  const views = viewsByReservoir(model, naming);
   const locations = s3Locations(model, config, diagnostics);
+  const naming: SqlNaming = { drillStoragePlugin: config.drill.storagePlugin, hiveDatabase: config.hive.database };
+  const drillPlugins = drillPluginsOf(model, config, locations);
+  const views = viewsByReservoir(model, naming, drillPlugins);
   provisionAws(model, config, { pipeline, locations, liveStreams: liveStreams(model, views) }, list, diagnostics);
   addDataSteps(
     model,
     {
       naming,
+      drillPlugins,
       replay: config.replay,
       location: (r) => locations.get(r.name) ?? null,
       // Firehose does the archiving; the archive step waits for its buffer to be delivered.
       archiveAfter: (r) => (r.archive.via === 'firehose' ? [stepId.firehose(r.name)] : []),
-      engineAfter: (live) => [stepId.drill(), live === null ? null : stepId.hive(live)].filter((id): id is string => id !== null),
+      // Every bucket's plugin: a saved query may read reservoirs of several buckets.
+      engineAfter: (live) => [...list.steps.filter((s) => s.kind === 'drill-storage-plugin').map((s) => s.id), ...(live === null ? [] : [stepId.hive(live)])],
     },
     views,
     list,

@@ -15,6 +15,8 @@ export const SHARD_RECORDS_PER_SECOND = 1000;
 
 export interface DataTarget {
   readonly naming: SqlNaming;
+  /** Reservoir → the Drill plugin of its bucket, when it is not `naming.drillStoragePlugin` (aws: one plugin per bucket). */
+  readonly drillPlugins?: ReadonlyMap<string, string>;
   readonly replay: ReplayEmitConfig;
   /** Where the archive writes; null when the reservoir has no usable location (already reported). */
   location(reservoir: ReservoirModel): Location | null;
@@ -25,13 +27,19 @@ export interface DataTarget {
 }
 
 /** Reservoir views, computed once: they decide which streams are read live. */
-export function viewsByReservoir(model: Model, naming: SqlNaming): Map<string, readonly ReservoirView[]> {
+export function viewsByReservoir(model: Model, naming: SqlNaming, drillPlugins?: ReadonlyMap<string, string>): Map<string, readonly ReservoirView[]> {
   const out = new Map<string, readonly ReservoirView[]>();
   for (const r of model.reservoirs) {
     const stream = model.streams.find((s) => s.name === r.stream);
-    if (stream) out.set(r.name, reservoirViews(r, stream, naming));
+    if (stream) out.set(r.name, reservoirViews(r, stream, namingOf(naming, r, drillPlugins)));
   }
   return out;
+}
+
+/** The SQL naming for one reservoir's files: the Drill plugin of its own bucket. */
+function namingOf(naming: SqlNaming, r: ReservoirModel, drillPlugins: ReadonlyMap<string, string> | undefined): SqlNaming {
+  const plugin = drillPlugins?.get(r.name);
+  return plugin === undefined ? naming : { ...naming, drillStoragePlugin: plugin };
 }
 
 /** Streams some view or replay reads live (records not yet archived). */
@@ -109,7 +117,7 @@ function addReplay(
   if (rp.ratePerSecond !== null && rp.ratePerSecond > budget) {
     diagnostics.push(diagnostic('WS402', rp.rateSpan ?? rp.span, { rate: rp.ratePerSecond, budget, stream: into.name, shards: into.shards }));
   }
-  const { sql, inputs, operators } = replaySql(rp, reservoir, stream, target.naming);
+  const { sql, inputs, operators } = replaySql(rp, reservoir, stream, namingOf(target.naming, reservoir, target.drillPlugins));
   const emitted: ReplayOperator[] = [
     ...operators,
     // The metadata object is added to every emitted record, annotations or not.

@@ -1,6 +1,6 @@
-// The Drill storage plugin that makes reservoirs queryable on EMR: one `file` plugin over
-// s3a://<bucket>, one read-only workspace per reservoir, named after the reservoir, and one writable
-// workspace for watershed's views.
+// The Drill storage plugins that make reservoirs queryable on EMR: one `file` plugin per bucket
+// (a plugin reads one file system, s3a://<bucket>), one read-only workspace per reservoir, named
+// after the reservoir, and in the configured bucket's plugin one writable workspace for views.
 
 import type { ReservoirFormat } from '../record-layout.ts';
 
@@ -20,10 +20,22 @@ export interface PluginWorkspace {
 /** The plugin's one writable workspace, where watershed keeps its Drill views (`<stream>_stream`). */
 export const DRILL_VIEWS_WORKSPACE = 'wshed_views';
 
-export function drillStoragePlugin(bucket: string, region: string, workspaces: readonly PluginWorkspace[], viewsPrefix: string): Record<string, unknown> {
-  const ws: Record<string, unknown> = {
-    [DRILL_VIEWS_WORKSPACE]: { location: `/${viewsPrefix.replace(/^\/+|\/+$/g, '')}`, writable: true, defaultInputFormat: null, allowAccessOutsideWorkspace: false },
-  };
+/**
+ * The plugin of a bucket: the configured bucket's is the settings' `drill.storagePlugin`, any other
+ * bucket's is that name, '_' and the bucket name with '.' and '-' as '_' (`wshed_acme_lake`), so
+ * SQL names it without quoting trouble. Two buckets can map to one name (`a.b`, `a-b`): the plan
+ * reports that (WS503).
+ */
+export function drillPluginName(basePlugin: string, bucket: string, configuredBucket: string): string {
+  return bucket === configuredBucket ? basePlugin : `${basePlugin}_${bucket.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+/** `viewsPrefix`: the writable views workspace's key prefix (the configured bucket's plugin only), else null. */
+export function drillStoragePlugin(bucket: string, region: string, workspaces: readonly PluginWorkspace[], viewsPrefix: string | null): Record<string, unknown> {
+  const ws: Record<string, unknown> = {};
+  if (viewsPrefix !== null) {
+    ws[DRILL_VIEWS_WORKSPACE] = { location: `/${viewsPrefix.replace(/^\/+|\/+$/g, '')}`, writable: true, defaultInputFormat: null, allowAccessOutsideWorkspace: false };
+  }
   for (const w of workspaces) {
     ws[w.reservoir] = {
       location: `/${w.prefix}`,

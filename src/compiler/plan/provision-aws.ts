@@ -5,7 +5,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics.ts';
 import type { Location, Model, ReservoirModel } from '../model.ts';
 import { FILE_EXTENSION } from '../record-layout.ts';
 import type { AwsTargetConfig } from '../target-config.ts';
-import { DRILL_VIEWS_WORKSPACE, drillStoragePlugin } from './drill-plugin.ts';
+import { DRILL_VIEWS_WORKSPACE, drillPluginName, drillStoragePlugin, type PluginWorkspace } from './drill-plugin.ts';
 import { drillStreamViewSql, hiveLiveTableDdl, liveTableName, streamViewName } from './hive-live-table.ts';
 import { firehoseErrorPrefix, firehosePrefix, folder, mapLocalPath } from './s3-layout.ts';
 import { stepId, type StepList } from './step-list.ts';
@@ -191,25 +191,49 @@ export function firehoseName(reservoir: string): string {
   return `wshed-${reservoir.replace(/[^A-Za-z0-9_.-]/g, '-')}`.slice(0, 64);
 }
 
+/**
+ * One Drill `file` plugin per bucket: the configured bucket's (named by the settings, holding the
+ * views workspace, always present) and one for each other bucket a reservoir lives in.
+ */
 function addDrillPlugin(model: Model, config: AwsTargetConfig, p: AwsProvisioning, list: StepList, diagnostics: Diagnostic[]): void {
-  const workspaces = [];
+  const byBucket = new Map<string, PluginWorkspace[]>([[config.bucket, []]]);
+  const reservoirSteps = new Map<string, string[]>();
   for (const r of model.reservoirs) {
     const loc = p.locations.get(r.name);
     if (!loc) continue;
-    // A Drill file plugin reads one file system, here one bucket; a workspace cannot leave it.
-    if (loc.bucket !== config.bucket) {
-      const what = `reservoir in bucket '${loc.bucket}' (Drill reads the configured bucket '${config.bucket}')`;
-      diagnostics.push(diagnostic('WS501', r.span, { what, target: 'aws' }, [`move the reservoir into s3://${config.bucket}/, or set "bucket" in the target settings`]));
+    if (!byBucket.has(loc.bucket)) byBucket.set(loc.bucket, []);
+    byBucket.get(loc.bucket)!.push({ reservoir: r.name, prefix: loc.prefix, format: r.format });
+    reservoirSteps.set(loc.bucket, [...(reservoirSteps.get(loc.bucket) ?? []), stepId.reservoir(r.name)]);
+  }
+  const named = new Map<string, string>();
+  for (const [bucket, workspaces] of byBucket) {
+    const name = drillPluginName(config.drill.storagePlugin, bucket, config.bucket);
+    const clash = named.get(name);
+    if (clash !== undefined) {
+      const r = model.reservoirs.find((m) => p.locations.get(m.name)?.bucket === bucket)!;
+      diagnostics.push(diagnostic('WS503', r.locationSpan ?? r.span, { bucket, other: clash, plugin: name }, ['keep the reservoirs of one pipeline in buckets whose names differ by more than "." and "-"']));
       continue;
     }
-    workspaces.push({ reservoir: r.name, prefix: loc.prefix, format: r.format });
+    named.set(name, bucket);
+    const main = bucket === config.bucket;
+    list.add({
+      id: main ? stepId.drill() : stepId.drill(bucket),
+      kind: 'drill-storage-plugin',
+      action: 'create',
+      after: list.after(stepId.tunnel(), ...(reservoirSteps.get(bucket) ?? [])),
+      name,
+      bucket,
+      config: drillStoragePlugin(bucket, config.region, workspaces, main ? `${folder(config.resourcesPrefix)}views` : null),
+    });
   }
-  list.add({
-    id: stepId.drill(),
-    kind: 'drill-storage-plugin',
-    action: 'create',
-    after: list.after(stepId.tunnel(), ...model.reservoirs.map((r) => stepId.reservoir(r.name))),
-    name: config.drill.storagePlugin,
-    config: drillStoragePlugin(config.bucket, config.region, workspaces, `${folder(config.resourcesPrefix)}views`),
-  });
+}
+
+/** Reservoir → the Drill plugin of its bucket, for the Drill SQL that reads its files. */
+export function drillPluginsOf(model: Model, config: AwsTargetConfig, locations: ReadonlyMap<string, Location & { kind: 's3' }>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of model.reservoirs) {
+    const loc = locations.get(r.name);
+    if (loc) out.set(r.name, drillPluginName(config.drill.storagePlugin, loc.bucket, config.bucket));
+  }
+  return out;
 }

@@ -96,7 +96,7 @@ function kindLines(step: PlanStep, dialect: Dialect): Line[] {
         attr('tags', Object.entries(step.tags).map(([k, v]) => `${k}=${v}`).join(', ')),
       ];
     case 'drill-storage-plugin':
-      return [attr('name', q(step.name)), { kind: 'block', title: 'config', text: JSON.stringify(step.config, null, 2) }];
+      return [attr('name', q(step.name)), attr('bucket', q(step.bucket)), { kind: 'block', title: 'config', text: JSON.stringify(step.config, null, 2) }];
     case 'hive-live-table':
       return [
         attr('stream', q(step.stream)),

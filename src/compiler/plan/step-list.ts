@@ -12,7 +12,8 @@ export const stepId = {
   upload: () => 'upload.cluster-resources',
   cluster: () => 'emr.cluster',
   tunnel: () => 'ssh.tunnel',
-  drill: () => 'drill.storage-plugin',
+  /** The configured bucket's Drill plugin; another bucket's has the bucket's name after it. */
+  drill: (bucket?: string) => (bucket === undefined ? 'drill.storage-plugin' : `drill.storage-plugin.${bucket}`),
   hive: (stream: string) => `hive.${stream}`,
   archive: (reservoir: string) => `archive.${reservoir}`,
   views: (reservoir: string) => `views.${reservoir}`,

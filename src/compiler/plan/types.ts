@@ -130,9 +130,12 @@ export interface EmrClusterStep extends StepBase {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** One per bucket holding a reservoir (and the configured bucket's, which holds the views workspace). */
 export interface DrillStoragePluginStep extends StepBase {
   readonly kind: 'drill-storage-plugin';
   readonly name: string;
+  /** The bucket the plugin reads (`s3a://<bucket>`). */
+  readonly bucket: string;
   /** The plugin configuration posted to Drill's REST API (`/storage/{name}.json`). */
   readonly config: Readonly<Record<string, unknown>>;
 }

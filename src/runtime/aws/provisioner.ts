@@ -1,7 +1,7 @@
-// The aws target's provider: reads what exists of a plan's streams and applies the provisioning
+// The aws target's provider: reads what exists (live-state/aws.ts) and applies the provisioning
 // steps watershed runs on AWS today: streams (create, reshard, retention), the reservoirs'
-// buckets, and Firehose delivery streams through the Firehose provisioning it is handed. The
-// cluster steps (EMR, tunnel, Drill, Hive) come with the next part of the aws target.
+// buckets, Firehose delivery streams through the Firehose provisioning it is handed, and the
+// cluster's steps (EMR, tunnel, Drill plugins, Hive tables, terminate) through the cluster's.
 
 import { CreateBucketCommand, HeadBucketCommand, type BucketLocationConstraint, type S3Client } from '@aws-sdk/client-s3';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -42,6 +42,8 @@ export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
   let kinesis: KinesisClient | null = null;
   const s3Clients = new Map<string, S3Client>();
   const awsStreams = () => (streams ??= new AwsStreams((kinesis = deps.kinesis())));
+  // Reservoirs share buckets: each bucket is checked (and created) once per provisioner.
+  const buckets = new Map<string, Promise<StepOutcome>>();
   const s3 = (region: string) => {
     let c = s3Clients.get(region);
     if (!c) s3Clients.set(region, (c = deps.s3(region)));
@@ -65,8 +67,18 @@ export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
           const r = await awsStreams().apply(step, pipelineTag(plan.pipeline));
           return { outcome: r.outcome, text: [r.outcome, ...r.notes].join('; '), data: { outcome: r.outcome, notes: r.notes } };
         }
-        case 's3-location':
-          return ensureBucket(s3(step.region), step);
+        case 's3-location': {
+          const earlier = buckets.get(step.bucket);
+          if (earlier) {
+            const first = await earlier;
+            const data = { bucket: step.bucket, prefix: step.prefix, created: false, checkedWith: first.data?.prefix };
+            return { outcome: 'exists', text: `exists: s3://${step.bucket}/${step.prefix} (bucket ${first.outcome === 'created' ? 'created' : 'checked'} above)`, data };
+          }
+          const outcome = ensureBucket(s3(step.region), step);
+          buckets.set(step.bucket, outcome);
+          outcome.catch(() => buckets.delete(step.bucket));
+          return outcome;
+        }
         case 'firehose-delivery-stream':
           if (!deps.firehose) throw new RuntimeError('WS810', { target: 'aws', what: 'Firehose delivery streams', steps: step.id, file: 'FILE' });
           return deps.firehose(step);
@@ -90,6 +102,7 @@ export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
       kinesis = null;
       streams = null;
       s3Clients.clear();
+      buckets.clear();
     },
   };
 }

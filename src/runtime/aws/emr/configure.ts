@@ -50,10 +50,12 @@ export async function saveDrillPlugin(drillUrl: string, name: string, config: Re
   return saved.config ?? fail('reading it back: no config');
 }
 
-export async function configureDrill(drillUrl: string, plugin: DrillStoragePluginStep, primaryHost: string): Promise<string[]> {
-  await saveDrillPlugin(drillUrl, plugin.name, plugin.config);
+/** Saves each bucket's `file` plugin (one step per bucket), then `hive`; returns the names saved. */
+export async function configureDrill(drillUrl: string, plugins: DrillStoragePluginStep | readonly DrillStoragePluginStep[], primaryHost: string): Promise<string[]> {
+  const steps = Array.isArray(plugins) ? plugins : [plugins as DrillStoragePluginStep];
+  for (const plugin of steps) await saveDrillPlugin(drillUrl, plugin.name, plugin.config);
   await saveDrillPlugin(drillUrl, 'hive', hivePluginConfig(primaryHost));
-  return [plugin.name, 'hive'];
+  return [...steps.map((p) => p.name), 'hive'];
 }
 
 /** The statements one `hive -e` runs for a stream (the database first; everything IF NOT EXISTS). */

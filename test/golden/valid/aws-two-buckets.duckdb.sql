@@ -1,0 +1,132 @@
+-- views.orders_archive: view orders_archive
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_archive_orders_archive AS t
+  ),
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.orders_archive AS t
+  ),
+  source AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 0 AS copy_rank
+    FROM archive AS t
+    UNION ALL
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 1 AS copy_rank
+    FROM live AS t
+  ),
+  deduped AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM source AS t
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY t.shard_id, t.sequence_number, t.sub_sequence_number ORDER BY t.copy_rank) = 1
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM deduped AS t;
+
+-- views.orders_archive: view orders_archive_archived
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_archive_orders_archive AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM archive AS t;
+
+-- views.orders_archive: view orders_archive_live
+WITH
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.orders_archive AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM live AS t;
+
+-- views.clicks_archive: view clicks_archive
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_archive_clicks_archive AS t
+  ),
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.clicks_archive AS t
+  ),
+  source AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 0 AS copy_rank
+    FROM archive AS t
+    UNION ALL
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 1 AS copy_rank
+    FROM live AS t
+  ),
+  deduped AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM source AS t
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY t.shard_id, t.sequence_number, t.sub_sequence_number ORDER BY t.copy_rank) = 1
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM deduped AS t;
+
+-- views.clicks_archive: view clicks_archive_archived
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_archive_clicks_archive AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM archive AS t;
+
+-- views.clicks_archive: view clicks_archive_live
+WITH
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.clicks_archive AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM live AS t;
+
+-- views.orders_copy: view orders_copy
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_archive_orders_copy AS t
+  ),
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.orders_copy AS t
+  ),
+  source AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 0 AS copy_rank
+    FROM archive AS t
+    UNION ALL
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload, 1 AS copy_rank
+    FROM live AS t
+  ),
+  deduped AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM source AS t
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY t.shard_id, t.sequence_number, t.sub_sequence_number ORDER BY t.copy_rank) = 1
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM deduped AS t;
+
+-- views.orders_copy: view orders_copy_archived
+WITH
+  archive AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_archive_orders_copy AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM archive AS t;
+
+-- views.orders_copy: view orders_copy_live
+WITH
+  live AS (
+    SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
+    FROM wshed_live.orders_copy AS t
+  )
+SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
+FROM live AS t;
+
+-- query.both
+SELECT 'orders' AS reservoir, count(*) AS n FROM orders_archive
+  UNION ALL SELECT 'clicks', count(*) FROM clicks_archive;
