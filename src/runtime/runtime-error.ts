@@ -25,7 +25,7 @@ const resumeCommand = (a: Args) => String(a.resumeCommand ?? `wshed replay FILE 
 const restartCommand = (a: Args) => String(a.restartCommand ?? `wshed replay FILE ${a.replay} --restart`);
 const resumeHint = (a: Args) => `resume it with '${resumeCommand(a)}' (its position is kept in ${a.checkpoint})`;
 
-/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS736), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service, WS81x target runtimes and provisioning, WS800–WS809 Firehose provisioning, WS830–WS849 the EMR cluster and its tunnel, WS850–WS859 the Drill SQL engine, WS860–WS869 the reservoir views and live snapshots on Drill. */
+/** Codes are stable: WS70x local service, WS71x streams, WS72x reservoir, WS73x archive and failures of the outside world (WS732–WS737), WS74x query, WS75x and WS760–WS769 replay (WS764: an interrupted archive), WS77x SQL the job service runs (its sandbox), WS78x the job service, WS81x target runtimes and provisioning, WS800–WS809 Firehose provisioning, WS830–WS849 the EMR cluster and its tunnel, WS850–WS859 the Drill SQL engine, WS860–WS869 the reservoir views and live snapshots on Drill. */
 export const RUNTIME_ERRORS = {
   WS701: e(
     'local service not running',
@@ -111,6 +111,14 @@ export const RUNTIME_ERRORS = {
     'system limit reached',
     (a) => `${a.operation}${a.path ? ` ${a.path}` : ''} failed: ${a.reason}`,
     (a) => `${a.remedy}, then run the command again`,
+  ),
+  WS737: e(
+    'AWS refused a request',
+    (a) => `AWS refused ${a.operation}${a.during ? ` while ${a.during}` : ''}: ${a.name}: ${a.reason} (HTTP ${a.status}${a.requestId ? `, request id ${a.requestId}` : ''})`,
+    (a) =>
+      a.denied === 'yes'
+        ? `grant the permission it names (docs/iam-permissions.md lists what watershed needs), then ${a.again || 'run the command again'}: what is already done stays as it is`
+        : `correct what it names, then ${a.again || 'run the command again'}: what is already done stays as it is`,
   ),
   WS741: e(
     'query failed',

@@ -1,6 +1,7 @@
-// Failures of the outside world — a full disk, a service that went away, a refused permission, a
-// system limit — turned into coded one-line RuntimeErrors with the fix (WS732–WS736). Callers that
-// know what was going on add context; the CLI's top-level handler maps whatever is left.
+// Failures of the outside world (a full disk, a service that went away, a refused permission, a
+// system limit, an AWS service refusing a request) turned into coded one-line RuntimeErrors with
+// the fix (WS732–WS737). Callers that know what was going on add context; the CLI's top-level
+// handler maps whatever is left.
 // Anything that is not such a failure is a bug and keeps its stack trace.
 
 import { RuntimeError } from './runtime-error.ts';
@@ -98,11 +99,45 @@ function isWorldCode(code: string): boolean {
   return DISK_FULL.has(code) || code in NETWORK || code in PERMISSION || code in LIMITS;
 }
 
+/** An AWS service's answer refusing a request (the SDK's ServiceException: a name, a fault, HTTP metadata). */
+interface AwsServiceError {
+  readonly name: string;
+  readonly message: string;
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { readonly httpStatusCode?: number; readonly requestId?: string };
+}
+
+function awsServiceErrorOf(err: unknown): AwsServiceError | null {
+  const e = err as Partial<AwsServiceError> | null;
+  return e && typeof e === 'object' && (e.$fault === 'client' || e.$fault === 'server') && e.$metadata && typeof e.name === 'string' ? (e as AwsServiceError) : null;
+}
+
+/** Error names that mean the caller lacks a permission or valid credentials. */
+const DENIED = /AccessDenied|UnauthorizedOperation|NotAuthorized|Forbidden|InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken/i;
+
 /** The coded error for a failure of the outside world, or null when `err` is something else. */
 export function worldFailure(err: unknown, context: FailureContext = {}): RuntimeError | null {
   if (err instanceof RuntimeError) return null;
   const f = systemFailureOf(err);
-  if (!f) return null;
+  if (!f) {
+    // An AWS service that answered "no" is the outside world too: one line with its own words.
+    const aws = awsServiceErrorOf(err);
+    if (!aws) return null;
+    return new RuntimeError(
+      'WS737',
+      {
+        operation: context.service ? `a request to ${context.service}` : 'a request',
+        during: context.during ?? '',
+        name: aws.name,
+        reason: aws.message || 'no message',
+        status: aws.$metadata.httpStatusCode ?? '?',
+        requestId: aws.$metadata.requestId ?? '',
+        denied: DENIED.test(aws.name) || aws.$metadata.httpStatusCode === 403 ? 'yes' : 'no',
+        again: context.again ?? '',
+      },
+      { cause: err },
+    );
+  }
   const common = { during: context.during ?? '', kept: context.kept ?? '', again: context.again ?? '' };
   if (DISK_FULL.has(f.code)) {
     const where = context.location ?? f.path;

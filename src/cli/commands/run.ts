@@ -21,7 +21,7 @@ export const runCommand = {
   builder: (y: Argv) =>
     withHelp(y, 'run')
       .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed), or a plan saved by `wshed plan --out` (.json)' })
-      .option('target', { choices: ['local', 'aws'] as const, default: 'local' as const, describe: 'where to run (aws: streams, buckets and the archiver so far; see the README)' })
+      .option('target', { choices: ['local', 'aws'] as const, default: 'local' as const, describe: 'where to run (aws: streams, buckets, Firehose, the EMR cluster and its tunnel, Drill plugins, Hive tables; see the README)' })
       .option('accept-data-loss', { type: 'boolean', default: false, describe: 'archive what streams still hold even if records may be missing since the checkpoint' })
       .option('replay-again', { type: 'boolean', default: false, describe: 'replay every replay in full under a new id, even one that is up to date or changed' })
       .option('delete-undeclared-streams', { type: 'boolean', default: false, describe: 'delete streams this pipeline created that it no longer declares (aws; otherwise they are kept and listed)' })
@@ -38,9 +38,17 @@ export const runCommand = {
         acceptDataLoss: argv.acceptDataLoss,
         replayAgain: argv.replayAgain,
         deleteUndeclaredStreams: argv.deleteUndeclaredStreams,
+      }).catch(async (err: unknown) => {
+        // Cost safety: a cluster this run launched does not outlive a failed run the plan ends by terminating.
+        const undone = await runtime.provisioner.afterFailure?.(plan).catch((e: unknown) => {
+          process.stderr.write(`wshed: the run failed and so did terminating the cluster it launched: ${(e as Error).message}; check 'wshed cluster status'\n`);
+          return null;
+        });
+        if (undone) process.stderr.write(`the run failed: ${undone.text}\n`);
+        throw err;
       });
     } finally {
-      runtime.provisioner.close();
+      await runtime.provisioner.close();
     }
   },
 };

@@ -15,8 +15,11 @@ import { AwsStreamService } from '../kinesis/aws-stream-service.ts';
 import { errorName, isNotFound } from '../kinesis/stream-service.ts';
 import { RuntimeError } from '../runtime-error.ts';
 
-/** The tag naming the pipeline file that created a stream (its base name). */
-export const PIPELINE_TAG = 'wshed:pipeline';
+/**
+ * The tag naming the pipeline file that created a stream (its base name). Kinesis allows only
+ * letters, digits, spaces and `_ . / = + - % @` in tag keys, so not EMR's `wshed:pipeline`.
+ */
+export const PIPELINE_TAG = 'wshed/pipeline';
 
 export interface StreamChange {
   readonly stream: string;

@@ -10,6 +10,7 @@ import type { LiveResource } from '../../compiler/plan/changes.ts';
 import type { FirehoseStep, PlanStep, S3LocationStep } from '../../compiler/plan/types.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import type { Provisioner, StepOutcome, UndeclaredResource } from '../target/target-runtime.ts';
+import { CLUSTER_STEP_KINDS, type ClusterProvisioning } from './emr/step-provisioning.ts';
 import { AwsStreams } from './kinesis-streams.ts';
 import { s3ErrorOf } from './s3-client.ts';
 
@@ -21,6 +22,8 @@ export interface AwsProvisionerDeps {
   readonly s3: (region: string) => S3Client;
   /** Where Firehose delivery streams are made; without it those steps are refused (WS810). */
   readonly firehose?: FirehoseProvisioning;
+  /** The cluster's steps (EMR, tunnel, Drill plugins, Hive tables, terminate); without it they are refused (WS810). */
+  readonly cluster?: ClusterProvisioning;
   /** Environment the SDK's chain reads (default: the process's). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -60,7 +63,7 @@ export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
       return { source: 'AWS Kinesis', resources };
     },
     readable: () => awsConfigured(deps.env ?? process.env),
-    handles: (kind) => AWS_KINDS.has(kind),
+    handles: (kind) => AWS_KINDS.has(kind) || (deps.cluster !== undefined && CLUSTER_STEP_KINDS.has(kind)),
     async apply(step, plan): Promise<StepOutcome> {
       switch (step.kind) {
         case 'stream': {
@@ -83,9 +86,11 @@ export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
           if (!deps.firehose) throw new RuntimeError('WS810', { target: 'aws', what: 'Firehose delivery streams', steps: step.id, file: 'FILE' });
           return deps.firehose(step);
         default:
+          if (deps.cluster && CLUSTER_STEP_KINDS.has(step.kind)) return deps.cluster.apply(step, { pipeline: plan.pipeline, steps: plan.steps ?? [] });
           throw new RuntimeError('WS810', { target: 'aws', what: `${step.kind} steps`, steps: step.id, file: 'FILE' });
       }
     },
+    afterFailure: async (plan) => (deps.cluster ? deps.cluster.afterFailure(plan) : null),
     async undeclared(plan, options): Promise<UndeclaredResource[]> {
       const declared = new Set(plan.steps.flatMap((s) => (s.kind === 'stream' ? [s.name] : [])));
       const out: UndeclaredResource[] = [];
@@ -95,7 +100,8 @@ export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
       }
       return out;
     },
-    close() {
+    async close() {
+      await deps.cluster?.close();
       deps.firehose?.close?.();
       kinesis?.destroy();
       for (const c of s3Clients.values()) c.destroy();

@@ -4,6 +4,7 @@
 
 import type { Location } from '../../compiler/model.ts';
 import type { AwsTargetConfig } from '../../compiler/target-config.ts';
+import { clusterStepProvisioning } from '../aws/emr/step-provisioning.ts';
 import { firehoseStepProvisioning } from '../aws/firehose/step-provisioning.ts';
 import { awsProvisioner, type FirehoseProvisioning } from '../aws/provisioner.ts';
 import { createS3Client } from '../aws/s3-client.ts';
@@ -42,6 +43,7 @@ export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions =
       kinesis: () => createKinesisClient(kinesis),
       s3: (region) => createS3Client({ region }),
       firehose: options.firehose ?? firehoseStepProvisioning(),
+      cluster: clusterStepProvisioning({ region: config.region, onNotice: options.onNotice ?? ((text) => process.stderr.write(`${text}\n`)) }),
     }),
   };
 }

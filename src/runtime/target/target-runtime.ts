@@ -62,15 +62,22 @@ export interface Provisioner extends LiveStateReader {
   handles(kind: PlanStep['kind']): boolean;
   /**
    * Brings one step's resource to its declared state: create when absent, update when different,
-   * unchanged otherwise. `plan.pipeline` names what created it (AWS tags it).
+   * unchanged otherwise. `plan.pipeline` names what created it (AWS tags it); steps that build on
+   * others (the cluster's upload, its Drill plugins) read them from `plan.steps`.
    */
-  apply(step: PlanStep, plan: PlanOrigin): Promise<StepOutcome>;
+  apply(step: PlanStep, plan: PlanOrigin & { readonly steps?: readonly PlanStep[] }): Promise<StepOutcome>;
+  /**
+   * After a failed run, what the target undoes for cost safety (aws: terminates a cluster this run
+   * launched when the plan ends by terminating it); null when nothing.
+   */
+  afterFailure?(plan: PlanOrigin & { readonly steps: readonly PlanStep[] }): Promise<StepOutcome | null>;
   /**
    * Resources this pipeline made that its plan no longer declares. Kept and reported ("not
    * declared, kept") unless `remove` is set, the explicit flag.
    */
   undeclared(plan: PlanOrigin & { readonly steps: readonly PlanStep[] }, options: { readonly remove: boolean }): Promise<UndeclaredResource[]>;
-  close(): void;
+  /** Releases connections (and closes what a run held open, such as the cluster's tunnel). */
+  close(): void | Promise<void>;
 }
 
 export interface PlanOrigin {
