@@ -5,7 +5,6 @@
 // Usage: node --expose-gc --import tsx bench/archive-s3.ts [--records 200000] [--memory-records 1000000] [--shards 4]
 
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -14,12 +13,13 @@ import type { ArchiveStep } from '../src/compiler/plan/types.ts';
 import { archiveReservoir } from '../src/runtime/archive/archiver.ts';
 import { createS3Client } from '../src/runtime/aws/s3-client.ts';
 import { createStreamService } from '../src/runtime/kinesis/aws-stream-service.ts';
-import { createKinesisClient, type KinesisEndpoint } from '../src/runtime/kinesis/client.ts';
+import type { KinesisEndpoint } from '../src/runtime/kinesis/client.ts';
 import { putAllRecords } from '../src/runtime/kinesis/put-records.ts';
 import type { PutEntry, StreamService } from '../src/runtime/kinesis/stream-service.ts';
 import { startLocalService, stopLocalService } from '../src/runtime/local/service.ts';
 import { ensureBundle } from '../test/cli/helpers.ts';
 import { startTestMoto } from '../test/runtime/helpers/moto.ts';
+import { benchPayload as payload, plainGetRecordsRead } from './archive-baseline.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -103,23 +103,10 @@ async function fill(service: StreamService, stream: string, count: number): Prom
   console.log(`put ${count.toLocaleString()} records into ${stream}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
 }
 
-/** The same records read with nothing but GetRecords, shard after shard, to the tip: records/s. */
+/** The same records read with the plain GetRecords loop (archive-baseline.ts): records/s. */
 async function plainRead(endpoint: KinesisEndpoint, stream: string): Promise<number> {
-  const raw = createKinesisClient(endpoint);
-  const t = Date.now();
-  let read = 0;
-  const { Shards = [] } = await raw.send(new ListShardsCommand({ StreamName: stream }));
-  for (const shard of Shards) {
-    let iterator = (await raw.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
-    while (iterator) {
-      const page = await raw.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      read += page.Records?.length ?? 0;
-      if (!page.Records?.length && page.MillisBehindLatest === 0) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  raw.destroy();
-  return (read * 1000) / (Date.now() - t);
+  const { records, ms } = await plainGetRecordsRead(endpoint, stream);
+  return (records * 1000) / ms;
 }
 
 async function archive(service: StreamService, stream: string, prefix: string) {
@@ -187,8 +174,4 @@ async function inParallel(count: number, width: number, work: (i: number) => Pro
   await Promise.all(Array.from({ length: width }, async () => {
     while (next < count) await work(next++);
   }));
-}
-
-function payload(n: number) {
-  return { order_id: n, customer: `c-${n % 1000}`, amount: (n % 10_000) / 100, items: [{ sku: `s-${n % 50}`, qty: 1 + (n % 3) }] };
 }

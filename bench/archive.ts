@@ -7,13 +7,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { archiveReservoir } from '../src/runtime/archive/archiver.ts';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { createStreamService } from '../src/runtime/kinesis/aws-stream-service.ts';
-import { createKinesisClient } from '../src/runtime/kinesis/client.ts';
 import { KplAggregator } from '../src/runtime/kinesis/kpl.ts';
 import { putAllRecords } from '../src/runtime/kinesis/put-records.ts';
 import type { PutEntry } from '../src/runtime/kinesis/stream-service.ts';
 import { startLocalService, stopLocalService } from '../src/runtime/local/service.ts';
+import { benchPayload as payload, plainGetRecordsRead } from './archive-baseline.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,21 +52,7 @@ try {
   console.log(`put ${records.toLocaleString()} user records in ${kinesisRecords.toLocaleString()} Kinesis records: ${(putMs / 1000).toFixed(1)} s`);
 
   // Baseline: the same records read with nothing but GetRecords, shard after shard, to the tip.
-  const raw = createKinesisClient(service.endpoint);
-  t = Date.now();
-  let rawRecords = 0;
-  const { Shards = [] } = await raw.send(new ListShardsCommand({ StreamName: 'bench' }));
-  for (const shard of Shards) {
-    let iterator = (await raw.send(new GetShardIteratorCommand({ StreamName: 'bench', ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
-    while (iterator) {
-      const page = await raw.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      rawRecords += page.Records?.length ?? 0;
-      if (!page.Records?.length && page.MillisBehindLatest === 0) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  const rawMs = Date.now() - t;
-  raw.destroy();
+  const { records: rawRecords, ms: rawMs } = await plainGetRecordsRead(service.endpoint, 'bench');
   const rawRate = ((rawRecords * (perAggregate > 1 ? perAggregate : 1)) * 1000) / rawMs;
   console.log(`baseline: plain GetRecords loop read ${rawRecords.toLocaleString()} Kinesis records in ${(rawMs / 1000).toFixed(1)} s: ${Math.round(rawRate).toLocaleString()} user records/s`);
 
@@ -112,8 +97,4 @@ try {
   streams.close();
   await stopLocalService(home);
   await fs.rm(work, { recursive: true, force: true });
-}
-
-function payload(n: number) {
-  return { order_id: n, customer: `c-${n % 1000}`, amount: (n % 10_000) / 100, items: [{ sku: `s-${n % 50}`, qty: 1 + (n % 3) }] };
 }
