@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compile } from '../compiler/compile.ts';
-import { looksLikeSavedPlan, pipelineDigest, readSavedPlan } from '../compiler/plan/plan-file.ts';
+import { looksLikeSavedPlan, pipelineDigest, readSavedPlan, type SavedPlan } from '../compiler/plan/plan-file.ts';
 import type { Plan } from '../compiler/plan/types.ts';
 import type { LocalTargetConfig, TargetConfig, TargetName } from '../compiler/target-config.ts';
 import { resolveHome } from '../runtime/local/home.ts';
@@ -46,11 +46,11 @@ export function planFor(file: string, config: TargetConfig): Plan {
  * What `wshed run FILE` applies: a saved plan (`wshed plan --out plan.json`) exactly as saved,
  * with the settings it was made with, or the plan compiled now from a .wshed file.
  */
-export function runnablePlan(file: string, confFile?: string, target: TargetName = 'local'): { plan: Plan; config: TargetConfig; saved: boolean } {
+export function runnablePlan(file: string, confFile?: string, target: TargetName = 'local'): { plan: Plan; config: TargetConfig; saved: SavedPlan | null } {
   const source = readSource(file);
   if (!looksLikeSavedPlan(file, source.text)) {
     const config = targetConfig(target, confFile);
-    return { plan: planFor(file, config), config, saved: false };
+    return { plan: planFor(file, config), config, saved: null };
   }
   const read = readSavedPlan(file, source.text);
   if ('error' in read) throw new UsageError(read.error);
@@ -63,5 +63,5 @@ export function runnablePlan(file: string, confFile?: string, target: TargetName
   if (existsSync(plan.pipeline) && pipelineDigest(readFileSync(plan.pipeline, 'utf8')) !== read.saved.pipelineSha256) {
     process.stderr.write(`note: ${plan.pipeline} changed since ${file} was saved; applying the plan as saved (make a new one with: wshed plan ${plan.pipeline} --out ${file})\n`);
   }
-  return { plan, config, saved: true };
+  return { plan, config, saved: read.saved };
 }

@@ -55,8 +55,8 @@ test('wshed plan --target aws reads what Kinesis holds: a missing stream is crea
   await kinesis.send(new CreateStreamCommand({ StreamName: 'orders', ShardCount: 2 }));
   const r = scratch.wshed(['plan', 'orders.wshed', '--target', 'aws']);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^Live state read from AWS Kinesis\.$/m);
-  assert.match(r.stdout, /^ {2}~ stream\.orders {2}\(declared 3 shards, has 2; run reshards it; retention declared 48h, has 24h; run sets it\)$/m);
+  assert.match(r.stdout, /^Live state read from AWS \(Kinesis, S3, Firehose\)\.$/m);
+  assert.match(r.stdout, /^ {2}~ stream\.orders {2}\(run reshards it; run sets the retention\)\n {4}~ shards {4}= 2 → 3\n {4}~ retention = 24h → 48h$/m);
   assert.match(r.stdout, /^ {2}\+ stream\.fresh$/m);
   assert.is(await exists('fresh'), false, 'plan reads only');
   const offline = scratch.wshed(['plan', 'orders.wshed', '--target', 'aws', '--offline']);

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildPlan } from '../../src/compiler/plan/build.ts';
-import { looksLikeSavedPlan, readSavedPlan, savedPlanJson } from '../../src/compiler/plan/plan-file.ts';
+import type { LiveState } from '../../src/compiler/plan/changes.ts';
+import { looksLikeSavedPlan, readSavedPlan, savedPlanJson, staleResources } from '../../src/compiler/plan/plan-file.ts';
 import { NOW, localConfig, model } from './fixtures.ts';
 
 const plan = () => buildPlan(model(), localConfig(), { pipeline: 'pipelines/orders.wshed', now: NOW }).plan;
@@ -47,6 +48,57 @@ test('damage is named, with how to make a good one', () => {
       assert.match(r.error, /write one with: wshed plan FILE\.wshed --out plan\.json|make it again/);
     }
   }
+});
+
+const live: LiveState = {
+  source: 'the local service',
+  resources: {
+    'service.local': { kind: 'local-service', running: true, port: 4567, pid: 10 },
+    'stream.orders': { kind: 'stream', exists: true, openShards: 2, retentionHours: 24 },
+    'stream.orders_rebuilt': { kind: 'stream', exists: false },
+  },
+};
+const savedLive = () => {
+  const r = readSavedPlan('plan.json', savedPlanJson(plan(), localConfig(), 'x', '/work', live));
+  if (!('saved' in r) || !r.saved.live) throw new Error(JSON.stringify(r));
+  return r.saved.live;
+};
+const withResources = (resources: LiveState['resources'], unknown?: string): LiveState => ({ source: 'now', resources, ...(unknown ? { unknown } : {}) });
+
+test('a saved plan keeps the live state it was computed against, with a sha256 fingerprint per resource', () => {
+  const saved = savedLive();
+  assert.equal(Object.keys(saved.fingerprints).sort(), Object.keys(live.resources).sort());
+  for (const f of Object.values(saved.fingerprints)) assert.match(f, /^[0-9a-f]{64}$/);
+  assert.equal(staleResources(saved, live), []);
+  const offline = readSavedPlan('plan.json', savedPlanJson(plan(), localConfig(), 'x', '/work'));
+  assert.ok('saved' in offline && offline.saved.live === null);
+});
+
+test('staleness: each changed resource is named with what changed; a restarted service (new port, pid) is not a change', () => {
+  const saved = savedLive();
+  assert.equal(staleResources(saved, withResources({ ...live.resources, 'service.local': { kind: 'local-service', running: true, port: 5000, pid: 11 } })), []);
+  assert.equal(
+    staleResources(
+      saved,
+      withResources({
+        'service.local': { kind: 'local-service', running: false },
+        'stream.orders': { kind: 'stream', exists: true, openShards: 4, retentionHours: 48 },
+        'stream.orders_rebuilt': { kind: 'stream', exists: true, openShards: 1, retentionHours: 24 },
+      }),
+    ),
+    ['service.local: stopped since', 'stream.orders: shards 2 → 4, retention 24h → 48h', 'stream.orders_rebuilt: created since'],
+  );
+  assert.equal(staleResources(saved, withResources({ 'service.local': live.resources['service.local'] }, 'streams not known')), [
+    'stream.orders: can no longer be read (streams not known)',
+    'stream.orders_rebuilt: can no longer be read (streams not known)',
+  ]);
+});
+
+test('a damaged fingerprint is named', () => {
+  const o = JSON.parse(savedPlanJson(plan(), localConfig(), 'x', '/work', live));
+  o.live.fingerprints['stream.orders'] = 'abc';
+  const r = readBack(o);
+  assert.ok('error' in r && /the fingerprint of 'stream\.orders' is not a sha256/.test(r.error), JSON.stringify(r));
 });
 
 test.run();

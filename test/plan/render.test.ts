@@ -58,7 +58,7 @@ test('by default the plan is a summary: no SQL, DDL or plugin JSON, and it says 
   assert.match(renderPlan(awsPlan(), { sql: true }), /CREATE EXTERNAL TABLE/);
 });
 
-test('with live state: unchanged steps on one line, a shard drift as ~ with both counts, the real port', () => {
+test('with live state: unchanged steps on one line as =, a shard drift as ~ shards = live → declared, the real port', () => {
   const live: LiveState = {
     source: 'the local service on 127.0.0.1:40123',
     resources: {
@@ -70,18 +70,67 @@ test('with live state: unchanged steps on one line, a shard drift as ~ with both
   };
   const text = renderPlan(localPlan(), { live });
   assert.match(text.split('\n')[1], /^Live state read from the local service on 127\.0\.0\.1:40123\.$/);
-  assert.match(text, /\n    service\.local: unchanged \(running on 127\.0\.0\.1:40123, pid 77\)\n/);
-  assert.match(text, /\n  ~ stream\.orders  \(declared 2 shards, has 1; run does not reshard\)\n      shards    = 2 \(has 1\)\n/);
+  assert.match(text.split('\n')[2], /^Markers: \+ create, ~ update in place or run, -\/\+ replace, = unchanged or read, - destroy\.$/);
+  assert.match(text, /\n  = service\.local: unchanged \(running on 127\.0\.0\.1:40123, pid 77\)\n/);
+  assert.match(text, /\n  ~ stream\.orders  \(the local service cannot reshard: run leaves 1 shard\)\n    ~ shards    = 1 → 2\n      retention = 24h\n/);
   assert.match(text, /\n  \+ stream\.orders_rebuilt\n/);
-  assert.match(text, /\n    reservoir\.orders_archive: unchanged \(exists\)\n/);
+  assert.match(text, /\n  = reservoir\.orders_archive: unchanged \(exists\)\n/);
+  assert.not.match(text, /No changes/);
   assert.is(closing(text), 'Plan: 1 to create, 1 to change, 2 to run, 2 to read, 2 unchanged.');
 });
 
 test('a retention drift is a change too, and says that run sets it', () => {
   const live: LiveState = { source: 'x', resources: { 'stream.orders': { kind: 'stream', exists: true, openShards: 2, retentionHours: 48 } } };
   const text = renderPlan(localPlan(), { live });
-  assert.match(text, /\n  ~ stream\.orders  \(retention declared 24h, has 48h; run sets it\)\n      shards    = 2\n      retention = 24h \(has 48h\)\n/);
+  assert.match(text, /\n  ~ stream\.orders  \(run sets the retention\)\n      shards    = 2\n    ~ retention = 48h → 24h\n/);
   assert.match(text, /\n  \+ service\.local\n/, 'a step the provider did not read stays create-when-absent');
+});
+
+const streamsOnly = () =>
+  buildPlan(model({ reservoirs: [], queries: [], replays: [], streams: [model().streams[0]] }), localConfig(), { pipeline: 'p.wshed', now: NOW }).plan;
+
+test('when everything read is as declared the plan says No changes., with the count', () => {
+  const plan = streamsOnly();
+  const live: LiveState = {
+    source: 'x',
+    resources: Object.fromEntries(
+      plan.steps.map((s) => [s.id, s.kind === 'stream' ? { kind: 'stream', exists: true, openShards: s.shards, retentionHours: s.retentionHours } : { kind: 'local-service', running: true, port: 1, pid: null }]),
+    ),
+  };
+  const text = renderPlan(plan, { live });
+  assert.match(text, /\nNo changes\. The live state matches the pipeline\.\nPlan: \d+ unchanged\.\n/);
+  assert.not.match(renderPlan(plan), /No changes/, 'offline, nothing is known to be unchanged');
+});
+
+test('aws: a Firehose buffer changed in place is ~ with both values; a changed source is -/+ replace', () => {
+  const plan = awsPlan();
+  const firehose = plan.steps.find((s) => s.kind === 'firehose-delivery-stream')!;
+  const updated: LiveState = {
+    source: 'AWS',
+    resources: {
+      [firehose.id]: {
+        kind: 'firehose-delivery-stream',
+        exists: true,
+        replace: null,
+        parts: [
+          { resource: 'iam-role', name: 'r', action: 'unchanged', details: [] },
+          { resource: 'delivery-stream', name: 'd', action: 'update', details: ['buffering: "128MB 900s" → "64MB 300s"', 'role: "arn:a" → "arn:b"'] },
+        ],
+      },
+    },
+  };
+  const text = renderPlan(plan, { live: updated });
+  assert.match(text, new RegExp(`\\n  ~ ${firehose.id.replace('.', '\\.')}\\n[^]*?\\n    ~ buffer       = "128MB 900s" → "64MB 300s"\\n[^]*?\\n    ~ role         = "arn:a" → "arn:b"\\n`));
+  const replaced: LiveState = { source: 'AWS', resources: { [firehose.id]: { kind: 'firehose-delivery-stream', exists: true, replace: { live: 'KinesisStreamAsSource arn:old', desired: 'KinesisStreamAsSource arn:new' }, parts: [] } } };
+  const r = renderPlan(plan, { live: replaced });
+  assert.match(r, new RegExp(`\\n  -/\\+ ${firehose.id.replace('.', '\\.')}  \\(Firehose cannot change a delivery stream's source in place\\)\\n`));
+  assert.match(r, /\n    ~ source       = KinesisStreamAsSource arn:old → KinesisStreamAsSource arn:new\n/);
+  assert.match(closing(r)!, / 1 to replace,/);
+});
+
+test('a target that could not be read is marked: the offline plan, with why', () => {
+  const text = renderPlan(localPlan(), { offlineReason: 'target aws could not be read' });
+  assert.is(text.split('\n')[1], 'Live state is not known (target aws could not be read), so + means create when absent.');
 });
 
 test('replay operators are listed in order, and SQL is shown for the chosen dialect', () => {

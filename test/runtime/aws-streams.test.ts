@@ -112,7 +112,7 @@ test('shards and retention change together in one update', async () => {
 
 test('the live state shows drift for wshed plan, reading only', async () => {
   const live = await runtime.provisioner.read({ version: 1, pipeline: PIPELINE.pipeline, target: 'aws', now: new Date().toISOString(), steps: [stream('orders', 4, 72), stream('absent_one', 1)] });
-  assert.equal(live.resources['stream.orders'], { kind: 'stream', exists: true, openShards: 2, retentionHours: 72 });
+  assert.equal(live.resources['stream.orders'], { kind: 'stream', exists: true, openShards: 2, retentionHours: 72, tags: { [PIPELINE_TAG]: 'orders.wshed' } });
   assert.equal(live.resources['stream.absent_one'], { kind: 'stream', exists: false });
   assert.is(await describe('absent_one'), null, 'reading created nothing');
 });

@@ -2,6 +2,7 @@
 // provisioning (through the target's provisioner: service, streams, folders or buckets), archive
 // catch-up, then replays, each brought up to date like an incremental build (see the README's
 // replay semantics). Ctrl-C stops after the batch in flight and prints the command that goes on.
+// A saved plan is refused, changing nothing, when the live state changed since it was saved.
 
 import type { Argv } from 'yargs';
 import type { Plan, PlanStep } from '../../compiler/plan/types.ts';
@@ -11,6 +12,8 @@ import { onInterrupt } from '../interrupt.ts';
 import { archiveWithProgress, printArchive } from './archive.ts';
 import { isChangedReplay, replayWithProgress } from './replay.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
+import { staleResources, type SavedPlan } from '../../compiler/plan/plan-file.ts';
+import { whyUnreadable } from '../../runtime/live-state/unreadable.ts';
 import { runnablePlan, runtimeFor } from '../session.ts';
 import { formatCount, formatDuration } from '../../compiler/format-numbers.ts';
 import { withHelp } from '../help.ts';
@@ -29,9 +32,10 @@ export const runCommand = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON summaries, one a step' }),
   handler: async (argv: { file: string; target: 'local' | 'aws'; acceptDataLoss: boolean; replayAgain: boolean; deleteUndeclaredStreams: boolean; conf?: string; json: boolean }) => {
     // FILE is a .wshed file, or a plan saved by `wshed plan --out`, applied as saved.
-    const { plan, config } = runnablePlan(argv.file, argv.conf, argv.target);
+    const { plan, config, saved } = runnablePlan(argv.file, argv.conf, argv.target);
     const runtime = runtimeFor(config);
     try {
+      if (saved) await refuseStale(argv.file, saved, plan, runtime);
       await executePlan(plan, runtime, {
         file: plan.pipeline,
         json: argv.json,
@@ -52,6 +56,24 @@ export const runCommand = {
     }
   },
 };
+
+/**
+ * A saved plan is applied only against the live state it was computed against, as Terraform
+ * refuses a stale plan: each resource read when it was saved is read again before anything
+ * changes, and any difference (someone resharded the stream meanwhile) ends the run, unchanged.
+ */
+async function refuseStale(file: string, saved: SavedPlan, plan: Plan, runtime: TargetRuntime): Promise<void> {
+  if (!saved.live) {
+    process.stderr.write(`note: ${file} was saved without the live state (offline): it is applied without checking what exists\n`);
+    return;
+  }
+  if (Object.keys(saved.live.fingerprints).length === 0) return;
+  const now = await runtime.provisioner.read(plan).catch((e: unknown) => {
+    throw new RuntimeError('WS813', { target: plan.target, purpose: `to check that ${file} is still current`, why: whyUnreadable(e), fix: 'nothing was changed; make the target reachable and run again' }, { cause: e });
+  });
+  const stale = staleResources(saved.live, now);
+  if (stale.length > 0) throw new RuntimeError('WS812', { file, pipeline: plan.pipeline, changes: stale.join('; ') });
+}
 
 export interface ExecuteOptions {
   readonly file: string;

@@ -1,17 +1,44 @@
 // The diff between a plan and the live state a provider read (Terraform's "refresh"): for each
-// step, whether it creates, changes, runs, reads, destroys or leaves something unchanged, and why.
-// Pure: the reading is done by a provider in the runtime; without one every create is "when absent".
+// step, whether it creates, updates in place, replaces, runs, reads, destroys or leaves something
+// unchanged, which attributes differ (`shards 1 → 3`) and why. Pure: the reading is done by a
+// provider in the runtime; without one every create is "create when absent".
 
 import { humanDuration } from './human.ts';
 import type { Plan, PlanStep } from './types.ts';
+
+/** One resource a Firehose step makes (role, Lambda, Glue table, the delivery stream), as a dry run found it. */
+export interface FirehosePart {
+  readonly resource: string;
+  readonly name: string;
+  readonly action: 'create' | 'update' | 'unchanged';
+  /** For an update: each differing setting, `what: live → desired`. */
+  readonly details: readonly string[];
+}
 
 /** What a provider found of one provisioning step's resource. Plain data, keyed by step id. */
 export type LiveResource =
   | { readonly kind: 'local-service'; readonly running: false }
   | { readonly kind: 'local-service'; readonly running: true; readonly port: number; readonly pid: number | null }
   | { readonly kind: 'stream'; readonly exists: false }
-  | { readonly kind: 'stream'; readonly exists: true; readonly openShards: number; readonly retentionHours: number }
-  | { readonly kind: 'reservoir-folder'; readonly exists: boolean };
+  | {
+      readonly kind: 'stream';
+      readonly exists: true;
+      readonly openShards: number;
+      readonly retentionHours: number;
+      /** The stream's tags where the provider reads them (AWS). */
+      readonly tags?: Readonly<Record<string, string>>;
+    }
+  | { readonly kind: 'reservoir-folder'; readonly exists: boolean }
+  | { readonly kind: 's3-location'; readonly exists: boolean }
+  | {
+      readonly kind: 'firehose-delivery-stream';
+      /** Whether the delivery stream itself exists. */
+      readonly exists: boolean;
+      /** Every resource of the step, as a dry run of its provisioning compared them. */
+      readonly parts: readonly FirehosePart[];
+      /** Set when Firehose cannot reach the declared state in place (its source changed). */
+      readonly replace: { readonly live: string; readonly desired: string } | null;
+    };
 
 export interface LiveState {
   /** Where it was read from, for the plan's header: `the local service on 127.0.0.1:4567`. */
@@ -22,19 +49,32 @@ export interface LiveState {
   readonly unknown?: string;
 }
 
-export type Change = 'create' | 'change' | 'unchanged' | 'run' | 'read' | 'destroy';
+export type Change = 'create' | 'change' | 'replace' | 'unchanged' | 'run' | 'read' | 'destroy';
+
+/** One attribute whose live value differs from the declared one: `shards 1 → 3`. */
+export interface AttributeChange {
+  /** The attribute's name as the plan shows it (`shards`, `retention`, `buffer`). */
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+}
 
 export interface StepChange {
   readonly change: Change;
   /** False when nothing was read (offline): a create then means "create when absent". */
   readonly known: boolean;
-  /** What differs or what was found, in words: `declared 3 shards, has 1`. */
+  /** What was found or what run will do, in words: `run reshards it`. */
   readonly notes: readonly string[];
-  /** Attributes the live state replaces (the real port of a running service). */
+  /** Attributes that differ, live → declared. */
+  readonly attributes: readonly AttributeChange[];
+  /** Attributes the live state replaces outright (the real port of a running service). */
   readonly live: Readonly<Record<string, string>>;
 }
 
-export const CHANGE_ORDER: readonly Change[] = ['create', 'change', 'run', 'read', 'destroy', 'unchanged'];
+export const CHANGE_ORDER: readonly Change[] = ['create', 'change', 'replace', 'run', 'read', 'destroy', 'unchanged'];
+
+/** Changes to resources; `run` and `read` are the data steps every run does. */
+const RESOURCE_CHANGES: ReadonlySet<Change> = new Set<Change>(['create', 'change', 'replace', 'destroy']);
 
 export function planChanges(plan: Plan, live: LiveState | null): ReadonlyMap<string, StepChange> {
   const out = new Map<string, StepChange>();
@@ -42,41 +82,86 @@ export function planChanges(plan: Plan, live: LiveState | null): ReadonlyMap<str
   return out;
 }
 
-const offline = (change: Change): StepChange => ({ change, known: false, notes: [], live: {} });
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** True when live state was read and no resource is to be created, changed, replaced or destroyed. */
+export function noResourceChanges(changes: ReadonlyMap<string, StepChange>, live: LiveState | null): boolean {
+  return live !== null && [...changes.values()].every((c) => !RESOURCE_CHANGES.has(c.change));
+}
 
-function stepChange(step: PlanStep, found: LiveResource | undefined, target: Plan['target']): StepChange {
+const offline = (change: Change): StepChange => ({ change, known: false, notes: [], attributes: [], live: {} });
+const found = (change: Change, notes: string[] = [], attributes: AttributeChange[] = [], live: Record<string, string> = {}): StepChange => ({ change, known: true, notes, attributes, live });
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const hours = (h: number) => humanDuration(h * 3600);
+
+/** Firehose's setting names (DescribeDeliveryStream) as the plan's attributes of the step call them. */
+const FIREHOSE_ATTRIBUTE: Readonly<Record<string, string>> = { buffering: 'buffer', 'file extension': 'extension' };
+
+function stepChange(step: PlanStep, live: LiveResource | undefined, target: Plan['target']): StepChange {
   if (step.action !== 'create') return offline(step.action);
-  if (!found || found.kind !== step.kind) return offline('create');
-  switch (found.kind) {
+  if (!live || live.kind !== step.kind) return offline('create');
+  switch (live.kind) {
     case 'local-service':
-      return found.running
-        ? { change: 'unchanged', known: true, notes: [`running on 127.0.0.1:${found.port}${found.pid === null ? '' : `, pid ${found.pid}`}`], live: { port: String(found.port) } }
-        : { change: 'create', known: true, notes: ['not running: run starts it'], live: {} };
+      return live.running
+        ? found('unchanged', [`running on 127.0.0.1:${live.port}${live.pid === null ? '' : `, pid ${live.pid}`}`], [], { port: String(live.port) })
+        : found('create', ['not running: run starts it']);
     case 'reservoir-folder':
-      return found.exists ? { change: 'unchanged', known: true, notes: ['exists'], live: {} } : { change: 'create', known: true, notes: [], live: {} };
+    case 's3-location':
+      return live.exists ? found('unchanged', ['exists']) : found('create');
     case 'stream': {
       if (step.kind !== 'stream') return offline('create');
-      if (!found.exists) return { change: 'create', known: true, notes: [], live: {} };
+      if (!live.exists) return found('create');
+      const attributes: AttributeChange[] = [];
       const notes: string[] = [];
-      // The aws provider reshards (UpdateShardCount); the local service cannot.
-      if (found.openShards !== step.shards) notes.push(`declared ${plural(step.shards, 'shard')}, has ${found.openShards}; ${target === 'aws' ? 'run reshards it' : 'run does not reshard'}`);
-      if (found.retentionHours !== step.retentionHours) {
-        notes.push(`retention declared ${humanDuration(step.retentionHours * 3600)}, has ${humanDuration(found.retentionHours * 3600)}; run sets it`);
+      if (live.openShards !== step.shards) {
+        attributes.push({ name: 'shards', from: String(live.openShards), to: String(step.shards) });
+        // The aws provider reshards (UpdateShardCount); the local service cannot.
+        notes.push(target === 'aws' ? 'run reshards it' : `the local service cannot reshard: run leaves ${plural(live.openShards, 'shard')}`);
       }
-      const has = { shards: String(found.openShards), retention: humanDuration(found.retentionHours * 3600) };
-      return notes.length > 0
-        ? { change: 'change', known: true, notes, live: has }
-        : { change: 'unchanged', known: true, notes: [`exists with ${plural(found.openShards, 'shard')}`], live: {} };
+      if (live.retentionHours !== step.retentionHours) {
+        attributes.push({ name: 'retention', from: hours(live.retentionHours), to: hours(step.retentionHours) });
+        notes.push('run sets the retention');
+      }
+      return attributes.length > 0 ? found('change', notes, attributes) : found('unchanged', [`exists with ${plural(live.openShards, 'shard')}`]);
+    }
+    case 'firehose-delivery-stream': {
+      if (live.replace) {
+        return found('replace', [`Firehose cannot change a delivery stream's source in place`], [{ name: 'source', from: live.replace.live, to: live.replace.desired }]);
+      }
+      if (!live.exists) return found('create', partNotes(live.parts, 'create'));
+      const delivery = live.parts.find((p) => p.resource === 'delivery-stream');
+      const attributes = (delivery?.details ?? []).map(detailAttribute);
+      const notes = partNotes(live.parts.filter((p) => p !== delivery), 'any');
+      return attributes.length > 0 || notes.length > 0 ? found('change', notes, attributes) : found('unchanged', ['delivery stream, roles and function as declared']);
     }
   }
+}
+
+/** `role wshed-x-delivery: to create`, one note a resource of the step that is not as declared. */
+function partNotes(parts: readonly FirehosePart[], which: 'create' | 'any'): string[] {
+  return parts
+    .filter((p) => p.action !== 'unchanged' && (which === 'any' || p.resource !== 'delivery-stream'))
+    .map((p) => `${p.resource.replace('-', ' ')} ${p.name} ${p.action === 'create' ? 'to create' : `to update (${p.details.join('; ')})`}`);
+}
+
+/** `buffering: "64MB 300s" → "128MB 900s"` as an attribute change. */
+function detailAttribute(detail: string): AttributeChange {
+  const m = /^([^:]+): (.*) → (.*)$/s.exec(detail);
+  if (!m) return { name: 'setting', from: detail, to: '' };
+  return { name: FIREHOSE_ATTRIBUTE[m[1]] ?? m[1], from: m[2], to: m[3] };
 }
 
 /** `Plan: 3 to create, 1 to run, 2 unchanged.`: every kind of change that occurs, in one order. */
 export function changeCounts(changes: ReadonlyMap<string, StepChange>): string {
   const counts = new Map<Change, number>();
   for (const c of changes.values()) counts.set(c.change, (counts.get(c.change) ?? 0) + 1);
-  const words: Record<Change, string> = { create: 'to create', change: 'to change', run: 'to run', read: 'to read', destroy: 'to destroy', unchanged: 'unchanged' };
+  const words: Record<Change, string> = {
+    create: 'to create',
+    change: 'to change',
+    replace: 'to replace',
+    run: 'to run',
+    read: 'to read',
+    destroy: 'to destroy',
+    unchanged: 'unchanged',
+  };
   const parts = CHANGE_ORDER.filter((c) => (counts.get(c) ?? 0) > 0).map((c) => `${counts.get(c)} ${words[c]}`);
   return parts.length === 0 ? 'Plan: nothing to do.' : `Plan: ${parts.join(', ')}.`;
 }

@@ -6,8 +6,8 @@
 import { CreateBucketCommand, HeadBucketCommand, type BucketLocationConstraint, type S3Client } from '@aws-sdk/client-s3';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import path from 'node:path';
-import type { LiveResource } from '../../compiler/plan/changes.ts';
 import type { FirehoseStep, PlanStep, S3LocationStep } from '../../compiler/plan/types.ts';
+import { awsLiveStateReader, type FirehosePreview } from '../live-state/aws.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import type { Provisioner, StepOutcome, UndeclaredResource } from '../target/target-runtime.ts';
 import { CLUSTER_STEP_KINDS, type ClusterProvisioning } from './emr/step-provisioning.ts';
@@ -15,7 +15,7 @@ import { AwsStreams } from './kinesis-streams.ts';
 import { s3ErrorOf } from './s3-client.ts';
 
 /** Applies one Firehose delivery-stream step, with its roles and Lambda (aws/firehose/step-provisioning.ts). */
-export type FirehoseProvisioning = ((step: FirehoseStep) => Promise<StepOutcome>) & { close?(): void };
+export type FirehoseProvisioning = ((step: FirehoseStep) => Promise<StepOutcome>) & { close?(): void; preview?: FirehosePreview };
 
 export interface AwsProvisionerDeps {
   readonly kinesis: () => KinesisClient;
@@ -44,24 +44,23 @@ export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
   let streams: AwsStreams | null = null;
   let kinesis: KinesisClient | null = null;
   const s3Clients = new Map<string, S3Client>();
-  const awsStreams = () => (streams ??= new AwsStreams((kinesis = deps.kinesis())));
   // Reservoirs share buckets: each bucket is checked (and created) once per provisioner.
   const buckets = new Map<string, Promise<StepOutcome>>();
+  const kinesisClient = () => (kinesis ??= deps.kinesis());
+  const awsStreams = () => (streams ??= new AwsStreams(kinesisClient()));
   const s3 = (region: string) => {
     let c = s3Clients.get(region);
     if (!c) s3Clients.set(region, (c = deps.s3(region)));
     return c;
   };
   return {
-    async read(plan) {
-      const resources: Record<string, LiveResource> = {};
-      for (const step of plan.steps) {
-        if (step.kind !== 'stream') continue;
-        const found = await awsStreams().describe(step.name);
-        resources[step.id] = found ? { kind: 'stream', exists: true, openShards: found.openShards, retentionHours: found.retentionHours } : { kind: 'stream', exists: false };
-      }
-      return { source: 'AWS Kinesis', resources };
-    },
+    read: (plan) =>
+      awsLiveStateReader({
+        streams: awsStreams,
+        kinesis: kinesisClient,
+        s3,
+        ...(deps.firehose?.preview ? { firehose: deps.firehose.preview } : {}),
+      }).read(plan),
     readable: () => awsConfigured(deps.env ?? process.env),
     handles: (kind) => AWS_KINDS.has(kind) || (deps.cluster !== undefined && CLUSTER_STEP_KINDS.has(kind)),
     async apply(step, plan): Promise<StepOutcome> {

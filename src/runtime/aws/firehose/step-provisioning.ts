@@ -6,10 +6,12 @@ import type { FirehoseStep } from '../../../compiler/plan/types.ts';
 import type { StepOutcome } from '../../target/target-runtime.ts';
 import { describeChange, type ResourceChange } from './changes.ts';
 import { closeFirehoseClients, createFirehoseClients, type FirehoseClients } from './clients.ts';
-import { provisionFirehose, type ProvisionFirehoseOptions } from './provision.ts';
+import { previewFirehose, provisionFirehose, type ProvisionFirehoseOptions } from './provision.ts';
 
 export interface FirehoseStepProvisioning {
   (step: FirehoseStep): Promise<StepOutcome>;
+  /** Reads and compares only (what `wshed plan` shows); changes nothing. */
+  preview(step: FirehoseStep): Promise<readonly ResourceChange[]>;
   close(): void;
 }
 
@@ -22,6 +24,10 @@ export function firehoseStepProvisioning(options: ProvisionFirehoseOptions & { c
     return stepOutcome(changes);
   };
   return Object.assign(provision, {
+    async preview(step: FirehoseStep): Promise<readonly ResourceChange[]> {
+      clients ??= createFirehoseClients({ region: step.region });
+      return (await previewFirehose(clients, step, options)).changes;
+    },
     close() {
       if (own && clients) closeFirehoseClients(clients);
       clients = null;

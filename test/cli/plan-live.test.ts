@@ -1,0 +1,121 @@
+// `wshed plan` against the live state of the local target, through the real CLI and the home's
+// Kinesis service: a drift made out of band shows as `~ attribute = live → declared` before run,
+// run fixes it and the next plan says "No changes."; a plan saved with --out is refused, changing
+// nothing, when the live state changed since (as Terraform refuses a stale plan); --live-only
+// fails where the live state cannot be read.
+
+import { CreateStreamCommand, DescribeStreamCommand, IncreaseStreamRetentionPeriodCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createKinesisClient } from '../../src/runtime/kinesis/client.ts';
+import { Scratch } from './helpers.ts';
+
+const scratch = new Scratch();
+const write = (name: string, text: string) => writeFileSync(path.join(scratch.dir, name), text);
+let kinesis: KinesisClient;
+
+test.before(() => {
+  const started = JSON.parse(ok(['local', 'start', '--port', '0', '--json']).stdout) as { port: number };
+  // Someone else's client, changing streams behind the pipeline's back.
+  kinesis = createKinesisClient({ url: `http://127.0.0.1:${started.port}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+});
+test.after(() => {
+  kinesis?.destroy();
+  scratch.dispose();
+});
+
+function ok(args: string[]) {
+  const r = scratch.wshed(args);
+  assert.is(r.code, 0, `wshed ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
+  return r;
+}
+const closing = (text: string) => text.split('\n').find((l) => l.startsWith('Plan: '));
+const streams = () => (JSON.parse(ok(['local', 'status', '--json']).stdout) as { streams: string[] }).streams;
+const openShards = async (stream: string) =>
+  (await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))).StreamDescription!.Shards!.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber).length;
+
+/** Splits the stream's first open shard in two, as an operator resharding by hand would. */
+async function splitFirstShard(stream: string): Promise<void> {
+  const shard = (await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))).StreamDescription!.Shards!.find((s) => !s.SequenceNumberRange?.EndingSequenceNumber)!;
+  const start = BigInt(shard.HashKeyRange!.StartingHashKey!);
+  const end = BigInt(shard.HashKeyRange!.EndingHashKey!);
+  await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: shard.ShardId!, NewStartingHashKey: String(start + (end - start) / 2n) }));
+}
+
+test('a drift made out of band shows in the plan as ~ with the live and declared values; run fixes it and the next plan says No changes.', async () => {
+  write('drift.wshed', 'stream orders { shards 1 }\n');
+  ok(['run', 'drift.wshed']);
+  assert.match(ok(['plan', 'drift.wshed']).stdout, /\n {2}= stream\.orders: unchanged \(exists with 1 shard\)\n[\s\S]*\nNo changes\. The live state matches the pipeline\.\nPlan: 2 unchanged\.\n/);
+  await kinesis.send(new IncreaseStreamRetentionPeriodCommand({ StreamName: 'orders', RetentionPeriodHours: 48 }));
+  const drifted = ok(['plan', 'drift.wshed']).stdout;
+  assert.match(drifted, /\n {2}~ stream\.orders {2}\(run sets the retention\)\n {6}shards {4}= 1\n {4}~ retention = 48h → 24h\n/);
+  assert.is(closing(drifted), 'Plan: 1 to change, 1 unchanged.');
+  assert.not.match(drifted, /No changes/);
+  assert.match(ok(['run', 'drift.wshed']).stdout, /stream\.orders: updated; retention 48 h → 24 h/);
+  const after = ok(['plan', 'drift.wshed']).stdout;
+  assert.match(after, /\n {2}= stream\.orders: unchanged/);
+  assert.match(after, /\nNo changes\. The live state matches the pipeline\.\n/);
+});
+
+test('a shard count changed out of band shows as ~ shards = live → declared', async () => {
+  write('shards.wshed', 'stream clicks { shards 1 }\n');
+  ok(['run', 'shards.wshed']);
+  await splitFirstShard('clicks');
+  const { stdout } = ok(['plan', 'shards.wshed']);
+  assert.match(stdout, /\n {2}~ stream\.clicks {2}\([^)\n]*\)\n {4}~ shards {4}= 2 → 1\n {6}retention = 24h\n/);
+  assert.is(closing(stdout), 'Plan: 1 to change, 1 unchanged.');
+});
+
+test('run PLAN.json refuses a plan whose live state changed since it was saved, changing nothing, and says to plan again', async () => {
+  write('ledger.wshed', 'stream ledger { shards 1 }\n');
+  ok(['run', 'ledger.wshed']);
+  write('stale.wshed', 'stream ledger { shards 1 }\nstream audit { shards 1 }\nstream extra { shards 1 }\n');
+  const planned = ok(['plan', 'stale.wshed', '--out', 'stale.json']).stdout;
+  assert.match(planned, /\n {2}= stream\.ledger: unchanged/);
+  assert.match(planned, /\n {2}\+ stream\.audit\n/);
+  // Between plan and run: someone reshards the stream and creates another the plan would create.
+  await splitFirstShard('ledger');
+  await kinesis.send(new CreateStreamCommand({ StreamName: 'audit', ShardCount: 2 }));
+  const before = streams();
+  const r = scratch.wshed(['run', 'stale.json']);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^wshed: error\[WS812\]: the live state changed since stale\.json was saved: stream\.ledger: shards 1 → 2; stream\.audit: created since\n/);
+  assert.match(r.stderr, /= fix: nothing was changed; plan again with 'wshed plan stale\.wshed --out stale\.json', review it, then 'wshed run stale\.json'/);
+  assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.is(r.stdout, '', 'no step ran');
+  assert.equal(streams(), before, 'no stream was created (extra is still absent)');
+  assert.not.ok(streams().includes('extra'));
+  assert.is(await openShards('ledger'), 2);
+  // Showing the saved plan says it is stale too; planning again makes one that run applies.
+  assert.match(ok(['plan', 'stale.json']).stderr, /the live state changed since stale\.json was saved \(stream\.ledger: shards 1 → 2; stream\.audit: created since\); 'wshed run stale\.json' would refuse it/);
+  ok(['plan', 'stale.wshed', '--out', 'stale.json']);
+  const run = ok(['run', 'stale.json']);
+  assert.match(run.stdout, /\+ stream\.extra: created/);
+  assert.ok(streams().includes('extra'));
+});
+
+test('a plan saved with --offline carries no live state: run applies it and says it was not checked', () => {
+  write('offline.wshed', 'stream offline_saved { shards 1 }\n');
+  ok(['plan', 'offline.wshed', '--offline', '--out', 'offline.json']);
+  const run = ok(['run', 'offline.json']);
+  assert.match(run.stderr, /offline\.json was saved without the live state \(offline\): it is applied without checking what exists/);
+  assert.ok(streams().includes('offline_saved'));
+});
+
+test('with the service stopped, --live-only fails in one coded line; without it the plan says what is not known', () => {
+  ok(['local', 'stop']);
+  const r = scratch.wshed(['plan', 'drift.wshed', '--live-only']);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^wshed: error\[WS813\]: cannot read the live state of target local \(--live-only\): The local Kinesis service is not running: its streams are not known\n/);
+  assert.not.match(r.stderr, /\n\s+at /);
+  assert.is(r.stdout, '');
+  const plain = ok(['plan', 'drift.wshed']).stdout;
+  assert.match(plain, /The local Kinesis service is not running: its streams are not known, so \+ means create when absent there\./);
+  const both = scratch.wshed(['plan', 'drift.wshed', '--live-only', '--offline']);
+  assert.is(both.code, 2);
+  assert.match(both.stderr, /--offline and --live-only contradict each other/);
+});
+
+test.run();
