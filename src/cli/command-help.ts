@@ -56,7 +56,7 @@ export const COMMAND_HELP = {
     examples: [
       ['wshed replay nightly.wshed latest', 'bring the replay named latest up to date'],
       ['wshed replay nightly.wshed latest --preview 5', 'the first 5 records exactly as they would be emitted'],
-      ['wshed replay nightly.wshed latest --dry-run', 'count what would be sent; send nothing'],
+      ['wshed replay nightly.wshed latest --part 1/4', 'part 1 of 4 of one run (start 2/4, 3/4, 4/4 beside it, on any machine)'],
     ],
     exits: { 0: 'replayed (or up to date)', 1: 'the replay failed or was interrupted (the command that resumes it is printed)', ...COMPILE_EXITS },
   },

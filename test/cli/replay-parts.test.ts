@@ -5,7 +5,7 @@
 // --part values are refused with one clear line and change nothing; a next split run waits for
 // every part of the last one.
 
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -42,10 +42,12 @@ stream orders { shards 2 key order_id }
 stream whole { shards 4 }
 stream split { shards 4 }
 stream fresh { shards 4 }
+stream paced { shards 4 }
 reservoir orders_archive { from stream orders at "./reservoir/orders" }
 replay whole from archive+live into stream whole
 replay split from archive+live into stream split
 replay fresh from archive+live into stream fresh
+replay paced from archive+live rate 60/s into stream paced
 `;
 
 function put(lines: readonly object[]): void {
@@ -119,6 +121,47 @@ test('3 parts side by side emit shard by shard what one run emits, under one rep
   // Each part keeps its own checkpoint.
   const checkpoints = readdirSync(path.join(scratch.dir, '.wshed', 'replays')).filter((f) => f.startsWith('split'));
   assert.equal(checkpoints.sort(), ['split.part-1-of-3.json', 'split.part-2-of-3.json', 'split.part-3-of-3.json'].concat(checkpoints.filter((f) => f.endsWith('.lock'))).sort());
+});
+
+/** Resolves once `check` holds, polling; fails after `ms`. */
+async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('an interrupted part resumes with --part i/N --resume, from its own checkpoint, and the parts still emit what one run emits', async () => {
+  const checkpoint = path.join(scratch.dir, '.wshed', 'replays', 'paced.part-1-of-2.json');
+  const first = scratch.start(['replay', 'p.wshed', 'paced', '--part', '1/2']);
+  const second = scratch.start(['replay', 'p.wshed', 'paced', '--part', '2/2', '--json']);
+  const emitted = () => {
+    try {
+      return (JSON.parse(readFileSync(checkpoint, 'utf8')) as { emitted: number }).emitted;
+    } catch {
+      return 0;
+    }
+  };
+  await until(() => emitted() > 0, 'part 1/2 to checkpoint a batch');
+  first.child.kill('SIGINT');
+  const stopped = await first.done;
+  assert.is(stopped.code, 1, stopped.stderr);
+  assert.match(stopped.stderr, /error\[WS759\]: replay 'paced' was interrupted after/);
+  noStack(stopped);
+  const resume = [...stopped.stderr.matchAll(/'wshed ([^']+)'/g)].map((m) => m[1].split(' ')).find((c) => c.includes('--resume'));
+  assert.equal(resume, ['replay', 'p.wshed', 'paced', '--part', '1/2', '--resume']);
+  const other = await second.done;
+  assert.is(other.code, 0, other.stderr);
+
+  const resumed = JSON.parse(ok([...resume!, '--json'])) as { replayId: string; resumedFrom: number | null; emitted: number };
+  assert.ok(resumed.resumedFrom !== null && resumed.resumedFrom > 0, 'continued after its checkpoint');
+  assert.is(resumed.replayId, (JSON.parse(other.stdout) as { replayId: string }).replayId, 'the same run as part 2/2');
+  const whole = await readReplayed(streams, 'whole');
+  const paced = await readReplayed(streams, 'paced');
+  assert.equal(byShard(paced.records), byShard(whole.records), 'every record once, per shard in order');
+  assert.is(paced.markers.length, 4 + 2, "part 1's marker again on its 2 shards when it resumed (same content)");
+  assert.is(new Set(paced.markers.map((m) => JSON.stringify(metaOf(m)))).size, 1);
 });
 
 test('a next split run brings the replay up to date, and waits for every part of the last one (WS767)', async () => {
