@@ -25,6 +25,8 @@ export interface LiveTableRequest {
   readonly streams: StreamService | null;
   /** False: the query reads no live records, so the table stays empty without reading the stream. */
   readonly wanted: boolean;
+  /** Records that arrived earlier are left out (a Firehose reservoir's live window; see reservoir/live.ts). */
+  readonly since?: Date;
 }
 
 export interface LiveTable {
@@ -54,7 +56,7 @@ export async function loadLiveTable(engine: SqlEngine, request: LiveTableRequest
   const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'wshed-live-'));
   try {
     const checkpoint = await readArchiveCheckpoint(request.store);
-    const { skipped } = await insertLiveRecords(engine, table, request.streams, { stream: request.stream, checkpoint }, folder);
+    const { skipped } = await insertLiveRecords(engine, table, request.streams, { stream: request.stream, checkpoint, ...(request.since ? { since: request.since } : {}) }, folder);
     const firstSequence = new Map<string, bigint>();
     let rows = 0;
     for (const [shard, first, count] of await engine.rows(

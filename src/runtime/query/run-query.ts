@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { ArchiveStep, Plan, QueryStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
 import type { StreamService } from '../kinesis/stream-service.ts';
+import { firehoseLiveSince } from '../reservoir/live.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import type { TargetRuntime } from '../target/target-runtime.ts';
@@ -177,9 +178,11 @@ async function prepareReservoir(
     store,
     streams: o.streams,
     wanted: r.readsLive,
+    // Firehose keeps no checkpoint: live is the window it may not have delivered yet (reservoir/live.ts).
+    ...(r.archive.via === 'firehose' ? { since: firehoseLiveSince(r.archive.everySeconds) } : {}),
   });
   if (live.note) notes.push(live.note);
-  // Listed after the live records were read: see splitByOverlap and plan-scan.ts.
+  // Listed after the live records were read: see splitByOverlap and duckdb-inputs.ts.
   const files = await listArchivedFiles(store, r.archive.format, r.archive.partition);
   if (files.length === 0) notes.push(`reservoir '${r.archive.reservoir}' has no archived files yet`);
   const structure = await inferStructure(engine, r, files, live.rows > 0 ? live.table : null);

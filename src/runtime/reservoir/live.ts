@@ -15,6 +15,12 @@ export interface LiveReadOptions {
   readonly checkpoint: ArchiveCheckpoint | null;
   /** A cut taken before (a resumed replay): records past it are left out and it is returned as is. */
   readonly bound?: SourceCut;
+  /**
+   * Records that arrived before this instant are left out: a Firehose reservoir has no checkpoint,
+   * so its live records are those of the window Firehose may not have delivered yet
+   * (`firehoseLiveSince`); the views de-duplicate them against the delivered objects.
+   */
+  readonly since?: Date;
   /** Records whose data is not JSON are skipped (the archiver quarantines them); counted here. */
   readonly onSkipped?: (skipped: { shardId: string; sequenceNumber: string; subSequenceNumber: number; error: string }) => void;
   readonly signal?: AbortSignal;
@@ -76,7 +82,20 @@ export async function readLiveLines(streams: StreamService, options: LiveReadOpt
   return readLive(streams, options, (batch) => onLines(batch.map((r) => reservoirLine(r.meta, r.text)).join('')));
 }
 
+/**
+ * Firehose buffers up to its interval before it writes an object, and its transformation Lambda
+ * and retries add to that: records that arrived within the interval plus this margin may not be
+ * in S3 yet. Older ones are (or are in Firehose's error output).
+ */
+export const FIREHOSE_DELIVERY_MARGIN_SECONDS = 15 * 60;
+
+/** The start of a Firehose reservoir's live window: `now` minus its buffer interval and the margin. */
+export function firehoseLiveSince(bufferSeconds: number, now: Date = new Date()): Date {
+  return new Date(now.getTime() - (bufferSeconds + FIREHOSE_DELIVERY_MARGIN_SECONDS) * 1000);
+}
+
 function decode(options: LiveReadOptions, shardId: string, record: KinesisRecord, into: LiveRecord[]): void {
+  if (options.since && record.arrivalTime.getTime() < options.since.getTime()) return;
   const arrivalTime = record.arrivalTime.toISOString();
   const unpacked = deaggregate(record);
   if (!unpacked.ok) {
