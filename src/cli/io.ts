@@ -5,6 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeConfig, validateTargetConfig } from '../compiler/config/validate.ts';
+import { decideRegion } from '../compiler/config/region.ts';
+import { AWS_REGION_FORMAT } from '../compiler/config/target-rules.ts';
+import { regionFromChain } from '../runtime/aws/region.ts';
 import { hasErrors, type Diagnostic } from '../compiler/diagnostics.ts';
 import { renderDiagnostics, tally } from '../compiler/render-diagnostics.ts';
 import type { SourceFile } from '../compiler/source.ts';
@@ -47,8 +50,12 @@ function readJson(file: string): unknown {
 /** Defaults from the package's conf/<target>.json, overridden by --conf FILE when given. */
 export function loadTargetConfig(target: TargetName, confFile?: string): TargetConfig {
   const defaultsFile = path.join(PACKAGE_ROOT, 'conf', `${target}.json`);
-  let json = readJson(defaultsFile);
-  if (confFile) json = mergeConfig(json, readJson(confFile));
+  const defaults = readJson(defaultsFile);
+  const override = confFile ? readJson(confFile) : undefined;
+  // On aws the region follows the SDK's chain unless the --conf file names one (config/region.ts).
+  const chain = target === 'aws' ? regionFromChain() : null;
+  if (chain !== null && !AWS_REGION_FORMAT.test(chain)) throw new UsageError(`the AWS region '${chain}' (from AWS_REGION or the profile) is not a region such as "us-east-1"`);
+  const json = decideRegion(defaults, mergeConfig(defaults, override), override, chain).json;
   const { config, diagnostics } = validateTargetConfig(confFile ?? defaultsFile, json);
   if (!config || hasErrors(diagnostics)) {
     throw new UsageError(diagnostics.map((d) => [`error[${d.code}]: ${d.message}`, ...d.hints.map((h) => `  = hint: ${h}`)].join('\n')).join('\n'));

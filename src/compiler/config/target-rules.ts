@@ -3,6 +3,9 @@
 
 import { bool, int, list, nullable, num, obj, oneOf, str, type Problem, type Rule } from './rules.ts';
 
+/** What an AWS region name looks like (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`). */
+export const AWS_REGION_FORMAT = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
 const port = int('a port number (1 to 65535)', 1, 65535);
 // A tunnel's local end may be 0: a free port is picked and printed.
 const localPort = int('a port number (0 to 65535; 0 picks a free one)', 0, 65535);
@@ -55,7 +58,7 @@ const instanceGroups = list(
 
 export const AWS_RULES: Rule = obj({
   target: oneOf('aws'),
-  region: str('an AWS region such as "us-east-1"', (s) => /^[a-z]{2}(-[a-z]+)+-\d+$/.test(s)),
+  region: str('an AWS region such as "us-east-1"', (s) => AWS_REGION_FORMAT.test(s)),
   bucket: str('an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)', bucketName, bucketHints),
   resourcesPrefix: str('a key prefix such as "wshed/cluster/" (no leading slash)', (s) => !s.startsWith('/') && !s.includes('//')),
   emr: obj({

@@ -26,7 +26,8 @@ export interface AwsRuntimeOptions extends RuntimeOptions {
 
 export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions = {}): TargetRuntime {
   const cwd = options.cwd ?? process.cwd();
-  // No url and no credentials: the SDK resolves both from its chain. The region is the settings'.
+  // No url and no credentials: the SDK resolves both from its chain. The region is the settings',
+  // which the CLI took from the same chain (AWS_REGION, the profile) unless --conf names one.
   const kinesis: KinesisEndpoint = { region: config.region };
   return {
     target: 'aws',
