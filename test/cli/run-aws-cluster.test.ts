@@ -163,4 +163,16 @@ test('a step that fails after the launch terminates the cluster this run launche
   }
 });
 
+test('a Firehose reservoir: run provisions the delivery stream and its archive step is left to Firehose', async () => {
+  writeFileSync(
+    path.join(scratch.dir, 'hose.wshed'),
+    `stream clicks { shards 1 }\nreservoir clicks_archive {\n  from stream clicks\n  at "s3://${BUCKET}/reservoir/clicks"\n  archive via firehose buffer 64MB 60s\n}\n`,
+  );
+  const r = await wshed(['run', 'hose.wshed', '--target', 'aws', '--conf', 'test.json']);
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /firehose\.clicks_archive: created /);
+  assert.match(r.stdout, /archive\.clicks_archive: delivered by Firehose \(firehose\.clicks_archive\), flushed at least every 60 s; records not delivered yet are read live/, r.stdout);
+  assert.not.match(r.stdout + r.stderr, /WS725/);
+});
+
 test.run();

@@ -12,6 +12,7 @@ import { onInterrupt } from '../interrupt.ts';
 import { archiveWithProgress, printArchive } from './archive.ts';
 import { isChangedReplay, replayWithProgress } from './replay.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
+import { stepId } from '../../compiler/plan/step-list.ts';
 import { staleResources, type SavedPlan } from '../../compiler/plan/plan-file.ts';
 import { whyUnreadable } from '../../runtime/live-state/unreadable.ts';
 import { runnablePlan, runtimeFor } from '../session.ts';
@@ -116,6 +117,11 @@ export async function executePlan(plan: Plan, runtime: TargetRuntime, options: E
       }
       switch (step.kind) {
         case 'archive':
+          if (step.via === 'firehose') {
+            // Firehose archives on its own once its delivery stream exists: nothing to catch up here.
+            say(step, `delivered by Firehose (${stepId.firehose(step.reservoir)}), flushed at least every ${formatCount(step.everySeconds)} s; records not delivered yet are read live`, { via: 'firehose' });
+            break;
+          }
           if (!options.json) process.stdout.write(`${marker(step)} ${step.id}: `);
           printArchive(await archiveWithProgress(step, await connected(), runtime, options.acceptDataLoss, { signal: interrupt.signal, command: `wshed run ${options.file}` }), options.json);
           break;
