@@ -133,7 +133,12 @@ export const RUNTIME_ERRORS = {
   WS745: e(
     'S3 reservoir queried on target local',
     (a) => `reservoir '${a.reservoir}' is on ${a.location}, and DuckDB on this machine cannot read S3 (its httpfs extension cannot be loaded here)`,
-    () => `S3 reservoirs are queried with '--target aws' (Drill); to query here, archive the stream into a local reservoir`,
+    () => `S3 reservoirs are queried on Drill: '--target aws --engine drill'; to query here, archive the stream into a local reservoir`,
+  ),
+  WS748: e(
+    'S3 reservoir queried on embedded DuckDB',
+    (a) => `reservoir '${a.reservoir}' is on ${a.location}, and the embedded DuckDB cannot read S3 on target aws (its httpfs extension cannot be loaded here)`,
+    () => `query it on Drill: add '--engine drill' (with '--drill-url URL', or through 'wshed cluster forward FILE')`,
   ),
   WS746: e(
     'archive lease lost',

@@ -1,6 +1,6 @@
-// `wshed query` on a pipeline whose reservoir is on S3, target local: DuckDB here cannot load
-// httpfs, so the CLI says so in one coded line with the way out (--target aws, Drill) and
-// starts nothing.
+// `wshed query` on a pipeline whose reservoir is on S3 with the embedded DuckDB, which cannot load
+// httpfs here: the CLI says so in one coded line with the way out (target local: --target aws;
+// target aws: --engine drill) and starts nothing.
 
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,5 +39,16 @@ for (const args of [['query', 'orders.wshed', 'SELECT count(*) FROM orders_archi
     assert.is(existsSync(path.join(scratch.dir, '.wshed', 'kinesis')), false, 'the local service was not started');
   });
 }
+
+test('wshed query --target aws on the embedded DuckDB: one coded line naming --engine drill', () => {
+  const r = scratch.wshed(['query', 'orders.wshed', 'SELECT count(*) FROM orders_archive', '--target', 'aws']);
+  assert.is(r.code, 1, r.stderr);
+  assert.is(r.stdout, '');
+  const lines = r.stderr.trim().split('\n');
+  assert.match(lines[0], /^wshed: error\[WS748\]: reservoir 'orders_archive' is on s3:\/\/orders-bucket\/kinesis\/orders, and the embedded DuckDB cannot read S3 on target aws/);
+  assert.match(r.stderr, /--engine drill/);
+  assert.ok(lines.length <= 2, `one error line and its fix:\n${r.stderr}`);
+  assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+});
 
 test.run();

@@ -25,7 +25,7 @@ export const queryCommand = {
   handler: async (argv: { file: string; sql?: string; name?: string; format: OutputFormat; target: 'local' | 'aws'; conf?: string; quiet: boolean }) => {
     if (!argv.sql === !argv.name) throw new UsageError('give either SQL or --name SAVED_QUERY');
     const config = targetConfig(argv.target, argv.conf);
-    refuseS3Reservoirs(argv.file);
+    refuseS3Reservoirs(argv.file, argv.target, (argv as { engine?: string }).engine ?? 'duckdb');
     const plan = planFor(argv.file, config);
     if (argv.name && !plan.steps.some((s) => s.kind === 'query' && s.name === argv.name)) {
       const names = plan.steps.flatMap((s) => (s.kind === 'query' ? [s.name] : []));
@@ -47,14 +47,17 @@ export const queryCommand = {
 };
 
 /**
- * DuckDB here cannot read S3 (its httpfs extension cannot be loaded), so a pipeline with a
- * reservoir on S3 is refused in one coded line that names the way: `--target aws` (Drill).
+ * The embedded DuckDB cannot read S3 (its httpfs extension cannot be loaded), so a pipeline with
+ * a reservoir on S3 is refused in one coded line that names the way: on target local, `--target
+ * aws` (WS745); on target aws, Drill (WS748). A query on Drill reads S3 itself and goes on.
  */
-function refuseS3Reservoirs(file: string): void {
+function refuseS3Reservoirs(file: string, target: 'local' | 'aws', engine: string): void {
+  if (engine === 'drill') return;
   const { model } = checkSource(readSource(file), new Date());
   for (const r of model.reservoirs) {
-    if (r.location.kind === 's3') {
-      throw new RuntimeError('WS745', { reservoir: r.name, location: `s3://${r.location.bucket}${r.location.prefix ? `/${r.location.prefix}` : ''}` });
-    }
+    const location = r.location.kind === 's3' ? `s3://${r.location.bucket}${r.location.prefix ? `/${r.location.prefix}` : ''}` : null;
+    if (target === 'local' && location !== null) throw new RuntimeError('WS745', { reservoir: r.name, location });
+    // On aws every reservoir is on S3 (a local-looking path is placed in the configured bucket).
+    if (target === 'aws') throw new RuntimeError('WS748', { reservoir: r.name, location: location ?? `the configured bucket (local path '${r.location.kind === 'local' ? r.location.path : ''}')` });
   }
 }
