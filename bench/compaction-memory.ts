@@ -15,9 +15,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { compile } from '../src/compiler/compile.ts';
 import { validateTargetConfig } from '../src/compiler/config/validate.ts';
 import type { ReplayStep } from '../src/compiler/plan/types.ts';
+import type { SqlEngineRequest } from '../src/runtime/query/sql-engine.ts';
+import { openEmbeddedSqlEngine } from '../src/runtime/target/embedded-sql.ts';
 import type { StreamService } from '../src/runtime/kinesis/stream-service.ts';
 import { reservoirLine } from '../src/runtime/reservoir/record-encoding.ts';
-import { ReplaySource } from '../src/runtime/replay/source.ts';
+import { archiveStore, ReplaySource } from '../src/runtime/replay/source.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -115,7 +117,8 @@ async function measure(how: string, stepFile: string, memoryLimit: string): Prom
     // An archive-only source with a cut given: no stream is read.
     const noStreams = {} as StreamService;
     const cut = { watermark: { captured_at: new Date().toISOString(), shards: {} }, emptyShards: [], closedShards: [], basis: 'archive-checkpoint' as const };
-    const source = await ReplaySource.open({ step, streams: noStreams, archive: null, bound: cut, threads: 2, memoryLimit });
+    const openEngine = (request: SqlEngineRequest) => openEmbeddedSqlEngine({}, request);
+    const source = await ReplaySource.open({ step, streams: noStreams, archive: null, bound: cut, threads: 2, memoryLimit, openEngine, store: archiveStore(step, null) });
     try {
       for await (const row of source.rows()) {
         if (rows++ === 0) firstRowMs = performance.now() - t;

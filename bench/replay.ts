@@ -24,6 +24,7 @@ import { FsReservoirStore } from '../src/runtime/reservoir/fs-store.ts';
 import { Annotator } from '../src/runtime/replay/annotate.ts';
 import { runReplay } from '../src/runtime/replay/run-replay.ts';
 import { ReplaySource } from '../src/runtime/replay/source.ts';
+import { openEmbeddedSqlEngine } from '../src/runtime/target/embedded-sql.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,7 +83,13 @@ try {
 
   // The baseline gets the very same records (annotated like the replay's), prepared beforehand so
   // that only sending is timed: a plain loop of PutRecords calls of 500, one at a time.
-  const source = await ReplaySource.open({ step: replay('rebuild'), streams, archive: await readArchiveCheckpoint(ctx.reservoir) });
+  const source = await ReplaySource.open({
+    step: replay('rebuild'),
+    streams,
+    archive: await readArchiveCheckpoint(ctx.reservoir),
+    openEngine: (request) => openEmbeddedSqlEngine({}, request),
+    store: ctx.reservoir,
+  });
   const annotate = replay('rebuild').operators.find((o) => o.op === 'annotate')!;
   const annotator = new Annotator({ replayId: aggregated.replayId, annotate: annotate.op === 'annotate' ? annotate : null, partitionKey: { kind: 'meta', name: 'partition_key' } });
   const entries: { PartitionKey: string; Data: Buffer }[] = [];

@@ -7,6 +7,7 @@ import type { ArchiveStep, LocalServiceStep, ReservoirFolderStep, StreamStep } f
 import { archiveReservoir } from './archive/archiver.ts';
 import type { ArchiveOptions, ArchiveResult } from './archive/types.ts';
 import type { EnsureStreamResult, StreamService } from './kinesis/stream-service.ts';
+import type { TargetRuntime } from './target/target-runtime.ts';
 import type { ReservoirStore } from './reservoir/store.ts';
 import { resolveHome } from './local/home.ts';
 import { ensureLocalService, type StartedService } from './local/service.ts';
@@ -28,7 +29,13 @@ export function runStreamStep(step: StreamStep, streams: StreamService): Promise
   return streams.ensureStream(step.name, step.shards, step.retentionHours);
 }
 
-/** `store`: the reservoir's store from the target runtime (default: opened from the step's location). */
-export function runArchiveStep(step: ArchiveStep, streams: StreamService, options: ArchiveOptions = {}, store?: ReservoirStore): Promise<ArchiveResult> {
-  return archiveReservoir(step, { streams, ...(store ? { store } : {}) }, options);
+/** `store` and `runtime`: the target runtime's store and SQL engine (default: the step's location, the embedded engine). */
+export function runArchiveStep(
+  step: ArchiveStep,
+  streams: StreamService,
+  options: ArchiveOptions = {},
+  store?: ReservoirStore,
+  runtime?: Pick<TargetRuntime, 'openSqlEngine'>,
+): Promise<ArchiveResult> {
+  return archiveReservoir(step, { streams, ...(store ? { store } : {}), ...(runtime ? { openSqlEngine: (r) => runtime.openSqlEngine(r) } : {}) }, options);
 }

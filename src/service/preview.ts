@@ -4,7 +4,7 @@
 // PREVIEWS_AT_ONCE previews run at once; the rest wait their turn. Also the check of a job's SQL.
 
 import { isRuntimeError, type RuntimeError } from '../runtime/runtime-error.ts';
-import { openDuckDbEngine } from '../runtime/query/duckdb-engine.ts';
+import { openEmbeddedSqlEngine } from '../runtime/target/embedded-sql.ts';
 import { countQueryRows, queryRows } from '../runtime/query/rows.ts';
 import { SqlError } from '../runtime/query/sql-engine.ts';
 import { servedQuery, type PumpContext } from './context.ts';
@@ -83,7 +83,7 @@ export async function servedSqlError(ctx: PumpContext, sql: string): Promise<str
 
 /** DuckDB's message when the SQL does not parse, else null (names are not resolved: see servedSqlError). */
 export async function sqlSyntaxError(sql: string): Promise<string | null> {
-  const engine = await openDuckDbEngine({ threads: 1, memoryLimit: '64MB' });
+  const engine = await openEmbeddedSqlEngine({}, { threads: 1, memoryLimit: '64MB' });
   try {
     const info = await engine.inspect(sql);
     return info.statements === 0 ? `the SQL holds no statement (only ';' or comments)` : null;

@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { openDuckDbEngine } from '../../src/runtime/query/duckdb-engine.ts';
 import { duckdbType, inferPayloadStructure, payloadType, transformStructure, MAX_STRUCT_KEYS } from '../../src/runtime/query/payload-structure.ts';
 import { needsRawPayload } from '../../src/runtime/query/payload-usage.ts';
-import { findScan, replaceScan } from '../../src/runtime/query/plan-scan.ts';
 import type { SqlEngine } from '../../src/runtime/query/sql-engine.ts';
 
 const RESERVED = ['_stream', '_shard_id', 'payload'];
@@ -63,23 +62,6 @@ test('the DuckDB type and the json_transform structure say the same thing, keys 
   const s = inferPayloadStructure([{ 'say "hi"': 'x', nested: { list: [1.5] } }], RESERVED);
   assert.is(duckdbType(payloadType(s)), 'STRUCT("say ""hi""" VARCHAR, "nested" STRUCT("list" DOUBLE[]))');
   assert.equal(transformStructure(payloadType(s)), { 'say "hi"': 'VARCHAR', nested: { list: ['DOUBLE'] } });
-});
-
-test("the reservoir scan is found in a plan view's SQL, whatever its strings hold", () => {
-  const sql =
-    "WITH archive AS (SELECT t.payload FROM read_json('/r/it''s (here), ok/dt=*/*.json', format = 'newline_delimited', " +
-    "columns = {'stream': 'VARCHAR', 'payload': 'JSON'}, hive_types = {'dt': 'VARCHAR'}) AS t) -- read_json(\nSELECT 'read_json(' FROM archive";
-  const call = findScan(sql);
-  assert.is(call.fn, 'read_json');
-  assert.equal(call.args, [
-    "'/r/it''s (here), ok/dt=*/*.json'",
-    "format = 'newline_delimited'",
-    "columns = {'stream': 'VARCHAR', 'payload': 'JSON'}",
-    "hive_types = {'dt': 'VARCHAR'}",
-  ]);
-  assert.is(replaceScan(sql, call, 'X'), "WITH archive AS (SELECT t.payload FROM X AS t) -- read_json(\nSELECT 'read_json(' FROM archive");
-  assert.throws(() => findScan('SELECT 1'), /found 0/);
-  assert.throws(() => findScan("SELECT * FROM read_parquet('a') UNION ALL SELECT * FROM read_json('b')"), /found 2/);
 });
 
 let engine: SqlEngine;

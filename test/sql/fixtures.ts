@@ -1,5 +1,6 @@
 // Fixture reservoirs on disk (hourly/daily, NDJSON/Parquet) and a DuckDB connection to run the
-// generated SQL against them, with the live table the runtime would fill.
+// generated SQL against them, with its inputs bound as the runtime binds them (the archive to the
+// files the real store lists, duckdb-inputs.ts) and the live table the runtime would fill.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,10 @@ import {
   type PartitionScheme,
   type ReservoirRecord,
 } from '../../src/compiler/record-layout.ts';
+import type { PlanInput } from '../../src/compiler/plan/types.ts';
+import { archiveRelationSql, fileListLiteral } from '../../src/runtime/query/duckdb-inputs.ts';
+import { listArchivedFiles } from '../../src/runtime/query/reservoir-snapshot.ts';
+import { FsReservoirStore } from '../../src/runtime/reservoir/fs-store.ts';
 
 const BASE_SEQUENCE = 49590338271490256608559692538361571095921575989136588898n;
 
@@ -60,6 +65,10 @@ export const COLUMNS_SQL = `{${RECORD_COLUMNS.map((c) => `'${c.name}': '${c.type
 export interface Duck {
   readonly conn: DuckDBConnection;
   rows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Bind the archive inputs as the runtime does: the files the real store lists, or no rows. */
+  bind(inputs: readonly PlanInput[]): Promise<void>;
+  /** Bind `inputs`, then run `sql.duckdb` (a replaySql result). */
+  run(query: { readonly sql: { readonly duckdb: string }; readonly inputs: readonly PlanInput[] }): Promise<Record<string, unknown>[]>;
   /** Fill `table` (created here) with records, as the runtime fills the live table. */
   liveTable(table: string, records: readonly ReservoirRecord[]): Promise<void>;
   /** Write records as Parquet (payload as JSON text), one file per partition folder. */
@@ -77,9 +86,22 @@ export async function duck(): Promise<Duck> {
     fs.writeFileSync(file, records.map(line).join(''));
     return `read_json(${lit(file)}, format = 'newline_delimited', columns = ${COLUMNS_SQL})`;
   };
+  const bind = async (inputs: readonly PlanInput[]) => {
+    for (const input of inputs) {
+      if (input.kind !== 'archive') continue;
+      if (input.location.kind !== 'local') throw new Error('the SQL fixtures bind local reservoirs only');
+      const files = await listArchivedFiles(new FsReservoirStore(input.location.path), input.format, input.partition);
+      await conn.run(`CREATE OR REPLACE VIEW ${input.relation.duckdb} AS ${archiveRelationSql(input, fileListLiteral(files.map((f) => f.url)))}`);
+    }
+  };
   return {
     conn,
     rows,
+    bind,
+    async run(query) {
+      await bind(query.inputs);
+      return rows(query.sql.duckdb);
+    },
     async liveTable(table, records) {
       await conn.run('CREATE SCHEMA IF NOT EXISTS wshed_live');
       const columns = RECORD_COLUMNS.map((c) => `${c.name} ${c.type === 'integer' ? 'BIGINT' : c.type === 'json' ? 'JSON' : 'VARCHAR'}`);

@@ -10,6 +10,7 @@ import { replaySql } from '../../src/compiler/sql/index.ts';
 import { drill, duckdb } from '../../src/compiler/sql/dialects/index.ts';
 import { printExpr } from '../../src/compiler/sql/print.ts';
 import { WhereLowering } from '../../src/compiler/sql/lower-where.ts';
+import { findInput } from '../../src/compiler/plan/inputs.ts';
 import { duck, rec, seq, tempDir, writeJsonReservoir, type Duck } from './fixtures.ts';
 import { cmp, field, fieldKey, like, naming, replayModel, reservoirModel, s, streamModel } from './models.ts';
 
@@ -57,8 +58,8 @@ test.before(async () => {
 
 async function matches(over: Partial<ReplayModel>): Promise<string[]> {
   const reservoir = reservoirModel({ location: { kind: 'local', path: root } });
-  const { sql } = replaySql(replayModel(over), reservoir, streamModel(), naming);
-  return (await db.rows(sql.duckdb)).map((r) => String(r.sequence_number));
+  const query = replaySql(replayModel(over), reservoir, streamModel(), naming);
+  return (await db.run(query)).map((r) => String(r.sequence_number));
 }
 
 test('a hostile field name and value select exactly the record holding them', async () => {
@@ -82,11 +83,14 @@ test('hostile reservoir names and paths are quoted identifiers and escaped liter
   fs.mkdirSync(odd);
   writeJsonReservoir(odd, 'daily', [rec(1, seq(1), '2026-11-01T00:00:00.000Z', { ok: true })]);
   const reservoir = reservoirModel({ name: 'or"d\'ers; --', location: { kind: 'local', path: odd }, partition: 'daily' });
-  const { sql, inputs } = replaySql(replayModel({ source: 'archive+live' }), reservoir, streamModel(), naming);
-  assert.is(inputs.duckdbLiveTable, 'wshed_live."or""d\'ers; --"');
-  await db.liveTable(inputs.duckdbLiveTable!, [rec(1, seq(2), '2026-11-01T00:00:01.000Z', { ok: true })]);
-  assert.equal((await db.rows(sql.duckdb)).map((r) => r.sequence_number), [seq(1), seq(2)]);
-  assert.is(inputs.drillLiveTable, '`hive`.`wshed`.`orders_live`');
+  const query = replaySql(replayModel({ source: 'archive+live' }), reservoir, streamModel(), naming);
+  const live = findInput(query.inputs, 'live')!;
+  assert.is(live.relation.duckdb, 'wshed_live."or""d\'ers; --"');
+  assert.is(findInput(query.inputs, 'archive')!.relation.duckdb, '"wshed_archive_or""d\'ers; --"');
+  await db.liveTable(live.relation.duckdb, [rec(1, seq(2), '2026-11-01T00:00:01.000Z', { ok: true })]);
+  assert.equal((await db.run(query)).map((r) => r.sequence_number), [seq(1), seq(2)]);
+  // Each dialect's SQL reads its inputs by the names the inputs carry.
+  for (const input of query.inputs) assert.ok(query.sql.drill.includes(input.relation.drill), input.relation.drill);
 });
 
 test('Drill text only: hostile names become back-quoted members or bracketed keys, values escaped literals', () => {

@@ -22,6 +22,7 @@ const EXPRESSIONS: Record<SqlExpr['kind'], SqlExpr[]> = {
   member: [{ kind: 'member', base: payload, name: 'a' }, { kind: 'member', base: payload, name: 'line\nbreak' }],
   'json-value': AS.map((as) => ({ kind: 'json-value', payload, path: ['customer', 'region'], as })),
   'stored-payload': STORED.map((stored) => ({ kind: 'stored-payload', column: payload, stored })),
+  'union-payload': (['into', 'out'] as const).map((side) => ({ kind: 'union-payload', column: payload, side })),
   'partition-bound': [{ kind: 'partition-bound', table: 't', partition: 'dt', level: 0, op: '>=', value: '2026-11-01' }],
   literal: [str("it's"), num(-1.5e3), bool(true), nullLit, { kind: 'literal', value: { type: 'timestamp', text: '2026-11-01 00:00:00.000' } }],
   binary: (['=', '<>', '<', '<=', '>', '>=', 'AND', 'OR', '||'] as const).map((op) => bin(op, x, x)),

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import path from 'node:path';
 import type { ReservoirRecord, PartitionScheme } from '../../src/compiler/record-layout.ts';
 import type { ReplayModel, ReservoirModel } from '../../src/compiler/model.ts';
+import { findInput } from '../../src/compiler/plan/inputs.ts';
 import { replaySql } from '../../src/compiler/sql/index.ts';
 import { duck, rec, seq, tempDir, writeDistractions, writeJsonReservoir, type Duck } from './fixtures.ts';
 import { and, cmp, field, fieldKey, naming, replayModel, reservoirModel, s, n, streamModel } from './models.ts';
@@ -50,8 +51,8 @@ function reservoirAt(key: string): ReservoirModel {
 
 /** Run the replay's DuckDB SQL; return record names in the order returned. */
 async function replay(over: Partial<ReplayModel>, reservoirKey = 'json-hourly'): Promise<string[]> {
-  const { sql } = replaySql(replayModel(over), reservoirAt(reservoirKey), streamModel(), naming);
-  const rows = await db.rows(sql.duckdb);
+  const query = replaySql(replayModel(over), reservoirAt(reservoirKey), streamModel(), naming);
+  const rows = await db.run(query);
   return rows.map((r) => NAMES.get(String(r.sequence_number)) ?? `unknown ${String(r.sequence_number)}`);
 }
 
@@ -63,8 +64,8 @@ test('an archive replay returns every archived record in origin order, never qua
 });
 
 test('the record columns come back exactly, with the payload as JSON', async () => {
-  const { sql } = replaySql(replayModel({ limit: 1 }), reservoirAt('json-hourly'), streamModel(), naming);
-  const [row] = await db.rows(sql.duckdb);
+  const query = replaySql(replayModel({ limit: 1 }), reservoirAt('json-hourly'), streamModel(), naming);
+  const [row] = await db.run(query);
   assert.equal(Object.keys(row), ['stream', 'shard_id', 'sequence_number', 'sub_sequence_number', 'partition_key', 'arrival_time', 'payload']);
   assert.equal(JSON.parse(String(row.payload)), R.r1.payload);
   assert.is(row.arrival_time, R.r1.arrival_time);
@@ -116,13 +117,14 @@ test('limit applies last, to the filtered records in order', async () => {
 test('archive+live keeps one row per record seen in both', async () => {
   // r8 reached the archive after the live read began: it is in both.
   const { inputs } = replaySql(replayModel({ source: 'archive+live' }), reservoirAt('json-hourly'), streamModel(), naming);
-  assert.is(inputs.duckdbLiveTable, 'wshed_live.orders_lake');
+  const live = findInput(inputs, 'live')!;
+  assert.is(live.relation.duckdb, 'wshed_live.orders_lake');
   // The live copy of r8 differs in its bytes (key order): the archived copy is the one kept.
   const liveR8 = { ...R.r8, payload: { total: 150, status: 'returned', order_id: 'B' } };
-  await db.liveTable(inputs.duckdbLiveTable!, [liveR8, r10]);
+  await db.liveTable(live.relation.duckdb, [liveR8, r10]);
   assert.equal(await replay({ source: 'archive+live' }), ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10']);
-  const { sql } = replaySql(replayModel({ source: 'archive+live', since: R.r8.arrival_time, limit: 1 }), reservoirAt('json-hourly'), streamModel(), naming);
-  assert.is((await db.rows(sql.duckdb))[0].payload, JSON.stringify(R.r8.payload));
+  const query = replaySql(replayModel({ source: 'archive+live', since: R.r8.arrival_time, limit: 1 }), reservoirAt('json-hourly'), streamModel(), naming);
+  assert.is((await db.run(query))[0].payload, JSON.stringify(R.r8.payload));
   assert.equal(await replay({ source: 'archive+live', compactBy: fieldKey('order_id') }), ['r3', 'r6', 'r7', 'r8', 'r9', 'r10']);
   assert.equal(await replay({ source: 'live' }), ['r8', 'r10']);
 });

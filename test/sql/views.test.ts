@@ -2,6 +2,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { findInput } from '../../src/compiler/plan/inputs.ts';
 import { replaySql, reservoirViews, savedQuerySql } from '../../src/compiler/sql/index.ts';
 import { duck, rec, seq, tempDir, writeJsonReservoir, type Duck } from './fixtures.ts';
 import { naming, replayModel, reservoirModel, streamModel } from './models.ts';
@@ -19,8 +20,9 @@ test.before(async () => {
   const root = tempDir();
   writeJsonReservoir(root, 'hourly', archived);
   const reservoir = reservoirModel({ location: { kind: 'local', path: root } });
-  const { inputs } = replaySql(replayModel({ source: 'live' }), reservoir, streamModel(), naming);
-  await db.liveTable(inputs.duckdbLiveTable!, live);
+  const { inputs } = replaySql(replayModel({ source: 'archive+live' }), reservoir, streamModel(), naming);
+  await db.liveTable(findInput(inputs, 'live')!.relation.duckdb, live);
+  await db.bind(inputs);
   for (const view of reservoirViews(reservoir, streamModel(), naming)) {
     await db.conn.run(`CREATE VIEW "${view.name}" AS ${view.sql.duckdb}`);
   }

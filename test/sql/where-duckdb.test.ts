@@ -31,8 +31,8 @@ test.before(async () => {
 
 async function where(expr: Expr): Promise<string[]> {
   const reservoir = reservoirModel({ location: { kind: 'local', path: root } });
-  const { sql } = replaySql(replayModel({ where: expr }), reservoir, streamModel(), naming);
-  return (await db.rows(sql.duckdb)).map((r) => NAMES.get(String(r.sequence_number))!);
+  const query = replaySql(replayModel({ where: expr }), reservoir, streamModel(), naming);
+  return (await db.run(query)).map((r) => NAMES.get(String(r.sequence_number))!);
 }
 
 const status = field('status');

@@ -64,7 +64,7 @@ export async function archiveWithProgress(step: ArchiveStep, streams: StreamServ
         last = { records: p.records, files: p.files };
         bar.update(p.records, { bytes: formatBytes(p.bytes), files: p.files });
       },
-    }, step.via === 'archiver' ? runtime.store(step.reservoir, step.location) : undefined);
+    }, step.via === 'archiver' ? runtime.store(step.reservoir, step.location) : undefined, runtime);
   } catch (err) {
     if (stop?.signal.aborted && !(err instanceof RuntimeError)) {
       throw new RuntimeError('WS764', { reservoir: step.reservoir, records: last.records, files: last.files, command: stop.command }, { cause: err });

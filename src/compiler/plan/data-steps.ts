@@ -4,7 +4,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics.ts';
 import type { Location, Model, ReplayModel, ReservoirModel, StreamModel } from '../model.ts';
 import { REPLAY_METADATA_FIELD } from '../record-layout.ts';
-import { replaySql, reservoirViews, savedQuerySql, type SqlNaming } from '../sql/index.ts';
+import { planInputs, replaySql, reservoirViews, savedQuerySql, type SqlNaming } from '../sql/index.ts';
 import type { ReplayEmitConfig } from '../target-config.ts';
 import { humanDuration } from './human.ts';
 import { stepId, type StepList } from './step-list.ts';
@@ -84,12 +84,15 @@ export function addDataSteps(
     const rv = views.get(r.name);
     if (!rv || !list.has(stepId.archive(r.name))) continue;
     const live = rv.some((v) => v.role === 'live') ? r.stream : null;
+    const stream = streams.get(r.stream);
+    if (!stream) continue; // the checker has reported the missing stream (and there are no views)
     list.add({
       id: stepId.views(r.name),
       kind: 'reservoir-views',
       action: 'read',
       after: list.after(stepId.archive(r.name), ...target.engineAfter(live)),
       reservoir: r.name,
+      inputs: planInputs('archive+live', r, stream, namingOf(target.naming, r, target.drillPlugins)),
       views: rv,
     });
   }

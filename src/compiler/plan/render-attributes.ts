@@ -5,7 +5,8 @@
 import type { Key, Location } from '../model.ts';
 import { humanBytes, humanDuration } from './human.ts';
 import type { TargetName } from '../target-config.ts';
-import type { PlanStep, ReplayOperator } from './types.ts';
+import { inputBinding } from './inputs.ts';
+import type { PlanInput, PlanStep, ReplayOperator } from './types.ts';
 
 export type Dialect = 'duckdb' | 'drill';
 
@@ -44,7 +45,7 @@ function summaryLines(step: PlanStep, dialect: Dialect, context: LineContext): L
       // `wshed query` runs on the embedded engine: on AWS the saved query is only defined.
       return context.target === 'local' ? [attr('run it with', `wshed query ${context.pipeline} --name ${step.name}`)] : [attr('name', step.name)];
     case 'replay':
-      return kindLines(step, dialect).filter((l) => l.kind !== 'block' && !(l.kind === 'attr' && l.name === 'live input'));
+      return kindLines(step, dialect).filter((l) => l.kind !== 'block' && !(l.kind === 'list' && l.title === 'inputs'));
     default:
       return kindLines(step, dialect).filter((l) => l.kind !== 'block');
   }
@@ -122,7 +123,10 @@ function kindLines(step: PlanStep, dialect: Dialect): Line[] {
         attr(step.via === 'archiver' ? 'every' : 'buffer interval', humanDuration(step.everySeconds)),
       ];
     case 'reservoir-views':
-      return step.views.map((v) => ({ kind: 'block', title: `view ${v.name} (${v.role}, ${dialect})`, text: v.sql[dialect] }));
+      return [
+        ...inputLines(step.inputs, dialect),
+        ...step.views.map((v): Line => ({ kind: 'block', title: `view ${v.name} (${v.role}, ${dialect})`, text: v.sql[dialect] })),
+      ];
     case 'query':
       return [{ kind: 'block', title: `sql (${dialect})`, text: step.sql[dialect] }];
     case 'replay':
@@ -130,10 +134,15 @@ function kindLines(step: PlanStep, dialect: Dialect): Line[] {
         attr('source', `${step.source} of ${q(step.reservoir)} (stream ${q(step.stream)})`),
         attr('into', q(step.into)),
         { kind: 'list', title: 'operators', items: step.operators.map(operatorText) },
-        attr('live input', q(dialect === 'duckdb' ? step.inputs.duckdbLiveTable : step.inputs.drillLiveTable)),
+        ...inputLines(step.inputs, dialect),
         { kind: 'block', title: `sql (${dialect})`, text: step.sql[dialect] },
       ];
   }
+}
+
+/** One line per named input of the SQL: the relation as the SQL names it, and what the engine binds it to. */
+function inputLines(inputs: readonly PlanInput[], dialect: Dialect): Line[] {
+  return [{ kind: 'list', title: 'inputs', items: inputs.map((i) => `${i.relation[dialect]}: ${inputBinding(i, dialect)}`) }];
 }
 
 export function operatorText(op: ReplayOperator): string {

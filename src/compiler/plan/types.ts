@@ -201,7 +201,34 @@ export interface ReservoirView {
 export interface ReservoirViewsStep extends StepBase {
   readonly kind: 'reservoir-views';
   readonly reservoir: string;
+  /** The relations every view's SQL reads by name: the reservoir's archive and its live records. */
+  readonly inputs: readonly PlanInput[];
   readonly views: readonly ReservoirView[];
+}
+
+/**
+ * A relation a step's SQL reads by name only; each engine binds the name before running the SQL
+ * (DuckDB: the exact files listed from the store, or an empty relation; Drill: its plugin's glob
+ * table). The SQL never spells where the data is, so no runtime edits or parses it.
+ */
+export type PlanInput = ArchiveInput | LiveInput;
+
+export interface ArchiveInput {
+  readonly kind: 'archive';
+  /** The relation as each dialect's SQL writes it (printed, quoted where needed). */
+  readonly relation: SqlByDialect;
+  readonly reservoir: string;
+  readonly location: Location;
+  readonly format: ReservoirFormat;
+  readonly partition: PartitionScheme;
+}
+
+export interface LiveInput {
+  readonly kind: 'live';
+  readonly relation: SqlByDialect;
+  readonly reservoir: string;
+  /** The records of this stream past the reservoir's archive checkpoint, in the record layout. */
+  readonly stream: string;
 }
 
 export interface QueryStep extends StepBase {
@@ -234,15 +261,8 @@ export interface ReplayStep extends StepBase {
   readonly operators: readonly ReplayOperator[];
   /** The source query with bounds, compaction, filter, order and limit pushed down. */
   readonly sql: SqlByDialect;
-  /** Relations the SQL reads, which the runtime provides (see docs in README, "Plan SQL inputs"). */
-  readonly inputs: ReplayInputs;
-}
-
-export interface ReplayInputs {
-  /** DuckDB table the runtime fills with live records past the archive checkpoints; null when unused. */
-  readonly duckdbLiveTable: string | null;
-  /** Hive table over the live stream used by Drill; null when unused. */
-  readonly drillLiveTable: string | null;
+  /** Relations the SQL reads by name, which each engine binds: the archive unless the source is live, live unless it is archive. */
+  readonly inputs: readonly PlanInput[];
 }
 
 export type PlanStep =

@@ -17,7 +17,11 @@ export type FunctionName =
   | 'parse_json'
   | 'json_extract'
   | 'json_extract_string'
-  | 'json_type';
+  | 'json_type'
+  /** The payload value → JSON bytes (Drill `CONVERT_TO(x, 'JSON')`). */
+  | 'json_encode'
+  /** UTF-8 bytes → text (Drill `CONVERT_FROM(x, 'UTF8')`). */
+  | 'utf8_text';
 
 export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type BinaryOp = CompareOp | 'AND' | 'OR' | '||';
@@ -54,6 +58,11 @@ export type SqlExpr =
   | { readonly kind: 'json-value'; readonly payload: ColumnRef; readonly path: readonly string[]; readonly as: JsonValueType }
   /** Abstract: the payload column as stored by a source, turned into the dialect's payload value. */
   | { readonly kind: 'stored-payload'; readonly column: ColumnRef; readonly stored: PayloadStorage }
+  /**
+   * Abstract: the payload column as it crosses a UNION ALL (`into`, in each branch) and as it is
+   * read after the union's de-duplication (`out`); see `Dialect.payloadAcrossUnion`.
+   */
+  | { readonly kind: 'union-payload'; readonly column: ColumnRef; readonly side: 'into' | 'out' }
   /** Abstract: a bound on a Hive-style partition folder (`dt=2026-11-01`) at folder depth `level`, for pruning. */
   | {
       readonly kind: 'partition-bound';

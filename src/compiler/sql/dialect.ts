@@ -41,6 +41,12 @@ export interface Dialect {
   readonly safeCast: string | null;
   /** How partition folders are seen: as Hive columns (`dt = '2026-11-01'`) or directory levels (`dir0 = 'dt=2026-11-01'`). */
   readonly partitionColumns: 'hive-columns' | 'directory-levels';
+  /**
+   * How the payload crosses a UNION ALL: as the payload value itself, or as JSON text parsed back
+   * (`parse_json`) after the union's de-duplication, for a dialect whose union loses map values
+   * (Drill 1.22 returns every map of a UNION ALL as `{}`, and a map parsed beside a window too).
+   */
+  readonly payloadAcrossUnion: 'value' | 'json-text';
   /** Which payload storages need `parse_json` to become the dialect's payload value. */
   readonly parseStoredPayload: Readonly<Record<PayloadStorage, boolean>>;
 

@@ -2,14 +2,15 @@
 // printed once per registered dialect from one syntax tree.
 
 import type { ReplayModel, ReservoirModel, StreamModel } from '../model.ts';
-import type { ReplayInputs, ReplayOperator, SqlByDialect } from '../plan/types.ts';
-import type { LiveRecords } from './ast.ts';
-import { byDialect, drill, duckdb } from './dialects/index.ts';
-import { printIdentifierPath, printQuery } from './print.ts';
+import type { PlanInput, ReplayOperator, SqlByDialect } from '../plan/types.ts';
+import { byDialect } from './dialects/index.ts';
+import { planInputs } from './inputs.ts';
+import { printQuery } from './print.ts';
 import { buildReplayQuery } from './replay-query.ts';
 
 export { formatExpr as whereText } from '../format/expr.ts';
 export { reservoirViews } from './reservoir-views.ts';
+export { planInputs } from './inputs.ts';
 
 export interface SqlNaming {
   /** Drill storage plugin that maps the reservoir bucket (dfs/s3 type); each reservoir is a workspace named after it. */
@@ -19,22 +20,17 @@ export interface SqlNaming {
 }
 
 /**
- * The replay's source query with everything SQL can do pushed down, the relations the runtime must
- * provide (as each dialect's SQL names them), and the pushed-down operators in execution order.
+ * The replay's source query with everything SQL can do pushed down, the named inputs it reads
+ * (which each engine binds), and the pushed-down operators in execution order.
  */
 export function replaySql(
   replay: ReplayModel,
   reservoir: ReservoirModel,
   stream: StreamModel,
   naming: SqlNaming,
-): { sql: SqlByDialect; inputs: ReplayInputs; operators: ReplayOperator[] } {
-  const { query, operators, readsLive } = buildReplayQuery(replay, reservoir, stream, naming);
-  const live: LiveRecords = { kind: 'live-records', reservoir: reservoir.name, stream: stream.name, hiveDatabase: naming.hiveDatabase, alias: null };
-  const inputs: ReplayInputs = {
-    duckdbLiveTable: readsLive ? printIdentifierPath(duckdb.liveTable(live), duckdb) : null,
-    drillLiveTable: readsLive ? printIdentifierPath(drill.liveTable(live), drill) : null,
-  };
-  return { sql: byDialect((d) => printQuery(query, d)), inputs, operators };
+): { sql: SqlByDialect; inputs: PlanInput[]; operators: ReplayOperator[] } {
+  const { query, operators } = buildReplayQuery(replay, reservoir, stream, naming);
+  return { sql: byDialect((d) => printQuery(query, d)), inputs: planInputs(replay.source, reservoir, stream, naming), operators };
 }
 
 /** A saved query runs as written in both engines; the reservoir views make its names resolve. */

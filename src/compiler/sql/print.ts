@@ -3,7 +3,7 @@
 
 import type { Dialect, PrintHelpers } from './dialect.ts';
 import { SqlUnsupportedError } from './dialect.ts';
-import type { LiteralValue, OrderItem, Query, Relation, Select, SqlExpr, SqlType } from './ast.ts';
+import type { LiteralValue, OrderItem, Query, Relation, Select, SelectItem, SqlExpr, SqlType } from './ast.ts';
 import { bin, call, cast, col, select, str } from './ast.ts';
 
 const INDENT = '  ';
@@ -54,6 +54,11 @@ export function printIdentifierPath(parts: readonly string[], dialect: Dialect):
   return parts.map((part) => p.ident(part)).join('.');
 }
 
+/** A relation on its own, as a FROM clause would write it: a plan input's name. */
+export function printRelation(relation: Relation, dialect: Dialect): string {
+  return new Printer(dialect).relationText(relation);
+}
+
 class Printer {
   private readonly helpers: PrintHelpers;
 
@@ -90,7 +95,10 @@ class Printer {
         lines.push(`${INDENT}${this.ident(cte.name)} AS (\n${body}\n${pad}${INDENT})${comma}`);
       });
     }
-    const items = s.items.map((it) => this.expr(it.expr) + (it.alias === null || this.outputName(it.expr) === it.alias ? '' : ` AS ${this.ident(it.alias)}`));
+    const items = s.items.map((it) => {
+      const e = it.expr.kind === 'union-payload' ? this.unionPayload(it.expr) : it.expr;
+      return this.expr(e) + (it.alias === null || this.outputName(e) === it.alias ? '' : ` AS ${this.ident(it.alias)}`);
+    });
     lines.push(`SELECT ${items.join(', ')}`);
     if (s.from) lines.push(`FROM ${this.relation(s.from, depth)}`);
     if (s.where) lines.push(`WHERE ${this.expr(s.where)}`);
@@ -103,10 +111,20 @@ class Printer {
     return lines.map((l) => pad + l).join('\n');
   }
 
+  /** The payload crossing a union: unchanged, or as JSON text into the union and parsed back out of it. */
+  private unionPayload(e: Extract<SqlExpr, { kind: 'union-payload' }>): SqlExpr {
+    if (this.d.payloadAcrossUnion === 'value') return e.column;
+    return e.side === 'into' ? call('utf8_text', call('json_encode', e.column)) : call('parse_json', e.column);
+  }
+
   /** The name a select item has without an alias: a column keeps its own (a stored payload may stay a column). */
   private outputName(e: SqlExpr): string | null {
     if (e.kind === 'stored-payload' && !this.d.parseStoredPayload[e.stored]) return e.column.name;
     return e.kind === 'column' ? e.name : null;
+  }
+
+  relationText(r: Relation): string {
+    return this.relation(r, 0);
   }
 
   private relation(r: Relation, depth: number): string {
@@ -143,6 +161,8 @@ class Printer {
       }
       case 'json-value':
         return this.expr(this.d.jsonValue(e.payload, e.path, e.as));
+      case 'union-payload':
+        return this.expr(this.unionPayload(e));
       case 'stored-payload':
         return this.expr(this.d.parseStoredPayload[e.stored] ? call('parse_json', e.column) : e.column);
       case 'partition-bound': {
@@ -247,14 +267,24 @@ function lowerQualify(s: Select): Select {
     windows.push({ name, expr: w });
     return col(alias, name);
   });
+  // A payload parsed out of a union is parsed in the outer query: Drill returns a map computed
+  // beside a window function as `{}`.
+  const late = (it: SelectItem) => it.expr.kind === 'union-payload' && it.expr.side === 'out';
   const inner = select({
-    items: [...s.items, ...windows.map((w) => ({ expr: w.expr, alias: w.name }))],
+    items: [
+      ...s.items.map((it, i) => (late(it) && it.expr.kind === 'union-payload' ? { expr: it.expr.column, alias: names[i] } : it)),
+      ...windows.map((w) => ({ expr: w.expr, alias: w.name })),
+    ],
     from: s.from,
     where: s.where,
   });
   return select({
     with: s.with,
-    items: names.map((n) => ({ expr: col(alias, n), alias: null })),
+    items: names.map((n, i) => {
+      const it = s.items[i];
+      if (late(it) && it.expr.kind === 'union-payload') return { expr: { ...it.expr, column: col(alias, n) }, alias: n };
+      return { expr: col(alias, n), alias: null };
+    }),
     from: { kind: 'subquery', query: inner, alias },
     where,
     orderBy: s.orderBy,

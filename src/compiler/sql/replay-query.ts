@@ -8,6 +8,7 @@ import type { Cte, OrderItem, PayloadStorage, Relation, Select, SelectItem, SqlE
 import { allOf, anyOf, bin, call, col, isNull, num, select, str, table } from './ast.ts';
 import type { SqlNaming } from './index.ts';
 import { formatExpr } from '../format/expr.ts';
+import { liveRecords, reservoirFiles } from './inputs.ts';
 import { WhereLowering } from './lower-where.ts';
 import { ORIGIN_ORDER } from '../../consumer/version.ts';
 
@@ -44,12 +45,6 @@ function originExpr(name: (typeof ORIGIN)[number]): SqlExpr {
 
 const originOrder = (descending: boolean): OrderItem[] => ORIGIN.map((n) => ({ expr: originExpr(n), descending }));
 
-function location(reservoir: ReservoirModel): string {
-  const loc = reservoir.location;
-  const root = loc.kind === 'local' ? loc.path : `s3://${[loc.bucket, loc.prefix.replace(/^\/+/, '')].filter((p) => p !== '').join('/')}`;
-  return root.length > 1 ? root.replace(/\/+$/, '') : root;
-}
-
 /**
  * Folder days to read for [since, until). The archiver files a record under its own arrival time,
  * so the days of `since` and of the last instant before `until` suffice. Firehose files by its own
@@ -69,22 +64,13 @@ function archiveScan(reservoir: ReservoirModel, naming: SqlNaming, days: DayRang
   const level = partitionColumns(reservoir.partition).indexOf('dt');
   const bound = (op: '>=' | '<=', value: string | null): SqlExpr[] =>
     value === null ? [] : [{ kind: 'partition-bound', table: T, partition: 'dt', level, op, value }];
-  const files: Relation = {
-    kind: 'reservoir-files',
-    reservoir: reservoir.name,
-    root: location(reservoir),
-    format: reservoir.format,
-    partition: reservoir.partition,
-    storagePlugin: naming.drillStoragePlugin,
-    alias: T,
-  };
+  const files: Relation = reservoirFiles(reservoir, naming, T);
   const stored = reservoir.format === 'parquet' ? 'json-text' : 'json';
   return select({ items: recordItems(stored), from: files, where: allOf([...bound('>=', days.from), ...bound('<=', days.to)]) });
 }
 
 function liveScan(reservoir: ReservoirModel, stream: StreamModel, naming: SqlNaming): Select {
-  const live: Relation = { kind: 'live-records', reservoir: reservoir.name, stream: stream.name, hiveDatabase: naming.hiveDatabase, alias: T };
-  return select({ items: recordItems('live'), from: live });
+  return select({ items: recordItems('live'), from: liveRecords(reservoir, stream, naming, T) });
 }
 
 /** The stages that produce the source records: `archive`, `live`, or both unioned and de-duplicated. */
@@ -102,11 +88,14 @@ export function sourceStages(
   // Records past the archive checkpoint can also be in a file already (the archiver wrote them after
   // the checkpoint was read): keep one row per record, the archived copy, so the bytes replayed are
   // the ones an archive-only replay would read later.
+  // The payload crosses the union as the dialect can carry it (Drill: as JSON text, see its dialect).
+  const unionItems = (side: 'into' | 'out'): SelectItem[] =>
+    recordItems().map((it) => (it.alias === null && it.expr.kind === 'column' && it.expr.name === 'payload' ? { expr: { kind: 'union-payload', column: it.expr, side }, alias: 'payload' } : it));
   const ranked = (name: string, rank: number) =>
-    select({ items: [...recordItems(), { expr: num(rank), alias: COPY_RANK }], from: table(name, T) });
+    select({ items: [...unionItems('into'), { expr: num(rank), alias: COPY_RANK }], from: table(name, T) });
   const union: Cte = { name: 'source', query: { kind: 'union-all', queries: [ranked('archive', 0), ranked('live', 1)] } };
   const first = { kind: 'row-number', partitionBy: IDENTITY.map((n) => col(T, n)), orderBy: [{ expr: col(T, COPY_RANK), descending: false }] } as const;
-  const deduped: Cte = { name: 'deduped', query: select({ items: recordItems(), from: table('source', T), qualify: bin('=', first, num(1)) }) };
+  const deduped: Cte = { name: 'deduped', query: select({ items: unionItems('out'), from: table('source', T), qualify: bin('=', first, num(1)) }) };
   return { ctes: [archive, live, union, deduped], last: 'deduped' };
 }
 

@@ -16,12 +16,16 @@ import { CheckpointKeeper, later, settlePendingCommits } from './checkpoint-keep
 import { ChunkWriter } from './chunk-writer.ts';
 import { checkForLoss, describeLosses, type ShardLoss } from './data-loss.ts';
 import { ParquetWriter } from './parquet.ts';
+import type { SqlEngine, SqlEngineRequest } from '../query/sql-engine.ts';
+import { openEmbeddedSqlEngine } from '../target/embedded-sql.ts';
 import type { ArchiveOptions, ArchiveResult, ShardArchiveResult } from './types.ts';
 
 export interface ArchiveDeps {
   readonly streams: StreamService;
   /** Defaults to the store of the step's location. */
   readonly store?: ReservoirStore;
+  /** The target runtime's SQL engine, for Parquet conversion (default: the embedded engine). */
+  readonly openSqlEngine?: (request: SqlEngineRequest) => Promise<SqlEngine>;
 }
 
 /** The run stopped because records may be missing; `losses` says where and how much. */
@@ -53,7 +57,7 @@ export async function archiveReservoir(step: ArchiveStep, deps: ArchiveDeps, opt
   try {
     await store.clearStaging();
     const lease = attempt.lease;
-    return await new ArchiveRun(step, deps.streams, store, options, () => (parquet ??= ParquetWriter.open(options.duckdb)), () => lease.assertHeld()).run();
+    return await new ArchiveRun(step, deps.streams, store, options, () => (parquet ??= ParquetWriter.open(deps.openSqlEngine ?? ((request) => openEmbeddedSqlEngine({}, request)), options.duckdb)), () => lease.assertHeld()).run();
   } catch (err) {
     throw (await archiveFailure(err, step, store)) ?? err;
   } finally {

@@ -1,18 +1,19 @@
-// Converts a staged NDJSON chunk into Parquet through the SQL engine (`COPY … TO … (FORMAT
-// parquet)` on embedded DuckDB), columns typed from RECORD_COLUMNS and the payload kept as JSON text.
+// Converts a staged NDJSON chunk into Parquet through the target runtime's embedded SQL engine
+// (`COPY … TO … (FORMAT parquet)` on DuckDB), columns typed from RECORD_COLUMNS, payload as JSON text.
 
 import { RECORD_COLUMNS, type ColumnType } from '../../compiler/record-layout.ts';
-import { openDuckDbEngine } from '../query/duckdb-engine.ts';
-import { quoteIdent, quoteString, type SqlEngine } from '../query/sql-engine.ts';
+import { quoteIdent, quoteString, type SqlEngine, type SqlEngineRequest } from '../query/sql-engine.ts';
 
 const DUCKDB_TYPE: Record<ColumnType, string> = { string: 'VARCHAR', integer: 'INTEGER', json: 'JSON' };
 
 export class ParquetWriter {
   private constructor(private readonly engine: SqlEngine) {}
 
-  static async open(options: { threads?: number; memoryLimit?: string } = {}): Promise<ParquetWriter> {
-    // The file keeps the chunk's record order (the archiver's, per shard by sequence number).
-    const engine = await openDuckDbEngine({ threads: options.threads ?? 1, memoryLimit: options.memoryLimit ?? '256MB', preserveInsertionOrder: true });
+  /** `openEngine`: the target runtime's (TargetRuntime.openSqlEngine); the writer asks for an embedded one. */
+  static async open(openEngine: (request: SqlEngineRequest) => Promise<SqlEngine>, options: { threads?: number; memoryLimit?: string } = {}): Promise<ParquetWriter> {
+    // The files are on this machine (staged chunks), so the engine is in this process; the file
+    // keeps the chunk's record order (the archiver's, per shard by sequence number).
+    const engine = await openEngine({ embedded: true, threads: options.threads ?? 1, memoryLimit: options.memoryLimit ?? '256MB', preserveOrder: true });
     return new ParquetWriter(engine);
   }
 

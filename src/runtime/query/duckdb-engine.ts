@@ -28,9 +28,13 @@ import {
   type DuckDBResult,
   type DuckDBType,
   type DuckDBValue,
+  type DuckDBVector,
 } from '@duckdb/node-api';
 import { INTEGER_TYPE_IDS, lowerHexEscapes, nestedAsText, unpack, type NestedAsText } from './duckdb-nested-text.ts';
-import { quoteIdent, quoteString, SqlError, type SqlColumn, type SqlEngine, type SqlResultStream, type SqlStatementDescription, type SqlStatementInfo, type SqlValue } from './sql-engine.ts';
+import { finishJsonLine, jsonLinesSql } from './duckdb-json-lines.ts';
+import type { ArchiveInput } from '../../compiler/plan/types.ts';
+import { archiveRelationSql } from './duckdb-inputs.ts';
+import { quoteIdent, quoteString, SqlError, type ArchiveBinding, type SqlColumn, type SqlEngine, type SqlJsonLineStream, type SqlResultStream, type SqlStatementDescription, type SqlStatementInfo, type SqlValue } from './sql-engine.ts';
 
 export interface DuckDbSettings {
   /** Worker threads (default 2). */
@@ -64,6 +68,8 @@ export async function openDuckDbEngine(settings: DuckDbSettings = {}): Promise<S
 }
 
 class DuckDbEngine implements SqlEngine {
+  private fileLists = 0;
+
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
@@ -80,7 +86,9 @@ class DuckDbEngine implements SqlEngine {
   }
 
   async stream(sql: string): Promise<SqlResultStream> {
+    const T = performance.now();
     const rendered = await this.nestedAsText(sql);
+    if (process.env.MARK) console.error('   nestedAsText', (performance.now() - T).toFixed(0));
     const result = rendered ? rendered.result : await guard(() => this.connection.stream(sql));
     const types = rendered ? rendered.types : result.columnTypes();
     const columns: SqlColumn[] = (rendered ? rendered.names : result.columnNames()).map((name, i) => ({ name, type: types[i].toString() }));
@@ -112,7 +120,22 @@ class DuckDbEngine implements SqlEngine {
    * (duckdb-nested-text.ts); anything else, or a wrap DuckDB refuses, runs as written.
    */
   private async nestedAsText(sql: string): Promise<{ result: DuckDBResult; types: DuckDBType[]; names: string[]; wrapped: NestedAsText } | null> {
-    let wrapped: NestedAsText | null = null;
+    const T = performance.now();
+    const select = await this.selectColumns(sql);
+    if (process.env.MARK) console.error('   selectColumns', (performance.now() - T).toFixed(0));
+    if (!select) return null;
+    const { names, types } = select;
+    const wrapped = nestedAsText(sql, names, types);
+    if (!wrapped) return null;
+    try {
+      return { result: await this.connection.stream(wrapped.sql), types, names, wrapped };
+    } catch {
+      return null;
+    }
+  }
+
+  /** The columns of `sql` when it is one SELECT; null otherwise, or when it does not bind (run as written, it reports its own error). */
+  private async selectColumns(sql: string): Promise<{ names: string[]; types: DuckDBType[] } | null> {
     const types: DuckDBType[] = [];
     const names: string[] = [];
     try {
@@ -125,24 +148,68 @@ class DuckDbEngine implements SqlEngine {
           names.push(prepared.columnName(i));
           types.push(prepared.columnType(i));
         }
-        wrapped = nestedAsText(sql, names, types);
       } finally {
         prepared.destroySync();
       }
     } catch {
-      return null; // the statement as written reports its own error
-    }
-    if (!wrapped) return null;
-    try {
-      return { result: await this.connection.stream(wrapped.sql), types, names, wrapped };
-    } catch {
       return null;
     }
+    return { names, types };
   }
 
-  async setTextList(name: string, values: readonly string[]): Promise<void> {
-    // Bound, not spelled out: DuckDB parses a literal of 20,000 paths in ~0.4 s, binds it in ~0.1 s.
-    await guard(() => this.connection.run(`SET VARIABLE ${quoteIdent(name)} = $1`, [listValue([...values])], [LIST(VARCHAR)]));
+  async streamJsonLines(sql: string): Promise<SqlJsonLineStream | null> {
+    const select = await this.selectColumns(sql);
+    const wrapped = select && jsonLinesSql(sql, select.names, select.types);
+    if (!select || !wrapped) return null;
+    let result: DuckDBResult;
+    try {
+      result = await this.connection.stream(wrapped);
+    } catch {
+      return null; // the statement as written reports its own error
+    }
+    const columns: SqlColumn[] = select.names.map((name, i) => ({ name, type: select.types[i].toString() }));
+    let done = false;
+    let lines: DuckDBVector | null = null;
+    let rowCount = 0;
+    let cursor = 0;
+    return {
+      columns,
+      async next() {
+        while (lines === null || cursor >= rowCount) {
+          if (done) return null;
+          const fetched = await guard(() => result.fetchChunk());
+          if (!fetched || fetched.rowCount === 0) {
+            done = true;
+            lines = null;
+            return null;
+          }
+          lines = fetched.getColumnVector(0);
+          rowCount = fetched.rowCount;
+          cursor = 0;
+        }
+        // As many rows as fit in BATCH_CHARS (at least one): rows of a megabyte come a few at a time.
+        const batch: string[] = [];
+        let chars = 0;
+        for (; cursor < rowCount && (batch.length === 0 || chars < BATCH_CHARS); cursor++) {
+          const line = finishJsonLine(lines.getItem(cursor) as string);
+          chars += line.length;
+          batch.push(line);
+        }
+        return batch;
+      },
+    };
+  }
+
+  async bindArchive(input: ArchiveInput, files: readonly string[], options: ArchiveBinding = {}): Promise<void> {
+    const name = options.as !== undefined ? quoteIdent(options.as) : input.relation.duckdb;
+    let list: string | null = null;
+    if (files.length > 0) {
+      // The list is a session variable the view reads (duckdb-inputs.ts says why it is not spelled out).
+      const variable = `wshed_files_${++this.fileLists}`;
+      await guard(() => this.connection.run(`SET VARIABLE ${quoteIdent(variable)} = $1`, [listValue([...files])], [LIST(VARCHAR)]));
+      list = `getvariable(${quoteString(variable)})`;
+    }
+    await guard(() => this.connection.run(`CREATE OR REPLACE VIEW ${name} AS ${archiveRelationSql(input, list, options.payloadType ?? null)}`));
   }
 
   async inspect(sql: string): Promise<SqlStatementInfo> {

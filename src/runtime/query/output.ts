@@ -37,6 +37,37 @@ export function createRowWriter(format: OutputFormat, columns: readonly SqlColum
 
 type Send = (text: string) => Promise<void>;
 
+/** Whether `format` writes each row as one JSON object (what SqlEngine.streamJsonLines gives). */
+export function writesJsonObjects(format: OutputFormat): format is 'json' | 'ndjson' {
+  return format === 'json' || format === 'ndjson';
+}
+
+export interface JsonLineWriter {
+  /** Rows already rendered as JSON objects, exactly as jsonText renders their values. */
+  write(lines: readonly string[]): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** The json and ndjson formats for rows the engine rendered itself: the same text as createRowWriter's. */
+export function createJsonLineWriter(format: 'json' | 'ndjson', out: NodeJS.WritableStream): JsonLineWriter {
+  let first = true;
+  const send = async (text: string) => {
+    if (text !== '' && !out.write(text)) await once(out, 'drain');
+  };
+  return {
+    async write(lines) {
+      if (lines.length === 0) return;
+      // terminalSafeJson escapes character by character, so once over the batch is the same as per value.
+      if (format === 'ndjson') return send(terminalSafeJson(lines.join('\n') + '\n'));
+      await send((first ? '[\n' : ',\n') + terminalSafeJson(lines.join(',\n')));
+      first = false;
+    },
+    async end() {
+      if (format === 'json') await send(first ? '[]\n' : '\n]\n');
+    },
+  };
+}
+
 /** One JSON array streamed as `[`, one object per line, `]`; or (ndjson) one object per line. */
 function jsonWriter(columns: readonly SqlColumn[], send: Send, array: boolean): RowWriter {
   const keys = uniqueNames(columns.map((c) => c.name)).map((k) => terminalSafeJson(JSON.stringify(k)) + ':');

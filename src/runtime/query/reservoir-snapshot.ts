@@ -4,16 +4,19 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FILE_EXTENSION, partitionColumns, type PartitionScheme, type ReservoirFormat } from '../../compiler/record-layout.ts';
-import { isDataFile, parseFileName } from '../reservoir/file-names.ts';
+import { parseFileName } from '../reservoir/file-names.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
 
 const PAYLOAD_KEY = ',"payload":';
 
 export interface SnapshotFile {
-  /** What the SQL engine reads (a local path now). */
+  /** The file in the store. */
+  readonly path: string;
+  /** What the SQL engine reads: a local path or an s3:// URL. */
   readonly url: string;
-  readonly shardId: string;
-  readonly lastSequenceNumber: bigint;
+  /** From the archiver's file name; null for a file named otherwise (Firehose's), which may hold anything. */
+  readonly shardId: string | null;
+  readonly lastSequenceNumber: bigint | null;
 }
 
 export interface ArchivedFiles {
@@ -24,18 +27,26 @@ export interface ArchivedFiles {
   readonly settled: readonly string[];
 }
 
-/** Files matching the plan's glob (`dt=*` [`/hour=*`] `/*.<format>`), oldest partition first. */
+/**
+ * The files the reservoir's glob (`dt=*` [`/hour=*`] `/*.<format>`) matches, oldest partition
+ * first: never a quarantined file, bookkeeping under `_wshed/`, or an unfinished `*.tmp`.
+ */
 export async function listArchivedFiles(store: ReservoirStore, format: ReservoirFormat, partition: PartitionScheme): Promise<SnapshotFile[]> {
   const levels = partitionColumns(partition);
   const files: { path: string; file: SnapshotFile }[] = [];
   for await (const stored of store.list()) {
-    if (!isDataFile(stored.path) || !stored.path.endsWith(`.${FILE_EXTENSION[format]}`)) continue;
+    if (!stored.path.endsWith(`.${FILE_EXTENSION[format]}`)) continue;
     const segments = stored.path.split('/');
     if (segments.length !== levels.length + 1 || !levels.every((level, i) => segments[i].startsWith(`${level}=`))) continue;
-    const range = parseFileName(stored.path)!;
+    const range = parseFileName(stored.path);
     files.push({
       path: stored.path,
-      file: { url: store.readableUrl(stored.path), shardId: range.shardId, lastSequenceNumber: BigInt(range.lastSequenceNumber) },
+      file: {
+        path: stored.path,
+        url: store.readableUrl(stored.path),
+        shardId: range?.shardId ?? null,
+        lastSequenceNumber: range ? BigInt(range.lastSequenceNumber) : null,
+      },
     });
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => f.file);
@@ -50,8 +61,10 @@ export function splitByOverlap(files: readonly SnapshotFile[], firstLive: Readon
   const overlapping: string[] = [];
   const settled: string[] = [];
   for (const f of files) {
-    const first = firstLive.get(f.shardId);
-    (first !== undefined && f.lastSequenceNumber >= first ? overlapping : settled).push(f.url);
+    // A file whose name says nothing of its records may repeat any live record.
+    const first = f.shardId === null ? undefined : firstLive.get(f.shardId);
+    const overlaps = f.lastSequenceNumber === null ? firstLive.size > 0 : first !== undefined && f.lastSequenceNumber >= first;
+    (overlaps ? overlapping : settled).push(f.url);
   }
   return { all: files.map((f) => f.url), overlapping, settled };
 }

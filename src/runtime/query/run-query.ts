@@ -8,9 +8,10 @@ import { firehoseLiveSince } from '../reservoir/live.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import type { TargetRuntime } from '../target/target-runtime.ts';
-import { openDuckDbEngine, type DuckDbSettings } from './duckdb-engine.ts';
+import { openEmbeddedSqlEngine } from '../target/embedded-sql.ts';
+import type { DuckDbSettings } from './duckdb-engine.ts';
 import { loadLiveTable } from './live-table.ts';
-import { createRowWriter, type OutputFormat } from './output.ts';
+import { createJsonLineWriter, createRowWriter, writesJsonObjects, type OutputFormat } from './output.ts';
 import { inferPayloadStructure, type PayloadStructure } from './payload-structure.ts';
 import { payloadUsage, type PayloadUsage } from './payload-usage.ts';
 import { listArchivedFiles, samplePayloads, splitByOverlap, type SnapshotFile } from './reservoir-snapshot.ts';
@@ -62,8 +63,10 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       if (o.sandbox && isConfinementError(err.message)) throw new RuntimeError('WS770', { what: `this (${err.message.split('\n')[0]})` });
       throw new RuntimeError('WS741', { message: err.message, hint: sqlErrorHint(err.message, views, empty) });
     });
-  const engine = await (o.runtime ? o.runtime.openSqlEngine() : openDuckDbEngine(o.duckdb));
+  const T0 = performance.now(); const mark = (w: string) => process.env.MARK && console.error(`  +${(performance.now() - T0).toFixed(0)} ${w}`);
+  const engine = await (o.runtime ? o.runtime.openSqlEngine() : openEmbeddedSqlEngine(o.duckdb));
   try {
+    mark('engine');
     // Parse first: a typo fails at once, before any live record is read.
     const info = await userSql(engine.inspect(sql));
     if (info.statements === 0) throw new RuntimeError('WS771', {});
@@ -71,8 +74,10 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       checkOneStatement(info.statements);
       await checkParsedSelect(engine, sql);
     }
+    mark('inspect');
     const used = reservoirsRead(reservoirs, info.tables);
     const usage: PayloadUsage = used.length > 0 ? await payloadUsage(engine, sql) : { raw: false, names: new Set() };
+    mark('usage');
     const notes: string[] = [];
     for (const r of used) {
       const prepared = await prepareReservoir(engine, r, o, usage);
@@ -80,6 +85,7 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       if (prepared.payloads === 0) empty.push(r.archive.reservoir);
     }
 
+    mark('prepared');
     let run = sql;
     if (o.sandbox) {
       // Confined once wshed's own views exist: from here on only the reservoirs' folders are readable.
@@ -88,7 +94,22 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       run = boundedSql(sql, described.columns, o.sandbox);
       if (run !== sql) await userSql(checkReadOnly(engine, run));
     }
+    // JSON rows the engine renders itself, when it can (the same text, without a JS value per cell).
+    const lines = writesJsonObjects(o.format) && engine.streamJsonLines ? await userSql(engine.streamJsonLines(run)) : null;
+    if (lines && writesJsonObjects(o.format)) {
+      const writer = createJsonLineWriter(o.format, o.out);
+      let rows = 0;
+      for (;;) {
+        const batch = await userSql(lines.next());
+        if (batch === null) break;
+        rows += batch.length;
+        await writer.write(batch);
+      }
+      await writer.end();
+      return { rows, columns: lines.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
+    }
     const result = await userSql(engine.stream(run));
+    mark('stream');
     const writer = createRowWriter(o.format, result.columns, o.out);
     let rows = 0;
     for (;;) {
@@ -98,6 +119,7 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       await writer.write(batch);
     }
     await writer.end();
+    mark('end');
     return { rows, columns: result.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
   } finally {
     await engine.close();
@@ -182,18 +204,21 @@ async function prepareReservoir(
     ...(r.archive.via === 'firehose' ? { since: firehoseLiveSince(r.archive.everySeconds) } : {}),
   });
   if (live.note) notes.push(live.note);
+  if (process.env.MARK) console.error('   live', performance.now().toFixed(0));
   // Listed after the live records were read: see splitByOverlap and duckdb-inputs.ts.
   const files = await listArchivedFiles(store, r.archive.format, r.archive.partition);
   if (files.length === 0) notes.push(`reservoir '${r.archive.reservoir}' has no archived files yet`);
+  if (process.env.MARK) console.error('   listed', performance.now().toFixed(0));
   const structure = await inferStructure(engine, r, files, live.rows > 0 ? live.table : null);
   if (structure.skipped.length > 0) {
     notes.push(`payload keys of '${r.archive.reservoir}' that are not columns (reach them through payload): ${structure.skipped.join(', ')}`);
   }
+  if (process.env.MARK) console.error('   inferred', performance.now().toFixed(0));
   const definitions = defineReservoirViews(
     { views: r.views, archive: r.archive, files: splitByOverlap(files, live.firstSequence), liveRows: live.rows, structure },
     usage,
   );
-  for (const list of definitions.fileLists) await engine.setTextList(list.name, list.urls);
+  for (const b of definitions.bindings) await engine.bindArchive(b.input, b.files, { as: b.as, ...(b.payloadType ? { payloadType: b.payloadType } : {}) });
   for (const statement of definitions.statements) await engine.exec(statement);
   return { notes, payloads: structure.sampled };
 }

@@ -1,6 +1,8 @@
 // The SQL engine as the query runtime sees it: a small interface (DuckDB behind it, see
 // duckdb-engine.ts) and an engine-neutral value model that the output formats render.
 
+import type { ArchiveInput } from '../../compiler/plan/types.ts';
+
 /**
  * One result value. Engine types map onto a few shapes so the formats need not know the engine:
  * integers of any width are `bigint` (exact), floating point is `number`, temporal, UUID, interval
@@ -32,6 +34,13 @@ export interface SqlResultStream {
   next(): Promise<SqlValue[][] | null>;
 }
 
+/** Rows of a result as JSON object texts, a batch at a time (see SqlEngine.streamJsonLines). */
+export interface SqlJsonLineStream {
+  readonly columns: readonly SqlColumn[];
+  /** The next rows' JSON texts (one per row, no line break), or null once the result is exhausted. */
+  next(): Promise<string[] | null>;
+}
+
 export interface SqlStatementInfo {
   readonly statements: number;
   /** Tables and views the SQL names (unqualified), or null when the engine cannot tell. */
@@ -51,8 +60,18 @@ export interface SqlEngine {
   rows(sql: string): Promise<SqlValue[][]>;
   /** Runs every statement but the last, then streams the last one's rows. */
   stream(sql: string): Promise<SqlResultStream>;
-  /** Sets a session variable (`getvariable(name)` in SQL) to a list of text values, bound rather than spelled out. */
-  setTextList(name: string, values: readonly string[]): Promise<void>;
+  /**
+   * Optional, for speed: one SELECT's rows each rendered by the engine as one JSON object (keys
+   * the column names, in order), exactly the text output.ts's jsonText gives value by value.
+   * Null when the engine cannot promise that text for this statement: use `stream`.
+   */
+  streamJsonLines?(sql: string): Promise<SqlJsonLineStream | null>;
+  /**
+   * Binds a plan's archive input to exactly `files` (URLs from the reservoir store): SQL naming the
+   * relation then reads those files and nothing else, and no rows (the same columns) when there are
+   * none. How is the engine's own (DuckDB: a view over read_json/read_parquet of a bound list).
+   */
+  bindArchive(input: ArchiveInput, files: readonly string[], options?: ArchiveBinding): Promise<void>;
   /** Parses without running: fails with SqlError on a syntax error (`statements` is 0 for only `;` or comments). */
   inspect(sql: string): Promise<SqlStatementInfo>;
   /** Parses and binds one statement without running it: its kind and the columns it would return. */
@@ -63,6 +82,25 @@ export interface SqlEngine {
    */
   confine(directories: readonly string[]): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ArchiveBinding {
+  /** Bind under this (unquoted) name instead of the input's own, to hold several file sets at once. */
+  readonly as?: string;
+  /** The engine's type for the payload column when the scan should type it (default: JSON as stored). */
+  readonly payloadType?: string;
+}
+
+/** What a use of the engine needs; what it leaves unset comes from the target's settings. */
+export interface SqlEngineRequest {
+  readonly threads?: number;
+  readonly memoryLimit?: string;
+  /** Where an embedded engine spills (default: a private temp folder). */
+  readonly spillDirectory?: string;
+  /** Results keep scan order without ORDER BY (writing a file in the order it was read). */
+  readonly preserveOrder?: boolean;
+  /** An engine in this process whatever the target's engine: converting files on this machine. */
+  readonly embedded?: boolean;
 }
 
 /** A failure the engine reports about the SQL or the data it reads; `message` is the engine's. */

@@ -1,11 +1,11 @@
 // The user-facing views of a reservoir (`<r>`, `<r>_archived`, `<r>_live`), built on the plan's
 // view SQL: metadata under `_` names, each top-level payload key as a typed column, and `payload`.
 
-import type { ArchiveStep, ReservoirViewsStep, ReservoirView } from '../../compiler/plan/types.ts';
-import { METADATA_FIELDS, partitionColumns } from '../../compiler/record-layout.ts';
+import type { ArchiveInput, ArchiveStep, ReservoirViewsStep, ReservoirView } from '../../compiler/plan/types.ts';
+import { findInput } from '../../compiler/plan/inputs.ts';
+import { METADATA_FIELDS } from '../../compiler/record-layout.ts';
+import { withArchiveAs } from './duckdb-inputs.ts';
 import { duckdbType, payloadType, transformStructure, type PayloadStructure } from './payload-structure.ts';
-import { findScan, replaceScan, type ScanCall } from './plan-scan.ts';
-import { emptyArchiveScan, recordColumnsSpec } from './record-table.ts';
 import type { ArchivedFiles } from './reservoir-snapshot.ts';
 import { quoteIdent, quoteString } from './sql-engine.ts';
 
@@ -23,10 +23,18 @@ export interface ReservoirViewInputs {
 }
 
 export interface ViewDefinitions {
-  /** File lists the views read with getvariable(name): set these first. */
-  readonly fileLists: readonly { readonly name: string; readonly urls: readonly string[] }[];
-  /** Then these, in order. */
+  /** The archive input bound to these file sets under these names (SqlEngine.bindArchive): bind these first. */
+  readonly bindings: readonly ArchiveFileSet[];
+  /** Then run these, in order. */
   readonly statements: readonly string[];
+}
+
+export interface ArchiveFileSet {
+  readonly input: ArchiveInput;
+  readonly as: string;
+  readonly files: readonly string[];
+  /** The payload typed at the scan (`typed` mode), else null. */
+  readonly payloadType: string | null;
 }
 
 /**
@@ -63,20 +71,23 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
     return view;
   };
   const statements: string[] = [];
-  const fileLists: { name: string; urls: readonly string[] }[] = [];
-  const fileList = (part: string, urls: readonly string[]): string | null => {
-    if (urls.length === 0) return null;
-    const name = `wshed_files_${views.reservoir}_${part}`;
-    fileLists.push({ name, urls });
-    return name;
+  const input = findInput(views.inputs, 'archive');
+  if (!input) throw new Error(`the plan's views of reservoir '${views.reservoir}' have no archive input`);
+  const bindings: ArchiveFileSet[] = [];
+  /** The archive input bound to `urls` (typed as `mode` says), under a name of its own. */
+  const fileSet = (part: string, urls: readonly string[]) => (mode: FieldMode) => {
+    const as = `wshed_archive_${views.reservoir}_${part}_${mode}`;
+    if (!bindings.some((b) => b.as === as)) {
+      bindings.push({ input, as, files: urls, payloadType: mode === 'typed' ? duckdbType(payloadType(structure)) : null });
+    }
+    return as;
   };
   const typedPossible = structure.fields.length > 0 && archive.format === 'json' && !rawPayload;
   const archivedMode: FieldMode = typedPossible ? 'typed' : 'json';
-  const scanOf = (sql: string, variable: string | null, mode: FieldMode) =>
-    scanSql(sql, variable, mode === 'typed' ? duckdbType(payloadType(structure)) : null, archive);
+  const scanOf = (sql: string, set: (mode: FieldMode) => string, mode: FieldMode) => withArchiveAs(sql, input, set(mode));
   const withFields = (sql: string, mode: FieldMode) => fieldsView(sql, structure, mode, rawPayload || structure.fields.length === 0, usage.names);
 
-  const all = fileList('all', files.all);
+  const all = fileSet('all', files.all);
   const archived = plan('archived');
   const live = plan('live');
   const unified = plan('unified');
@@ -95,25 +106,11 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
     // The plan's de-duplication (archived copy kept) over the files that may repeat live records,
     // and the rest of the archive as is: de-duplicating a million archived rows that cannot
     // repeat anything would cost more than the query.
-    const overlapping = withFields(scanOf(unified.sql.duckdb, fileList('overlapping', files.overlapping), 'json'), 'json');
-    const settled = withFields(scanOf(archived.sql.duckdb, fileList('settled', files.settled), archivedMode), archivedMode);
+    const overlapping = withFields(scanOf(unified.sql.duckdb, fileSet('overlapping', files.overlapping), 'json'), 'json');
+    const settled = withFields(scanOf(archived.sql.duckdb, fileSet('settled', files.settled), archivedMode), archivedMode);
     create(unified.name, `${overlapping}\nUNION ALL\n${settled}`);
   }
-  return { fileLists, statements };
-}
-
-/** The plan view's SQL reading exactly the files in `variable` (none when null), the payload typed when `typed` is given. */
-function scanSql(sql: string, variable: string | null, typed: string | null, archive: ArchiveStep): string {
-  const call = findScan(sql);
-  if (variable === null) return replaceScan(sql, call, emptyArchiveScan(partitionColumns(archive.partition), typed ?? undefined));
-  const args = [`getvariable(${quoteString(variable)})`, ...call.args.slice(1)];
-  if (typed === null) return replaceScan(sql, call, `${call.fn}(${args.join(', ')})`);
-  return replaceScan(sql, call, typedScan(call, args, typed));
-}
-
-function typedScan(call: ScanCall, args: string[], payloadType: string): string {
-  const rest = args.filter((a) => !/^columns\s*=/i.test(a) && !/^ignore_errors\s*=/i.test(a));
-  return `${call.fn}(${[...rest, `columns = ${recordColumnsSpec(payloadType)}`, 'ignore_errors = true'].join(', ')})`;
+  return { bindings, statements };
 }
 
 /**

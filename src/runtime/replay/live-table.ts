@@ -20,7 +20,7 @@ export interface LiveLoad {
 }
 
 export interface LiveLoadOptions {
-  /** The table as the plan's SQL names it (`ReplayInputs.duckdbLiveTable`). */
+  /** The table as the plan's SQL names it (the live input's `relation.duckdb`). */
   readonly table: string;
   readonly stream: string;
   readonly archive: ArchiveCheckpoint | null;

@@ -1,13 +1,13 @@
 // The records a replay sends: the step's pushed-down DuckDB SQL (filter, bounds, compaction,
-// order and limit all run there) on the SqlEngine, streamed a batch at a time in origin order so
-// memory stays flat however many rows it returns. Provides the live table first when the source
-// includes live.
+// order and limit all run there) on the target's SqlEngine, streamed a batch at a time in origin
+// order so memory stays flat however many rows it returns. Binds the SQL's named inputs first.
 
-import { partitionColumns } from '../../compiler/record-layout.ts';
-import { findScan, replaceScan } from '../query/plan-scan.ts';
-import { emptyArchiveScan } from '../query/record-table.ts';
-import { openDuckDbEngine } from '../query/duckdb-engine.ts';
-import type { SqlEngine, SqlValue } from '../query/sql-engine.ts';
+import { findInput } from '../../compiler/plan/inputs.ts';
+import { listArchivedFiles } from '../query/reservoir-snapshot.ts';
+import type { SqlEngine, SqlEngineRequest, SqlValue } from '../query/sql-engine.ts';
+import type { ReservoirStore } from '../reservoir/store.ts';
+import { openReservoirStore } from '../reservoir/open-store.ts';
+import type { TargetRuntime } from '../target/target-runtime.ts';
 import { isProcessAlive } from '../pid-lock.ts';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -34,12 +34,11 @@ export interface SourceRow {
 }
 
 export interface SourceOptions {
-  /**
-   * The reservoir has no data file yet: the plan's scan (a glob, which DuckDB refuses when it
-   * matches nothing) is swapped for an empty relation of the same columns.
-   */
-  readonly archiveEmpty?: boolean;
   readonly step: ReplayStep;
+  /** The target's SQL engine (TargetRuntime.openSqlEngine); the source closes it. */
+  readonly openEngine: (request: SqlEngineRequest) => Promise<SqlEngine>;
+  /** The reservoir's store, whose files the archive input is bound to (null: no files, no rows). */
+  readonly store: ReservoirStore | null;
   readonly streams: StreamService;
   readonly archive: ArchiveCheckpoint | null;
   /** A resumed run's cut, reused as is. */
@@ -56,9 +55,6 @@ export const DEFAULT_MEMORY_LIMIT = '512MB';
 
 const COLUMNS = ['stream', 'shard_id', 'sequence_number', 'sub_sequence_number', 'partition_key', 'arrival_time', 'payload'] as const;
 
-/** An empty archive; the hourly folders are a superset of the daily ones, so it fits either plan. */
-const EMPTY_ARCHIVE = emptyArchiveScan(partitionColumns('hourly'));
-
 export class ReplaySource {
   private constructor(
     private readonly step: ReplayStep,
@@ -68,23 +64,26 @@ export class ReplaySource {
     readonly cut: SourceCut,
     /** Live records loaded into the live table (0 when the source has none). */
     readonly liveRecords: number,
-    private readonly archiveEmpty: boolean = false,
   ) {}
 
-  /** Opens the SQL engine, takes the cut and loads the live table when the SQL reads one. */
+  /**
+   * Opens the SQL engine, takes the cut, and binds the SQL's inputs: the live table first, then the
+   * archive to the files listed after it (a file published meanwhile may repeat live records, which
+   * the SQL de-duplicates; one listed before could miss records archived in between).
+   */
   static async open(options: SourceOptions): Promise<ReplaySource> {
     const { step } = options;
     const scratch = await makeScratch(options.scratchRoot ?? os.tmpdir());
     let engine: SqlEngine | null = null;
     try {
       engine = await duckdb(step, 'start', () =>
-        openDuckDbEngine({
+        options.openEngine({
           threads: options.threads ?? 2,
           // 512MB keeps a 5M-record compaction under 1 GiB of RSS in all (bench/compaction-memory.ts).
           memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
           // Sorting and compaction spill here rather than failing when over memory_limit.
           spillDirectory: path.join(scratch, 'spill'),
-          preserveInsertionOrder: true,
+          preserveOrder: true,
         }),
       );
       const opened = engine;
@@ -92,9 +91,10 @@ export class ReplaySource {
       let liveRecords = 0;
       const signal = options.signal ? { signal: options.signal } : {};
       const bound = options.bound ? { bound: options.bound } : {};
-      if (step.inputs.duckdbLiveTable) {
+      const liveInput = findInput(step.inputs, 'live');
+      if (liveInput) {
         const live = await loadLiveTable({ exec: (sql) => duckdb(step, 'load the live records', () => opened.exec(sql)) }, options.streams, {
-          table: step.inputs.duckdbLiveTable,
+          table: liveInput.relation.duckdb,
           stream: step.stream,
           archive: options.archive,
           scratchFolder: scratch,
@@ -110,7 +110,12 @@ export class ReplaySource {
       } else {
         cut = await captureAtTip(options.streams, step.stream, { archive: null, ...signal });
       }
-      return new ReplaySource(step, engine, scratch, cut, liveRecords, options.archiveEmpty === true);
+      const archiveInput = findInput(step.inputs, 'archive');
+      if (archiveInput) {
+        const files = options.store ? await listArchivedFiles(options.store, archiveInput.format, archiveInput.partition) : [];
+        await duckdb(step, 'bind the archived files', () => opened.bindArchive(archiveInput, files.map((f) => f.url)));
+      }
+      return new ReplaySource(step, engine, scratch, cut, liveRecords);
     } catch (err) {
       await engine?.close().catch(() => {});
       await fs.rm(scratch, { recursive: true, force: true });
@@ -158,8 +163,7 @@ export class ReplaySource {
 
   private sql(): string {
     // The plan's SQL as is, without its trailing semicolon if any, so it nests as a subquery.
-    const sql = this.step.sql.duckdb.trim().replace(/;$/, '');
-    return this.archiveEmpty ? replaceScan(sql, findScan(sql), EMPTY_ARCHIVE) : sql;
+    return this.step.sql.duckdb.trim().replace(/;$/, '');
   }
 
   private async run<T>(call: () => Promise<T>, doing = 'run the replay query'): Promise<T> {
@@ -173,6 +177,16 @@ export class ReplaySource {
       throw duckdbError(this.step, doing, err);
     }
   }
+}
+
+/**
+ * Where the archive input's files are listed: the reservoir's store when the context has it (the
+ * archiver's), else the store at the input's location (a Firehose reservoir's files are read too).
+ */
+export function archiveStore(step: ReplayStep, reservoir: ReservoirStore | null, runtime?: Pick<TargetRuntime, 'store'>): ReservoirStore | null {
+  const input = findInput(step.inputs, 'archive');
+  if (!input) return null;
+  return reservoir ?? (runtime ? runtime.store(input.reservoir, input.location) : openReservoirStore(input.reservoir, input.location));
 }
 
 /** Runs a DuckDB call; its failure becomes a coded one-line error with the fix (WS762). */

@@ -7,11 +7,13 @@ import type { AwsTargetConfig } from '../../compiler/target-config.ts';
 import { clusterStepProvisioning } from '../aws/emr/step-provisioning.ts';
 import { firehoseStepProvisioning } from '../aws/firehose/step-provisioning.ts';
 import { awsProvisioner, type FirehoseProvisioning } from '../aws/provisioner.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/s3-client.ts';
 import { createStreamService } from '../kinesis/aws-stream-service.ts';
 import { createKinesisClient, type KinesisEndpoint } from '../kinesis/client.ts';
 import { resolveHome } from '../local/home.ts';
-import { openDuckDbEngine, type DuckDbSettings } from '../query/duckdb-engine.ts';
+import type { DuckDbSettings } from '../query/duckdb-engine.ts';
+import { openEmbeddedSqlEngine } from './embedded-sql.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
 import type { RuntimeOptions } from './local-runtime.ts';
 import type { TargetRuntime } from './target-runtime.ts';
@@ -29,6 +31,7 @@ export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions =
   // No url and no credentials: the SDK resolves both from its chain. The region is the settings',
   // which the CLI took from the same chain (AWS_REGION, the profile) unless --conf names one.
   const kinesis: KinesisEndpoint = { region: config.region };
+  let storeS3: S3Client | undefined;
   return {
     target: 'aws',
     cwd,
@@ -38,8 +41,9 @@ export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions =
     streams: async (request = {}) => createStreamService(kinesis, request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
     // AWS is always "running": a failure to reach it is reported where a call fails.
     streamsIfRunning: async () => createStreamService(kinesis),
-    store: (reservoir: string, location: Location) => openReservoirStore(reservoir, location, cwd),
-    openSqlEngine: () => openDuckDbEngine(AWS_DUCKDB),
+    // The stores' S3 client in the plan's region too (an override in --conf included): one for every bucket.
+    store: (reservoir: string, location: Location) => openReservoirStore(reservoir, location, cwd, { s3: () => (storeS3 ??= createS3Client({ region: config.region })) }),
+    openSqlEngine: (request) => openEmbeddedSqlEngine(AWS_DUCKDB, request),
     provisioner: awsProvisioner({
       kinesis: () => createKinesisClient(kinesis),
       s3: (region) => createS3Client({ region }),

@@ -6,11 +6,13 @@ import type { LocalTargetConfig } from '../../compiler/target-config.ts';
 import type { Location } from '../../compiler/model.ts';
 import type { PlanStep } from '../../compiler/plan/types.ts';
 import { createStreamService } from '../kinesis/aws-stream-service.ts';
+import { createKinesisClient } from '../kinesis/client.ts';
 import type { StreamService } from '../kinesis/stream-service.ts';
 import { localLiveStateReader } from '../live-state/local.ts';
 import { resolveHome } from '../local/home.ts';
+import { reshardUniformly } from '../local/reshard.ts';
 import { ensureLocalService, localServiceEndpoint, localServiceStatus } from '../local/service.ts';
-import { openDuckDbEngine } from '../query/duckdb-engine.ts';
+import { openEmbeddedSqlEngine } from './embedded-sql.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import { runReservoirFolderStep, runStreamStep } from '../steps.ts';
@@ -47,7 +49,7 @@ export function localRuntime(config: LocalTargetConfig, options: RuntimeOptions 
       return status.state === 'running' ? streams({ start: false }) : null;
     },
     store: (reservoir: string, location: Location) => openReservoirStore(reservoir, location, cwd),
-    openSqlEngine: () => openDuckDbEngine(config.duckdb),
+    openSqlEngine: (request) => openEmbeddedSqlEngine(config.duckdb, request),
     provisioner: localProvisioner(home, cwd, streams),
   };
   return runtime;
@@ -60,7 +62,7 @@ export function portInUse(e: unknown, port: number): RuntimeError | null {
 
 const LOCAL_KINDS: ReadonlySet<PlanStep['kind']> = new Set(['local-service', 'stream', 'reservoir-folder']);
 
-/** The service, streams and reservoir folders; streams are never resharded or deleted here. */
+/** The service, streams (resharded by split and merge, local/reshard.ts) and reservoir folders; nothing is deleted here. */
 function localProvisioner(home: string, cwd: string, streams: (r?: StreamsRequest) => Promise<StreamService>): Provisioner {
   let service: StreamService | null = null;
   const connected = async () => (service ??= await streams({ start: true }));
@@ -74,8 +76,23 @@ function localProvisioner(home: string, cwd: string, streams: (r?: StreamsReques
           await connected();
           return { outcome: 'running', text: 'running', data: {} };
         case 'stream': {
-          const r = await runStreamStep(step, await connected());
-          return { outcome: r.outcome, text: [r.outcome, ...r.notes].join('; '), data: { outcome: r.outcome, notes: r.notes } };
+          const service = await connected();
+          const before = await service.describeStream(step.name);
+          const resharded: string[] = [];
+          if (before && before.status === 'ACTIVE' && before.openShards !== step.shards) {
+            // kinesalite has no UpdateShardCount: split and merge to the declared uniform shards.
+            const client = createKinesisClient(await localServiceEndpoint(home));
+            try {
+              await reshardUniformly(client, step.name, step.shards, () => service.waitForStream(step.name, 'active'));
+            } finally {
+              client.destroy();
+            }
+            resharded.push(`shards ${before.openShards} → ${step.shards}`);
+          }
+          const r = await runStreamStep(step, service);
+          const outcome = resharded.length > 0 && r.outcome === 'exists' ? 'updated' : r.outcome;
+          const notes = [...resharded, ...r.notes];
+          return { outcome, text: [outcome, ...notes].join('; '), data: { outcome, notes } };
         }
         case 'reservoir-folder': {
           const r = await runReservoirFolderStep(step, cwd);

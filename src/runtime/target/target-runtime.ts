@@ -8,7 +8,7 @@ import type { ReplayEmitConfig, TargetName } from '../../compiler/target-config.
 import type { StreamService } from '../kinesis/stream-service.ts';
 import type { LiveStateReader } from '../live-state/reader.ts';
 import type { DuckDbSettings } from '../query/duckdb-engine.ts';
-import type { SqlEngine } from '../query/sql-engine.ts';
+import type { SqlEngine, SqlEngineRequest } from '../query/sql-engine.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
 
 export interface StreamsRequest {
@@ -34,8 +34,11 @@ export interface TargetRuntime {
   streamsIfRunning(): Promise<StreamService | null>;
   /** The reservoir store of a location: a folder, or an S3 bucket and prefix. */
   store(reservoir: string, location: Location): ReservoirStore;
-  /** A new SQL engine (the caller closes it). DuckDB now; Drill on aws with the next issue. */
-  openSqlEngine(): Promise<SqlEngine>;
+  /**
+   * A new SQL engine (the caller closes it), fit for `request` (`embedded`: one in this process
+   * whatever the target's engine, for converting files here). DuckDB now; Drill on aws next.
+   */
+  openSqlEngine(request?: SqlEngineRequest): Promise<SqlEngine>;
   /** Reads what exists and applies provisioning steps. */
   readonly provisioner: Provisioner;
 }

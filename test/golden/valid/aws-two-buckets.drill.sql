@@ -5,18 +5,18 @@ WITH
     FROM `wshed_acme_orders`.`orders_archive`.`dt=*/hour=*/*.json` AS `t`
   ),
   `live` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
-    FROM `hive`.`wshed`.`orders_live` AS `t`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `wshed_live_orders_archive` AS `t`
   ),
   `source` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 0 AS `copy_rank`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(CONVERT_TO(`t`.`payload`, 'JSON'), 'UTF8') AS `payload`, 0 AS `copy_rank`
     FROM `archive` AS `t`
     UNION ALL
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 1 AS `copy_rank`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(CONVERT_TO(`t`.`payload`, 'JSON'), 'UTF8') AS `payload`, 1 AS `copy_rank`
     FROM `live` AS `t`
   ),
   `deduped` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
     FROM (
       SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, ROW_NUMBER() OVER (PARTITION BY `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number` ORDER BY `t`.`copy_rank`) AS `rn`
       FROM `source` AS `t`
@@ -38,8 +38,8 @@ FROM `archive` AS `t`;
 -- views.orders_archive: view orders_archive_live
 WITH
   `live` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
-    FROM `hive`.`wshed`.`orders_live` AS `t`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `wshed_live_orders_archive` AS `t`
   )
 SELECT `t`.`stream` AS `_stream`, `t`.`shard_id` AS `_shard_id`, `t`.`sequence_number` AS `_sequence_number`, `t`.`sub_sequence_number` AS `_sub_sequence_number`, `t`.`partition_key` AS `_partition_key`, CAST(REPLACE(REPLACE(`t`.`arrival_time`, 'T', ' '), 'Z', '') AS TIMESTAMP) AS `_arrival_time`, `t`.`payload`
 FROM `live` AS `t`;
@@ -51,18 +51,18 @@ WITH
     FROM `wshed_acme_clicks_eu`.`clicks_archive`.`dt=*/*.json` AS `t`
   ),
   `live` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
-    FROM `hive`.`wshed`.`clicks_live` AS `t`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `wshed_live_clicks_archive` AS `t`
   ),
   `source` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 0 AS `copy_rank`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(CONVERT_TO(`t`.`payload`, 'JSON'), 'UTF8') AS `payload`, 0 AS `copy_rank`
     FROM `archive` AS `t`
     UNION ALL
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 1 AS `copy_rank`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(CONVERT_TO(`t`.`payload`, 'JSON'), 'UTF8') AS `payload`, 1 AS `copy_rank`
     FROM `live` AS `t`
   ),
   `deduped` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
     FROM (
       SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, ROW_NUMBER() OVER (PARTITION BY `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number` ORDER BY `t`.`copy_rank`) AS `rn`
       FROM `source` AS `t`
@@ -84,8 +84,8 @@ FROM `archive` AS `t`;
 -- views.clicks_archive: view clicks_archive_live
 WITH
   `live` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
-    FROM `hive`.`wshed`.`clicks_live` AS `t`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `wshed_live_clicks_archive` AS `t`
   )
 SELECT `t`.`stream` AS `_stream`, `t`.`shard_id` AS `_shard_id`, `t`.`sequence_number` AS `_sequence_number`, `t`.`sub_sequence_number` AS `_sub_sequence_number`, `t`.`partition_key` AS `_partition_key`, CAST(REPLACE(REPLACE(`t`.`arrival_time`, 'T', ' '), 'Z', '') AS TIMESTAMP) AS `_arrival_time`, `t`.`payload`
 FROM `live` AS `t`;
@@ -97,18 +97,18 @@ WITH
     FROM `wshed`.`orders_copy`.`dt=*/hour=*/*.json` AS `t`
   ),
   `live` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
-    FROM `hive`.`wshed`.`orders_live` AS `t`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `wshed_live_orders_copy` AS `t`
   ),
   `source` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 0 AS `copy_rank`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(CONVERT_TO(`t`.`payload`, 'JSON'), 'UTF8') AS `payload`, 0 AS `copy_rank`
     FROM `archive` AS `t`
     UNION ALL
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, 1 AS `copy_rank`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(CONVERT_TO(`t`.`payload`, 'JSON'), 'UTF8') AS `payload`, 1 AS `copy_rank`
     FROM `live` AS `t`
   ),
   `deduped` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
     FROM (
       SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, ROW_NUMBER() OVER (PARTITION BY `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number` ORDER BY `t`.`copy_rank`) AS `rn`
       FROM `source` AS `t`
@@ -130,8 +130,8 @@ FROM `archive` AS `t`;
 -- views.orders_copy: view orders_copy_live
 WITH
   `live` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, CONVERT_FROM(`t`.`payload`, 'JSON') AS `payload`
-    FROM `hive`.`wshed`.`orders_live` AS `t`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    FROM `wshed_live_orders_copy` AS `t`
   )
 SELECT `t`.`stream` AS `_stream`, `t`.`shard_id` AS `_shard_id`, `t`.`sequence_number` AS `_sequence_number`, `t`.`sub_sequence_number` AS `_sub_sequence_number`, `t`.`partition_key` AS `_partition_key`, CAST(REPLACE(REPLACE(`t`.`arrival_time`, 'T', ' '), 'Z', '') AS TIMESTAMP) AS `_arrival_time`, `t`.`payload`
 FROM `live` AS `t`;

@@ -2,7 +2,7 @@
 WITH
   archive AS (
     SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
-    FROM read_json('./.wshed/reservoir/orders_archive/dt=*/hour=*/*.json', format = 'newline_delimited', columns = {'stream': 'VARCHAR', 'shard_id': 'VARCHAR', 'sequence_number': 'VARCHAR', 'sub_sequence_number': 'BIGINT', 'partition_key': 'VARCHAR', 'arrival_time': 'VARCHAR', 'payload': 'JSON'}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'hour': 'VARCHAR'}) AS t
+    FROM wshed_archive_orders_archive AS t
   ),
   live AS (
     SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
@@ -27,7 +27,7 @@ FROM deduped AS t;
 WITH
   archive AS (
     SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
-    FROM read_json('./.wshed/reservoir/orders_archive/dt=*/hour=*/*.json', format = 'newline_delimited', columns = {'stream': 'VARCHAR', 'shard_id': 'VARCHAR', 'sequence_number': 'VARCHAR', 'sub_sequence_number': 'BIGINT', 'partition_key': 'VARCHAR', 'arrival_time': 'VARCHAR', 'payload': 'JSON'}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'hour': 'VARCHAR'}) AS t
+    FROM wshed_archive_orders_archive AS t
   )
 SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
 FROM archive AS t;
@@ -45,7 +45,7 @@ FROM live AS t;
 WITH
   archive AS (
     SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
-    FROM read_json('./.wshed/reservoir/orders_archive/dt=*/hour=*/*.json', format = 'newline_delimited', columns = {'stream': 'VARCHAR', 'shard_id': 'VARCHAR', 'sequence_number': 'VARCHAR', 'sub_sequence_number': 'BIGINT', 'partition_key': 'VARCHAR', 'arrival_time': 'VARCHAR', 'payload': 'JSON'}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'hour': 'VARCHAR'}) AS t
+    FROM wshed_archive_orders_archive AS t
     WHERE t.dt >= '2026-11-20'
   ),
   live AS (

@@ -2,7 +2,7 @@
 WITH
   archive AS (
     SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, json(t.payload) AS payload
-    FROM read_parquet('s3://my-wshed-bucket/parquet/dt=*/*.parquet', hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}) AS t
+    FROM wshed_archive_events_parquet AS t
   ),
   live AS (
     SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
@@ -27,7 +27,7 @@ FROM deduped AS t;
 WITH
   archive AS (
     SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, json(t.payload) AS payload
-    FROM read_parquet('s3://my-wshed-bucket/parquet/dt=*/*.parquet', hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}) AS t
+    FROM wshed_archive_events_parquet AS t
   )
 SELECT t.stream AS _stream, t.shard_id AS _shard_id, t.sequence_number AS _sequence_number, t.sub_sequence_number AS _sub_sequence_number, t.partition_key AS _partition_key, CAST(replace(replace(t.arrival_time, 'T', ' '), 'Z', '') AS TIMESTAMP) AS _arrival_time, t.payload
 FROM archive AS t;

@@ -1,7 +1,7 @@
 WITH
   archive AS (
     SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload
-    FROM read_json('/data/orders/dt=*/hour=*/*.json', format = 'newline_delimited', columns = {'stream': 'VARCHAR', 'shard_id': 'VARCHAR', 'sequence_number': 'VARCHAR', 'sub_sequence_number': 'BIGINT', 'partition_key': 'VARCHAR', 'arrival_time': 'VARCHAR', 'payload': 'JSON'}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'hour': 'VARCHAR'}) AS t
+    FROM wshed_archive_orders_lake AS t
   ),
   live AS (
     SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, t.payload

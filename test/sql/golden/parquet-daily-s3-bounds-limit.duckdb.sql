@@ -1,7 +1,7 @@
 WITH
   archive AS (
     SELECT t.stream, t.shard_id, t.sequence_number, t.sub_sequence_number, t.partition_key, t.arrival_time, json(t.payload) AS payload
-    FROM read_parquet('s3://acme-data/lake/orders/dt=*/*.parquet', hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}) AS t
+    FROM wshed_archive_orders_lake AS t
     WHERE t.dt >= '2026-11-01' AND t.dt <= '2026-11-01'
   ),
   sliced AS (

@@ -1,13 +1,14 @@
 // Apache Drill, the engine on EMR: reads the reservoir through a file-system storage plugin and live
-// records through its Hive plugin; the payload is a Drill map, reached as `t.payload.customer.region`.
+// records from a snapshot the runtime writes under the reservoir's `_wshed/live/`; the payload is a
+// Drill map, reached as `t.payload.customer.region`.
 
 import { partitionColumns } from '../../record-layout.ts';
 import type { ColumnRef, JsonValueType, SqlExpr } from '../ast.ts';
 import { cast } from '../ast.ts';
 import type { Dialect } from '../dialect.ts';
 
-// How Drill names what the SQL reads (the plugin configuration and the Hive table are made by other
-// plan steps; they must agree with this):
+// How Drill names what the SQL reads (the plugin configuration is made by another plan step and the
+// live view by the runtime, src/runtime/drill/views.ts; they must agree with this):
 //
 // - The reservoir bucket is one file-system storage plugin (`type: "file"`, `connection: "s3a://<bucket>"`),
 //   named by `SqlNaming.drillStoragePlugin`, with the `json` and `parquet` formats enabled. Each reservoir
@@ -16,14 +17,21 @@ import type { Dialect } from '../dialect.ts';
 //   `` `dt=*/*.json` ``; Parquet: `*.parquet`), a glob relative to the workspace. Drill takes the folder
 //   before the first wildcard as the selection root, so `dir0` = `'dt=YYYY-MM-DD'` and `dir1` = `'hour=HH'`,
 //   and it prunes folders on `dir0` bounds. The glob skips `*.tmp`; Drill also skips every file and folder
-//   whose name starts with `_` or `.`, so `_quarantine/` is never read.
-// - Live records are the Hive table `` `hive`.`<hiveDatabase>`.`<stream>_live` `` seen through Drill's Hive
-//   storage plugin, which must be named `hive`; it has the RECORD_COLUMNS with `payload` as JSON text.
-// - A Parquet or live payload (JSON text) becomes a map with `CONVERT_FROM(payload, 'JSON')`; NDJSON
-//   files are read as maps directly. Drill needs a table alias to reach into a map, hence `t.` everywhere.
-// - Drill reads all NDJSON files of a table with one schema: a payload field must keep one JSON type
-//   across records (or the plugin sets `store.json.all_text_mode`, which the text casts here tolerate).
-export const DRILL_HIVE_PLUGIN = 'hive';
+//   whose name starts with `_` or `.`, so `_quarantine/` and `_wshed/` are never read.
+// - Live records are `` `wshed_live_<reservoir>` ``, unqualified: a view the runtime creates in the
+//   session's default schema (the writable views workspace) over the live snapshot it wrote, NDJSON
+//   in the record layout under `_wshed/live/<id>/` (docs/live-records.md). EMR's Hive table over the
+//   stream cannot serve here: its Kinesis handler exposes no shard or sequence number to de-duplicate by.
+// - A Parquet payload (JSON text) becomes a map with `CONVERT_FROM(payload, 'JSON')`; NDJSON files
+//   and the snapshot are read as maps directly. Drill needs a table alias to reach into a map, hence `t.` everywhere.
+// - A UNION ALL of map columns returns every map as `{}` (Drill 1.22), so the payload crosses the
+//   archive + live union as JSON text and is parsed back after the de-duplication.
+// - Drill reads all NDJSON files of a table with one schema: a payload field whose JSON type differs
+//   between files reads as NULL unless the session sets `store.json.all_text_mode` (the runtime's
+//   views do; the text casts here tolerate it).
+
+/** The live relation's name, bound by the runtime to a view over its snapshot. */
+export const drillLiveRelation = (reservoir: string): string => `wshed_live_${reservoir}`;
 
 function jsonValue(payload: ColumnRef, path: readonly string[], as: JsonValueType): SqlExpr {
   if (path.length === 0) throw new Error('a payload path has at least one key');
@@ -60,11 +68,14 @@ export const drill: Dialect = {
     json_extract: null,
     json_extract_string: null,
     json_type: null,
+    json_encode: { name: 'CONVERT_TO', trailingArgs: [{ kind: 'literal', value: { type: 'string', value: 'JSON' } }] },
+    utf8_text: { name: 'CONVERT_FROM', trailingArgs: [{ kind: 'literal', value: { type: 'string', value: 'UTF8' } }] },
   },
   supportsQualify: false,
   safeCast: null,
+  payloadAcrossUnion: 'json-text',
   partitionColumns: 'directory-levels',
-  parseStoredPayload: { json: false, 'json-text': true, live: true },
+  parseStoredPayload: { json: false, 'json-text': true, live: false },
   jsonValue,
 
   reservoirFiles(node, h) {
@@ -73,6 +84,6 @@ export const drill: Dialect = {
   },
 
   liveTable(node) {
-    return [DRILL_HIVE_PLUGIN, node.hiveDatabase, `${node.stream}_live`];
+    return [drillLiveRelation(node.reservoir)];
   },
 };

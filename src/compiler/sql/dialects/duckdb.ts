@@ -1,14 +1,16 @@
-// DuckDB, the local engine: reads reservoir files with read_json/read_parquet and live records from a
-// table the runtime fills; the payload is DuckDB's JSON type, addressed with JSON Pointers.
+// DuckDB, the local engine: reads a reservoir's archived files and its live records from relations
+// the runtime binds by name; the payload is DuckDB's JSON type, addressed with JSON Pointers.
 
-import { partitionColumns, RECORD_COLUMNS, type ColumnType } from '../../record-layout.ts';
+import type { ColumnType } from '../../record-layout.ts';
 import type { ColumnRef, JsonValueType, SqlExpr } from '../ast.ts';
 import { bin, call, cast, str } from '../ast.ts';
 import type { Dialect } from '../dialect.ts';
-import { SqlUnsupportedError } from '../dialect.ts';
 
 /** Schema of the table the runtime fills with live records: `wshed_live."<reservoir>"`, RECORD_COLUMNS. */
 export const DUCKDB_LIVE_SCHEMA = 'wshed_live';
+
+/** The relation a reservoir's archived files are read from: `wshed_archive_<reservoir>` (the record layout and partition columns). */
+export const duckdbArchiveRelation = (reservoir: string): string => `wshed_archive_${reservoir}`;
 
 /** Keywords DuckDB does not accept as bare column names (`duckdb_keywords()`, all but 'unreserved'). */
 const KEYWORDS =
@@ -75,29 +77,23 @@ export const duckdb: Dialect = {
     json_extract: { name: 'json_extract' },
     json_extract_string: { name: 'json_extract_string' },
     json_type: { name: 'json_type' },
+    json_encode: null,
+    utf8_text: null,
   },
   supportsQualify: true,
   safeCast: 'TRY_CAST',
+  payloadAcrossUnion: 'value',
   partitionColumns: 'hive-columns',
   // NDJSON is read with payload typed JSON (columns=...); the live table holds JSON too.
   parseStoredPayload: { json: false, 'json-text': true, live: false },
   jsonValue,
 
   reservoirFiles(node, h) {
-    // A root with glob characters would silently read other folders; the checker should reject it.
-    if (/[*?[\]{}]/.test(node.root)) throw new SqlUnsupportedError('duckdb', `a reservoir location with glob characters (${node.root})`);
-    const partitions = partitionColumns(node.partition);
-    // Only partition folders: `_quarantine/...` and `*.tmp` never match. A glob matching no file is
-    // an error ("No files found that match the pattern") and neither read_json nor read_parquet has an
-    // option to allow it (DuckDB 1.5.6), so the runtime keeps one empty file under a partition folder.
-    // Pruned folders are fine: the glob matched, the filter on dt skips them.
-    const glob = `${node.root}/${partitions.map((p) => `${p}=*/`).join('')}*.${node.format}`;
-    const hiveTypes = `{${partitions.map((p) => `${h.string(p)}: 'VARCHAR'`).join(', ')}}`;
-    const hive = `hive_partitioning = true, hive_types = ${hiveTypes}`;
-    if (node.format === 'parquet') return `read_parquet(${h.string(glob)}, ${hive})`;
-    // Explicit columns: no schema sniffing (several times faster), and payload stays one JSON value.
-    const columns = `{${RECORD_COLUMNS.map((c) => `${h.string(c.name)}: ${h.string(DUCKDB_COLUMN_TYPES[c.type])}`).join(', ')}}`;
-    return `read_json(${h.string(glob)}, format = 'newline_delimited', columns = ${columns}, ${hive})`;
+    // A name the runtime binds (src/runtime/query/duckdb-inputs.ts) to read_json/read_parquet over the
+    // exact files it listed, or to an empty relation: a glob here would fail on an empty reservoir, be
+    // relative to where `wshed` runs, and pick up files published after the live records were read.
+    // Unqualified, so one query can bind it to several file sets at once with a CTE.
+    return h.ident(duckdbArchiveRelation(node.reservoir));
   },
 
   liveTable(node) {
