@@ -86,9 +86,7 @@ class DuckDbEngine implements SqlEngine {
   }
 
   async stream(sql: string): Promise<SqlResultStream> {
-    const T = performance.now();
     const rendered = await this.nestedAsText(sql);
-    if (process.env.MARK) console.error('   nestedAsText', (performance.now() - T).toFixed(0));
     const result = rendered ? rendered.result : await guard(() => this.connection.stream(sql));
     const types = rendered ? rendered.types : result.columnTypes();
     const columns: SqlColumn[] = (rendered ? rendered.names : result.columnNames()).map((name, i) => ({ name, type: types[i].toString() }));
@@ -120,9 +118,7 @@ class DuckDbEngine implements SqlEngine {
    * (duckdb-nested-text.ts); anything else, or a wrap DuckDB refuses, runs as written.
    */
   private async nestedAsText(sql: string): Promise<{ result: DuckDBResult; types: DuckDBType[]; names: string[]; wrapped: NestedAsText } | null> {
-    const T = performance.now();
     const select = await this.selectColumns(sql);
-    if (process.env.MARK) console.error('   selectColumns', (performance.now() - T).toFixed(0));
     if (!select) return null;
     const { names, types } = select;
     const wrapped = nestedAsText(sql, names, types);

@@ -63,10 +63,8 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       if (o.sandbox && isConfinementError(err.message)) throw new RuntimeError('WS770', { what: `this (${err.message.split('\n')[0]})` });
       throw new RuntimeError('WS741', { message: err.message, hint: sqlErrorHint(err.message, views, empty) });
     });
-  const T0 = performance.now(); const mark = (w: string) => process.env.MARK && console.error(`  +${(performance.now() - T0).toFixed(0)} ${w}`);
   const engine = await (o.runtime ? o.runtime.openSqlEngine() : openEmbeddedSqlEngine(o.duckdb));
   try {
-    mark('engine');
     // Parse first: a typo fails at once, before any live record is read.
     const info = await userSql(engine.inspect(sql));
     if (info.statements === 0) throw new RuntimeError('WS771', {});
@@ -74,10 +72,8 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       checkOneStatement(info.statements);
       await checkParsedSelect(engine, sql);
     }
-    mark('inspect');
     const used = reservoirsRead(reservoirs, info.tables);
     const usage: PayloadUsage = used.length > 0 ? await payloadUsage(engine, sql) : { raw: false, names: new Set() };
-    mark('usage');
     const notes: string[] = [];
     for (const r of used) {
       const prepared = await prepareReservoir(engine, r, o, usage);
@@ -85,7 +81,6 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       if (prepared.payloads === 0) empty.push(r.archive.reservoir);
     }
 
-    mark('prepared');
     let run = sql;
     if (o.sandbox) {
       // Confined once wshed's own views exist: from here on only the reservoirs' folders are readable.
@@ -109,7 +104,6 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       return { rows, columns: lines.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
     }
     const result = await userSql(engine.stream(run));
-    mark('stream');
     const writer = createRowWriter(o.format, result.columns, o.out);
     let rows = 0;
     for (;;) {
@@ -119,7 +113,6 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       await writer.write(batch);
     }
     await writer.end();
-    mark('end');
     return { rows, columns: result.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
   } finally {
     await engine.close();
@@ -204,16 +197,13 @@ async function prepareReservoir(
     ...(r.archive.via === 'firehose' ? { since: firehoseLiveSince(r.archive.everySeconds) } : {}),
   });
   if (live.note) notes.push(live.note);
-  if (process.env.MARK) console.error('   live', performance.now().toFixed(0));
   // Listed after the live records were read: see splitByOverlap and duckdb-inputs.ts.
   const files = await listArchivedFiles(store, r.archive.format, r.archive.partition);
   if (files.length === 0) notes.push(`reservoir '${r.archive.reservoir}' has no archived files yet`);
-  if (process.env.MARK) console.error('   listed', performance.now().toFixed(0));
   const structure = await inferStructure(engine, r, files, live.rows > 0 ? live.table : null);
   if (structure.skipped.length > 0) {
     notes.push(`payload keys of '${r.archive.reservoir}' that are not columns (reach them through payload): ${structure.skipped.join(', ')}`);
   }
-  if (process.env.MARK) console.error('   inferred', performance.now().toFixed(0));
   const definitions = defineReservoirViews(
     { views: r.views, archive: r.archive, files: splitByOverlap(files, live.firstSequence), liveRows: live.rows, structure },
     usage,
