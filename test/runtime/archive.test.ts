@@ -10,6 +10,7 @@ import { archiveReservoir } from '../../src/runtime/archive/archiver.ts';
 import type { ArchiveProgress } from '../../src/runtime/archive/types.ts';
 import { KplAggregator } from '../../src/runtime/kinesis/kpl.ts';
 import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
+import { compareSequence } from '../../src/runtime/kinesis/sequence.ts';
 import { readArchiveCheckpoint } from '../../src/runtime/reservoir/checkpoint.ts';
 import { parseFileName } from '../../src/runtime/reservoir/file-names.ts';
 import type { ReservoirStore } from '../../src/runtime/reservoir/store.ts';
@@ -139,6 +140,31 @@ function archiveSuite(kind: StoreKind): void {
     // Big numbers keep every digit: the producer's JSON text is stored as sent.
     const text = (await readRaw(reservoir.store())).find((l) => l.includes('"partition_key":"e"'))!;
     assert.match(text, /"payload":12345678901234567890123\}/);
+  });
+
+  test('records of every size up to Kinesis’s limit, multi-byte text included, are archived byte for byte and in order', async () => {
+    const stream = uniqueStream();
+    await kinesis.streams.ensureStream(stream, 1, 24);
+    // Lines far smaller and far larger than the writer's buffers, with 1-, 2-, 3- and 4-byte UTF-8.
+    const texts = ['tiny', 'é'.repeat(150_000), '€'.repeat(250_000), '😀'.repeat(120_000), 'a'.repeat(900_000), 'x€😀é'.repeat(60_000)];
+    const entries = texts.flatMap((text, i) => [
+      { partitionKey: `p${i}`, data: Buffer.from(JSON.stringify({ i, text })) },
+      { partitionKey: `s${i}`, data: Buffer.from(JSON.stringify({ i, small: true })) },
+    ]);
+    const binary = Buffer.alloc(700_000, 0xff);
+    entries.splice(5, 0, { partitionKey: 'bin', data: binary });
+    await putAllRecords(kinesis.streams, stream, entries);
+    const result = await archiveReservoir(archiveStep('sizes', stream, reservoir.location), { streams: kinesis.streams }, { pageSize: 5 });
+    assert.is(result.records, entries.length);
+    assert.is(result.quarantined, 1);
+    const { records, quarantined } = await readReservoir(reservoir.store());
+    // In sequence order (a file per hour, should the test cross one).
+    records.sort((a, b) => compareSequence(a.sequence_number, b.sequence_number));
+    assert.equal(
+      records.map((r) => r.payload),
+      entries.filter((e) => e.partitionKey !== 'bin').map((e) => JSON.parse(e.data.toString())),
+    );
+    assert.ok(Buffer.from(quarantined[0].raw_base64, 'base64').equals(binary));
   });
 
   async function readRaw(store: ReservoirStore): Promise<string[]> {

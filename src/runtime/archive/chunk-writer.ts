@@ -32,8 +32,11 @@ export interface CommittedChunk {
   readonly bytes: number;
 }
 
-/** Buffered lines are written out at this size even mid-page (aggregates make pages large). */
-const FLUSH_AT_CHARS = 8 * 1024 * 1024;
+/**
+ * Lines are encoded straight into a buffer of this size, written out when full and after each
+ * page: the lines die young, and the buffer is reused, so memory stays flat whatever the page.
+ */
+const LINE_BUFFER_BYTES = 1024 * 1024;
 
 interface Chunk {
   readonly partition: string;
@@ -43,11 +46,8 @@ interface Chunk {
   records: number;
   quarantined: number;
   textBytes: number;
-  bufferedChars: number;
-  data: StagedFile | null;
-  quarantine: StagedFile | null;
-  dataLines: string[];
-  quarantineLines: string[];
+  data: LineSink;
+  quarantine: LineSink;
 }
 
 export class ChunkWriter {
@@ -64,28 +64,26 @@ export class ChunkWriter {
     if (open && (open.partition !== partition || open.records >= this.config.maxRecords || open.textBytes >= this.config.maxBytes)) {
       await this.commit();
     }
-    const chunk = (this.chunk ??= newChunk(partition, record.sequenceNumber));
-    const arrivalTime = record.arrivalTime.toISOString();
+    const chunk = (this.chunk ??= this.newChunk(partition, record.sequenceNumber));
+    const arrivalTime = this.iso(record.arrivalTime);
     const base = { stream: this.config.stream, shardId: this.config.shardId, sequenceNumber: record.sequenceNumber, arrivalTime };
     let quarantined = 0;
     const unpacked = deaggregate(record);
     if (!unpacked.ok) {
       const line = quarantineLine({ ...base, subSequenceNumber: 0, partitionKey: record.partitionKey }, record.data, unpacked.error);
-      chunk.quarantineLines.push(line);
+      await chunk.quarantine.write(line);
       chunk.textBytes += line.length;
-      chunk.bufferedChars += line.length;
       quarantined = 1;
     } else {
       for (const user of unpacked.records) {
         const meta: RecordMeta = { ...base, subSequenceNumber: user.subSequenceNumber, partitionKey: user.partitionKey };
         const { kind, line } = encodeUserRecord(meta, user.data);
-        if (kind === 'record') chunk.dataLines.push(line);
+        if (kind === 'record') await chunk.data.write(line);
         else {
-          chunk.quarantineLines.push(line);
+          await chunk.quarantine.write(line);
           quarantined++;
         }
         chunk.textBytes += line.length;
-        chunk.bufferedChars += line.length;
       }
     }
     const records = unpacked.ok ? unpacked.records.length : 1;
@@ -93,25 +91,15 @@ export class ChunkWriter {
     chunk.quarantined += quarantined;
     chunk.last = record.sequenceNumber;
     chunk.lastArrival = arrivalTime;
-    if (chunk.bufferedChars >= FLUSH_AT_CHARS) await this.flush();
     return { records, quarantined };
   }
 
-  /** Moves buffered lines to the staged files (keeps memory bounded to about a page). */
+  /** Writes the encoded lines out to the staged files (a page's worth at most is held). */
   async flush(): Promise<void> {
     const chunk = this.chunk;
     if (!chunk) return;
-    if (chunk.dataLines.length > 0) {
-      chunk.data ??= await this.config.store.stage();
-      await chunk.data.append(chunk.dataLines.join(''));
-      chunk.dataLines = [];
-    }
-    if (chunk.quarantineLines.length > 0) {
-      chunk.quarantine ??= await this.config.store.stage();
-      await chunk.quarantine.append(chunk.quarantineLines.join(''));
-      chunk.quarantineLines = [];
-    }
-    chunk.bufferedChars = 0;
+    await chunk.data.flush();
+    await chunk.quarantine.flush();
   }
 
   /** Commits the open chunk, if any. Returns what became visible. */
@@ -123,17 +111,18 @@ export class ChunkWriter {
     const range = { shardId, firstSequenceNumber: chunk.first, lastSequenceNumber: chunk.last };
     // Publish order: quarantine first, the data file last, so the last file marks the commit.
     const files: { staged: StagedFile; path: StorePath; size: number }[] = [];
-    if (chunk.quarantine) {
-      files.push({ staged: chunk.quarantine, path: quarantineFilePath(chunk.partition, range), size: await chunk.quarantine.seal() });
+    if (chunk.quarantine.staged) {
+      files.push({ staged: chunk.quarantine.staged, path: quarantineFilePath(chunk.partition, range), size: await chunk.quarantine.staged.seal() });
     }
-    if (chunk.data) {
-      let staged = chunk.data;
+    if (chunk.data.staged) {
+      let staged = chunk.data.staged;
       if (this.config.format === 'parquet') {
-        await chunk.data.seal();
+        await staged.seal();
+        const ndjson = staged;
         staged = await store.stage();
-        await (await this.config.parquet()).convert(chunk.data.localPath, staged.localPath);
-        await chunk.data.discard();
-        chunk.data = staged;
+        chunk.data.staged = staged;
+        await (await this.config.parquet()).convert(ndjson.localPath, staged.localPath);
+        await ndjson.discard();
       }
       files.push({ staged, path: dataFilePath(chunk.partition, range, this.config.format), size: await staged.seal() });
     }
@@ -179,24 +168,70 @@ export class ChunkWriter {
   async discard(): Promise<void> {
     const chunk = this.chunk;
     this.chunk = null;
-    await chunk?.data?.discard();
-    await chunk?.quarantine?.discard();
+    await chunk?.data.staged?.discard();
+    await chunk?.quarantine.staged?.discard();
   }
+
+  /** An arrival time as ISO text; records of a page mostly share their millisecond. */
+  private iso(time: Date): string {
+    const ms = time.getTime();
+    if (ms !== this.lastArrival.ms) this.lastArrival = { ms, iso: time.toISOString() };
+    return this.lastArrival.iso;
+  }
+  private lastArrival = { ms: Number.NaN, iso: '' };
+
+  private newChunk(partition: string, first: string): Chunk {
+    const stage = () => this.config.store.stage();
+    // One buffer per writer, shared by its chunks in turn (a chunk is flushed before it commits).
+    this.buffers ??= { data: Buffer.allocUnsafe(LINE_BUFFER_BYTES), quarantine: null };
+    const buffers = this.buffers;
+    return {
+      partition,
+      first,
+      last: first,
+      lastArrival: '',
+      records: 0,
+      quarantined: 0,
+      textBytes: 0,
+      data: new LineSink(stage, () => buffers.data),
+      // Quarantine lines are rare: their buffer is made on the first one.
+      quarantine: new LineSink(stage, () => (buffers.quarantine ??= Buffer.allocUnsafe(LINE_BUFFER_BYTES))),
+    };
+  }
+  private buffers: { data: Buffer; quarantine: Buffer | null } | null = null;
 }
 
-function newChunk(partition: string, first: string): Chunk {
-  return {
-    partition,
-    first,
-    last: first,
-    lastArrival: '',
-    records: 0,
-    quarantined: 0,
-    textBytes: 0,
-    bufferedChars: 0,
-    data: null,
-    quarantine: null,
-    dataLines: [],
-    quarantineLines: [],
-  };
+/**
+ * The lines of one file of a chunk: UTF-8 encoded into a reused buffer, appended to the staged
+ * file (made on the first line) whenever the buffer is full and on flush.
+ */
+class LineSink {
+  staged: StagedFile | null = null;
+  private used = 0;
+
+  constructor(
+    private readonly stage: () => Promise<StagedFile>,
+    private readonly buffer: () => Buffer,
+  ) {}
+
+  async write(line: string): Promise<void> {
+    const buffer = this.buffer();
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (buffer.length - this.used < line.length * 3) {
+      await this.flush();
+      if (buffer.length < line.length * 3) {
+        this.staged ??= await this.stage();
+        await this.staged.append(line);
+        return;
+      }
+    }
+    this.used += buffer.write(line, this.used, 'utf8');
+  }
+
+  async flush(): Promise<void> {
+    if (this.used === 0) return;
+    this.staged ??= await this.stage();
+    await this.staged.append(this.buffer().subarray(0, this.used));
+    this.used = 0;
+  }
 }
