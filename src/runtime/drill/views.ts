@@ -1,0 +1,202 @@
+// The reservoir views on Drill (`<r>`, `<r>_archived`, `<r>_live`), with the columns they have on
+// DuckDB, bound at query time: the live records written as a snapshot (live-snapshot.ts), the
+// plan's live relation (`wshed_live_<r>`) a view over it, the plan's Drill view SQL under each view.
+
+import { findInput } from '../../compiler/plan/inputs.ts';
+import type { ArchiveStep, Plan, PlanInput, ReplayStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
+import { cast, col, type SqlExpr } from '../../compiler/sql/ast.ts';
+import { drill } from '../../compiler/sql/dialects/drill.ts';
+import { printExpr, printIdentifierPath } from '../../compiler/sql/print.ts';
+import type { StreamService } from '../kinesis/stream-service.ts';
+import { inferPayloadStructure, type FieldType, type PayloadStructure } from '../query/payload-structure.ts';
+import { listArchivedFiles, samplePayloads } from '../query/reservoir-snapshot.ts';
+import { SqlError, type SqlEngine } from '../query/sql-engine.ts';
+import { METADATA_COLUMNS, PAYLOAD_COLUMN } from '../query/views.ts';
+import { readArchiveCheckpoint } from '../reservoir/checkpoint.ts';
+import type { ReservoirStore } from '../reservoir/store.ts';
+import { RuntimeError } from '../runtime-error.ts';
+import { expireLiveSnapshots, writeLiveSnapshot, type LiveSnapshot } from './live-snapshot.ts';
+
+/**
+ * Session options every statement over the views needs, beside the engine's own. Drill reads a
+ * payload field whose JSON type differs between files (`150` here, `12.5` there) as NULL, and with
+ * it the whole payload of the later file, without an error; reading every scalar as text keeps
+ * every value, and the views cast the payload's fields back to their types (docs/drill-rest.md).
+ */
+export const DRILL_VIEW_OPTIONS: Readonly<Record<string, unknown>> = { 'store.json.all_text_mode': true };
+
+/** What the binder needs of an engine: one opened with the views workspace as its default schema. */
+export type DrillStatements = Pick<SqlEngine, 'exec'>;
+
+export interface DrillViewsRequest {
+  readonly views: ReservoirViewsStep;
+  readonly archive: ArchiveStep;
+  /** The reservoir's store (fs or S3): the live snapshot is written there, under `_wshed/live/`. */
+  readonly store: ReservoirStore;
+  /** Null: no stream service, so the live views are empty (a note says so). */
+  readonly streams: StreamService | null;
+  /** False: the SQL reads `<r>_archived` only, so the stream is not read. */
+  readonly wanted: boolean;
+  /** The writable workspace the views are created in: `['dfs', 'tmp']` locally, `[plugin, 'wshed_views']` on EMR. */
+  readonly viewsWorkspace: readonly [plugin: string, workspace: string];
+  /** Time the snapshot is named by and expiry is measured from (default now). */
+  readonly now?: Date;
+}
+
+export interface BoundDrillViews {
+  /** The views workspace as REST's `defaultSchema` wants it: `dfs.tmp`. */
+  readonly defaultSchema: string;
+  /** Session options for every query over the views (DRILL_VIEW_OPTIONS). */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** The live snapshot the views read; null when they read no live record. */
+  readonly snapshot: LiveSnapshot | null;
+  readonly notes: readonly string[];
+  /** The SQL of each view created, by name (for `--explain`-like output and tests). */
+  readonly created: ReadonlyMap<string, string>;
+}
+
+/** Payloads sampled from the live records, beside the archived files' first lines. */
+const LIVE_SAMPLE = 2048;
+
+const ident = (name: string) => printIdentifierPath([name], drill);
+
+/**
+ * Writes the live snapshot (unless the SQL reads no live record), then creates or replaces, in the
+ * views workspace, the live relation over it and the three views over the plan's Drill SQL.
+ * Snapshots older than LIVE_SNAPSHOT_MAX_AGE_MS are removed first; this one is left for its age to
+ * expire it, since the views are shared by every session of this Drill (docs/live-records.md).
+ */
+export async function bindDrillViews(engine: DrillStatements, request: DrillViewsRequest): Promise<BoundDrillViews> {
+  const { views, archive, store } = request;
+  const now = request.now ?? new Date();
+  const notes: string[] = [];
+  const workspace = printIdentifierPath(request.viewsWorkspace, drill);
+  const archiveRelation = drillArchiveRelation(views.inputs, `the views of '${views.reservoir}'`);
+
+  await expireLiveSnapshots(store, now.getTime());
+  const sample: unknown[] = [];
+  let snapshot: LiveSnapshot | null = null;
+  if (request.wanted && request.streams === null) {
+    notes.push(`no Kinesis service to read: '${views.reservoir}_live' is empty and '${views.reservoir}' holds archived records only`);
+  } else if (request.wanted && request.streams !== null) {
+    if (!(await request.streams.describeStream(archive.stream))) {
+      notes.push(`stream '${archive.stream}' does not exist: '${views.reservoir}_live' is empty`);
+    } else {
+      const checkpoint = await readArchiveCheckpoint(store);
+      snapshot = await writeLiveSnapshot(store, request.streams, { stream: archive.stream, checkpoint, now, sample, sampleSize: LIVE_SAMPLE });
+      if (snapshot.skipped > 0) notes.push(`${snapshot.skipped} live record(s) of stream '${archive.stream}' are not JSON and cannot be queried`);
+    }
+  }
+
+  const files = await listArchivedFiles(store, archive.format, archive.partition);
+  // Every view reads the archive's glob, and Drill fails on a glob that matches no file.
+  if (files.length === 0) throw new RuntimeError('WS860', { reservoir: views.reservoir, stream: archive.stream });
+  const structure = inferPayloadStructure([...(await samplePayloads(files)), ...sample], [...METADATA_COLUMNS, PAYLOAD_COLUMN]);
+  if (structure.skipped.length > 0) {
+    notes.push(`payload keys of '${views.reservoir}' that are not columns (reach them through payload): ${structure.skipped.join(', ')}`);
+  }
+
+  const created = new Map<string, string>();
+  const create = async (name: string, body: string) => {
+    const sql = `CREATE OR REPLACE VIEW ${workspace}.${ident(name)} AS\n${body}`;
+    try {
+      await engine.exec(sql);
+    } catch (err) {
+      if (!(err instanceof SqlError)) throw err;
+      throw new RuntimeError('WS861', { view: name, workspace: request.viewsWorkspace.join('.'), why: err.message.split('\n')[0] });
+    }
+    created.set(name, sql);
+  };
+
+  const liveInput = findInput(views.inputs, 'live');
+  if (liveInput) await create(liveRelationName(liveInput.relation.drill), liveBody(archiveRelation, snapshot));
+  for (const view of views.views) await create(view.name, fieldsView(view.sql.drill, structure));
+  return { defaultSchema: request.viewsWorkspace.join('.'), options: DRILL_VIEW_OPTIONS, snapshot, notes, created };
+}
+
+interface ArchiveRelation {
+  /** `` `plugin`.`workspace`.`glob` `` as the plan prints it. */
+  readonly text: string;
+  readonly plugin: string;
+  readonly workspace: string;
+}
+
+const QUOTED = /^`((?:[^`]|``)+)`\.`((?:[^`]|``)+)`\.`(?:[^`]|``)+`$/;
+
+/** A step's archive input on Drill: its plugin and workspace, where the snapshot is read too. */
+function drillArchiveRelation(inputs: readonly PlanInput[], what: string): ArchiveRelation {
+  const input = findInput(inputs, 'archive');
+  if (!input) throw new Error(`${what} has no archive input`);
+  const m = QUOTED.exec(input.relation.drill);
+  if (!m) throw new Error(`the plan's Drill archive relation is not plugin.workspace.glob: ${input.relation.drill}`);
+  const unquote = (s: string) => s.replaceAll('``', '`');
+  return { text: input.relation.drill, plugin: unquote(m[1]), workspace: unquote(m[2]) };
+}
+
+/** The snapshot's folder as a Drill table: an explicit path under `_wshed/` reads (only listings skip `_` names). */
+function snapshotRelation(archive: ArchiveRelation, snapshot: LiveSnapshot): string {
+  return printIdentifierPath([archive.plugin, archive.workspace, snapshot.folder], drill);
+}
+
+/** What the live relation stands for: the snapshot, or (no live record) an empty relation with the archive's columns. */
+function liveBody(archive: ArchiveRelation, snapshot: LiveSnapshot | null): string {
+  return snapshot !== null && snapshot.records > 0 ? `SELECT * FROM ${snapshotRelation(archive, snapshot)}` : `SELECT * FROM ${archive.text} LIMIT 0`;
+}
+
+/** The plan's live relation is one unqualified name (`` `wshed_live_<r>` ``, see the Drill dialect). */
+function liveRelationName(relation: string): string {
+  const m = /^`((?:[^`]|``)+)`$/.exec(relation);
+  if (!m) throw new Error(`the plan's Drill live relation is not one name: ${relation}`);
+  return m[1].replaceAll('``', '`');
+}
+
+/**
+ * A replay's Drill SQL reading exactly its own snapshot (the cut it recorded), not the shared
+ * view a concurrent query may rebind: the live relation becomes the first CTE of the SQL's
+ * leading WITH (the plan's replay SQL always opens with one). SQL without a live input is returned
+ * as is; null when it reads live records only and the snapshot holds none (there is nothing to send).
+ */
+export function replayDrillSql(plan: Plan, step: ReplayStep, snapshot: LiveSnapshot | null): string | null {
+  const live = findInput(step.inputs, 'live');
+  if (!live) return step.sql.drill;
+  const sql = step.sql.drill;
+  if (!sql.startsWith('WITH\n')) throw new Error(`replay '${step.name}': its Drill SQL does not open with WITH`);
+  // A live-only replay has no archive input: the reservoir's views step names the same workspace.
+  const views = plan.steps.find((s): s is ReservoirViewsStep => s.kind === 'reservoir-views' && s.reservoir === step.reservoir);
+  const inputs = findInput(step.inputs, 'archive') ? step.inputs : (views?.inputs ?? []);
+  if (!findInput(step.inputs, 'archive') && (snapshot === null || snapshot.records === 0)) return null;
+  const archive = drillArchiveRelation(inputs, `replay '${step.name}'`);
+  return `WITH\n  ${live.relation.drill} AS (\n    ${liveBody(archive, snapshot)}\n  ),\n${sql.slice('WITH\n'.length)}`;
+}
+
+/**
+ * The plan view's rows with the metadata, each top-level payload key as a column of its inferred
+ * type (as on DuckDB), and `payload` (a Drill map). With every scalar read as text, the metadata's
+ * one number and each typed field are cast back; a value that does not fit reads as NULL, as on
+ * DuckDB. Nested objects and lists stay Drill maps and lists.
+ */
+function fieldsView(planSql: string, structure: PayloadStructure): string {
+  const v = 'v';
+  const metadata = METADATA_COLUMNS.map((c) => {
+    const column = col(v, c);
+    return `${printExpr(c === '_sub_sequence_number' ? cast(column, 'bigint', true) : column, drill)} AS ${ident(c)}`;
+  });
+  const payload = col(v, PAYLOAD_COLUMN);
+  const fields = structure.fields.map((f) => `${printExpr(typedField({ kind: 'member', base: payload, name: f.name }, f.type), drill)} AS ${ident(f.name)}`);
+  return `SELECT ${[...metadata, ...fields, printExpr(payload, drill)].join(', ')}\nFROM (\n${planSql}\n) AS ${ident(v)}`;
+}
+
+function typedField(value: SqlExpr, type: FieldType): SqlExpr {
+  if (type.kind !== 'scalar') return value;
+  switch (type.name) {
+    case 'BIGINT':
+      return cast(value, 'bigint', true);
+    case 'DOUBLE':
+      return cast(value, 'double', true);
+    case 'BOOLEAN':
+      return cast(value, 'boolean', true);
+    case 'VARCHAR':
+    case 'JSON':
+      return value;
+  }
+}

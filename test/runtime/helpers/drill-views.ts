@@ -1,0 +1,100 @@
+// Reservoir views on the real local Drill for tests: the plan's storage plugin (`wshed`) given this
+// test's reservoir workspaces and a writable views workspace, merged into what is there (several
+// test processes may share one Drill), and a REST session whose default schema is the views workspace.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DRILL_VIEW_OPTIONS } from '../../../src/runtime/drill/views.ts';
+import { SqlError } from '../../../src/runtime/query/sql-engine.ts';
+import type { TestDrill } from './drill.ts';
+
+export interface DrillSession {
+  readonly defaultSchema: string;
+  exec(sql: string): Promise<void>;
+  /** Rows as Drill's JSON gives them (values as JSON.parse reads them: compare big integers as text). */
+  query(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }>;
+}
+
+export interface DrillWorkspaces {
+  /** `[plugin, workspace]` of the writable views workspace. */
+  readonly views: readonly [string, string];
+  readonly session: DrillSession;
+  /** Removes this test's workspaces from the plugin and its views folder. */
+  close(): Promise<void>;
+}
+
+async function call(drill: TestDrill, method: string, route: string, body?: unknown): Promise<unknown> {
+  const r = await fetch(`${drill.url}${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(300_000),
+  });
+  const text = await r.text();
+  if (r.status !== 200) throw new Error(`Drill answered HTTP ${r.status} to ${method} ${route}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+/** Adds (or with `location` null, removes) workspaces of `plugin`, keeping the others'. */
+async function mergeWorkspaces(
+  drill: TestDrill,
+  plugin: string,
+  workspaces: Record<string, { location: string; writable: boolean } | null>,
+  fileSystem: FileSystem = {},
+): Promise<void> {
+  const current = (await call(drill, 'GET', `/storage/${plugin}.json`)) as { config: Record<string, unknown> | null };
+  const config = current.config ?? {
+    type: 'file',
+    enabled: true,
+    connection: fileSystem.connection ?? 'file:///',
+    ...(fileSystem.config ? { config: fileSystem.config } : {}),
+    workspaces: {},
+    formats: { json: { type: 'json', extensions: ['json'] }, parquet: { type: 'parquet' } },
+  };
+  const merged: Record<string, unknown> = { ...((config.workspaces as Record<string, unknown>) ?? {}) };
+  for (const [name, ws] of Object.entries(workspaces)) {
+    if (ws === null) delete merged[name];
+    else merged[name] = { ...ws, defaultInputFormat: null, allowAccessOutsideWorkspace: false };
+  }
+  await drill.putPlugin(plugin, { ...config, workspaces: merged });
+}
+
+/** The plugin's file system when it is created here: a local one, or S3 (`s3a://bucket` and `fs.s3a.*`). */
+export interface FileSystem {
+  readonly connection?: string;
+  readonly config?: Record<string, string>;
+  /** Where the views workspace is on a file system that is not this machine's (S3: a key prefix `/views`). */
+  readonly viewsLocation?: string;
+}
+
+/**
+ * Gives plugin `plugin` one read-only workspace per reservoir (named after it, at its folder) and a
+ * writable views workspace of its own, and opens a session on it.
+ */
+export async function drillWorkspaces(drill: TestDrill, plugin: string, reservoirs: Record<string, string>, fileSystem: FileSystem = {}): Promise<DrillWorkspaces> {
+  const viewsDir = await mkdtemp(path.join(os.tmpdir(), 'wshed-drill-views-'));
+  const viewsName = `wshed_views_${process.pid}_${path.basename(viewsDir).replace(/[^A-Za-z0-9]/g, '_')}`;
+  const own: Record<string, { location: string; writable: boolean }> = { [viewsName]: { location: fileSystem.viewsLocation ?? viewsDir, writable: true } };
+  for (const [name, folder] of Object.entries(reservoirs)) own[name] = { location: folder, writable: false };
+  await mergeWorkspaces(drill, plugin, own, fileSystem);
+  const defaultSchema = `${plugin}.${viewsName}`;
+  const post = async (sql: string) => {
+    const r = (await call(drill, 'POST', '/query.json', {
+      queryType: 'SQL',
+      query: sql,
+      defaultSchema,
+      options: { 'drill.exec.http.rest.errors.verbose': true, 'store.json.enable_v2_reader': false, ...DRILL_VIEW_OPTIONS },
+    })) as { queryState: string; errorMessage?: string; columns?: string[]; rows?: Record<string, unknown>[] };
+    if (r.queryState !== 'COMPLETED') throw new SqlError(r.errorMessage ?? `query ${r.queryState} without a message`);
+    return { columns: r.columns ?? [], rows: r.rows ?? [] };
+  };
+  return {
+    views: [plugin, viewsName],
+    session: { defaultSchema, exec: async (sql) => void (await post(sql)), query: post },
+    async close() {
+      await mergeWorkspaces(drill, plugin, Object.fromEntries(Object.keys(own).map((k) => [k, null])), fileSystem);
+      await rm(viewsDir, { recursive: true, force: true });
+    },
+  };
+}
