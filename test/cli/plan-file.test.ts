@@ -56,7 +56,7 @@ test('with the service running, the plan shows the real port, what exists, and a
   const { stdout } = ok(['plan', 'p.wshed']);
   assert.match(stdout, new RegExp(`Live state read from the local Kinesis service on 127\\.0\\.0\\.1:${started.port}\\.`));
   assert.match(stdout, new RegExp(`\\n  = service\\.local: unchanged \\(running on 127\\.0\\.0\\.1:${started.port}, pid \\d+\\)\\n`));
-  assert.match(stdout, /\n  ~ stream\.orders  \(the local service cannot reshard: run leaves 1 shard\)\n    ~ shards    = 1 → 3\n/);
+  assert.match(stdout, /\n  ~ stream\.orders  \(run reshards it\)\n    ~ shards    = 1 → 3\n/);
   assert.match(stdout, /\n  \+ stream\.audit\n/);
   assert.is(closing(stdout), 'Plan: 2 to create, 1 to change, 1 to run, 2 to read, 1 unchanged.');
   assert.not.match(ok(['plan', 'p.wshed', '--offline']).stdout, /Live state read/);

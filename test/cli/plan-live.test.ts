@@ -4,7 +4,7 @@
 // nothing, when the live state changed since (as Terraform refuses a stale plan); --live-only
 // fails where the live state cannot be read.
 
-import { CreateStreamCommand, DescribeStreamCommand, IncreaseStreamRetentionPeriodCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamCommand, IncreaseStreamRetentionPeriodCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -36,6 +36,17 @@ const streams = () => (JSON.parse(ok(['local', 'status', '--json']).stdout) as {
 const openShards = async (stream: string) =>
   (await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))).StreamDescription!.Shards!.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber).length;
 
+const open = async (stream: string) => (await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))).StreamDescription!.Shards!.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber);
+const hashRanges = async (stream: string) => (await open(stream)).map((s) => `${s.HashKeyRange!.StartingHashKey}-${s.HashKeyRange!.EndingHashKey}`).sort();
+
+/** Merges the open shards into one, pair by pair, as an operator resharding by hand would. */
+async function mergeAll(stream: string): Promise<void> {
+  for (let shards = await open(stream); shards.length > 1; shards = await open(stream)) {
+    shards.sort((a, b) => (BigInt(a.HashKeyRange!.StartingHashKey!) < BigInt(b.HashKeyRange!.StartingHashKey!) ? -1 : 1));
+    await kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: shards[0].ShardId!, AdjacentShardToMerge: shards[1].ShardId! }));
+  }
+}
+
 /** Splits the stream's first open shard in two, as an operator resharding by hand would. */
 async function splitFirstShard(stream: string): Promise<void> {
   const shard = (await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))).StreamDescription!.Shards!.find((s) => !s.SequenceNumberRange?.EndingSequenceNumber)!;
@@ -59,13 +70,21 @@ test('a drift made out of band shows in the plan as ~ with the live and declared
   assert.match(after, /\nNo changes\. The live state matches the pipeline\.\n/);
 });
 
-test('a shard count changed out of band shows as ~ shards = live → declared', async () => {
-  write('shards.wshed', 'stream clicks { shards 1 }\n');
+test('a shard count changed out of band shows as ~ shards = live → declared; run reshards it back to uniform shards and the next plan says No changes.', async () => {
+  write('shards.wshed', 'stream clicks { shards 3 }\n');
   ok(['run', 'shards.wshed']);
-  await splitFirstShard('clicks');
+  const uniform = await hashRanges('clicks');
+  // An operator merges the stream down to one shard behind the pipeline's back.
+  await mergeAll('clicks');
   const { stdout } = ok(['plan', 'shards.wshed']);
-  assert.match(stdout, /\n {2}~ stream\.clicks {2}\([^)\n]*\)\n {4}~ shards {4}= 2 → 1\n {6}retention = 24h\n/);
+  assert.match(stdout, /\n {2}~ stream\.clicks {2}\(run reshards it\)\n {4}~ shards {4}= 1 → 3\n {6}retention = 24h\n/);
   assert.is(closing(stdout), 'Plan: 1 to change, 1 unchanged.');
+  assert.match(ok(['run', 'shards.wshed']).stdout, /stream\.clicks: updated; shards 1 → 3/);
+  assert.is(await openShards('clicks'), 3);
+  assert.equal(await hashRanges('clicks'), uniform, 'the same ranges a stream created with 3 shards has');
+  const after = ok(['plan', 'shards.wshed']).stdout;
+  assert.match(after, /\n {2}= stream\.clicks: unchanged \(exists with 3 shards\)\n/);
+  assert.match(after, /\nNo changes\. The live state matches the pipeline\.\n/);
 });
 
 test('run PLAN.json refuses a plan whose live state changed since it was saved, changing nothing, and says to plan again', async () => {

@@ -72,7 +72,7 @@ test('with live state: unchanged steps on one line as =, a shard drift as ~ shar
   assert.match(text.split('\n')[1], /^Live state read from the local service on 127\.0\.0\.1:40123\.$/);
   assert.match(text.split('\n')[2], /^Markers: \+ create, ~ update in place or run, -\/\+ replace, = unchanged or read, - destroy\.$/);
   assert.match(text, /\n  = service\.local: unchanged \(running on 127\.0\.0\.1:40123, pid 77\)\n/);
-  assert.match(text, /\n  ~ stream\.orders  \(the local service cannot reshard: run leaves 1 shard\)\n    ~ shards    = 1 → 2\n      retention = 24h\n/);
+  assert.match(text, /\n  ~ stream\.orders  \(run reshards it\)\n    ~ shards    = 1 → 2\n      retention = 24h\n/);
   assert.match(text, /\n  \+ stream\.orders_rebuilt\n/);
   assert.match(text, /\n  = reservoir\.orders_archive: unchanged \(exists\)\n/);
   assert.not.match(text, /No changes/);

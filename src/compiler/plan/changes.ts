@@ -78,7 +78,7 @@ const RESOURCE_CHANGES: ReadonlySet<Change> = new Set<Change>(['create', 'change
 
 export function planChanges(plan: Plan, live: LiveState | null): ReadonlyMap<string, StepChange> {
   const out = new Map<string, StepChange>();
-  for (const step of plan.steps) out.set(step.id, stepChange(step, live?.resources[step.id], plan.target));
+  for (const step of plan.steps) out.set(step.id, stepChange(step, live?.resources[step.id]));
   return out;
 }
 
@@ -95,7 +95,7 @@ const hours = (h: number) => humanDuration(h * 3600);
 /** Firehose's setting names (DescribeDeliveryStream) as the plan's attributes of the step call them. */
 const FIREHOSE_ATTRIBUTE: Readonly<Record<string, string>> = { buffering: 'buffer', 'file extension': 'extension' };
 
-function stepChange(step: PlanStep, live: LiveResource | undefined, target: Plan['target']): StepChange {
+function stepChange(step: PlanStep, live: LiveResource | undefined): StepChange {
   if (step.action !== 'create') return offline(step.action);
   if (!live || live.kind !== step.kind) return offline('create');
   switch (live.kind) {
@@ -113,8 +113,8 @@ function stepChange(step: PlanStep, live: LiveResource | undefined, target: Plan
       const notes: string[] = [];
       if (live.openShards !== step.shards) {
         attributes.push({ name: 'shards', from: String(live.openShards), to: String(step.shards) });
-        // The aws provider reshards (UpdateShardCount); the local service cannot.
-        notes.push(target === 'aws' ? 'run reshards it' : `the local service cannot reshard: run leaves ${plural(live.openShards, 'shard')}`);
+        // Both providers reshard: UpdateShardCount on AWS, split and merge on the local service.
+        notes.push('run reshards it');
       }
       if (live.retentionHours !== step.retentionHours) {
         attributes.push({ name: 'retention', from: hours(live.retentionHours), to: hours(step.retentionHours) });

@@ -1,0 +1,55 @@
+// Resharding on the local service, which has no UpdateShardCount: the open shards are split at
+// the boundaries of N equal hash-key ranges (those a stream created with N shards has), then the
+// shards within each range are merged into one, so the stream ends with N uniform open shards as
+// UpdateShardCount's uniform scaling would leave it. Closed parents keep their records; readers
+// (the archiver, tail) follow parents to children as they do on AWS.
+
+import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
+
+const POW_128 = 2n ** 128n;
+
+/** The starting hash keys of N uniform shards after the first (kinesalite's CreateStream ranges). */
+export function uniformBoundaries(shards: number): bigint[] {
+  const width = POW_128 / BigInt(shards);
+  return Array.from({ length: shards - 1 }, (_, i) => width * BigInt(i + 1));
+}
+
+interface OpenShard {
+  readonly id: string;
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
+/** Brings `stream` to `target` uniform open shards; `active` waits until the stream is ACTIVE again. */
+export async function reshardUniformly(client: KinesisClient, stream: string, target: number, active: () => Promise<void>): Promise<void> {
+  const boundaries = uniformBoundaries(target);
+  for (const b of boundaries) {
+    const inside = (await openShards(client, stream)).find((s) => s.start < b && b <= s.end);
+    if (!inside) continue; // already a boundary
+    await client.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: inside.id, NewStartingHashKey: b.toString() }));
+    await active();
+  }
+  const edges = [0n, ...boundaries, POW_128];
+  for (let i = 0; i < target; i++) {
+    for (;;) {
+      const within = (await openShards(client, stream)).filter((s) => s.start >= edges[i] && s.end < edges[i + 1]);
+      if (within.length <= 1) break;
+      await client.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: within[0].id, AdjacentShardToMerge: within[1].id }));
+      await active();
+    }
+  }
+}
+
+async function openShards(client: KinesisClient, stream: string): Promise<OpenShard[]> {
+  const shards: Shard[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: stream }));
+    shards.push(...(page.Shards ?? []));
+    token = page.NextToken;
+  } while (token);
+  return shards
+    .filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber)
+    .map((s) => ({ id: s.ShardId!, start: BigInt(s.HashKeyRange!.StartingHashKey!), end: BigInt(s.HashKeyRange!.EndingHashKey!) }))
+    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
