@@ -12,7 +12,7 @@ import { localLiveStateReader } from '../live-state/local.ts';
 import { resolveHome } from '../local/home.ts';
 import { reshardUniformly } from '../local/reshard.ts';
 import { ensureLocalService, localServiceEndpoint, localServiceStatus } from '../local/service.ts';
-import { openDuckDbEngine } from '../query/duckdb-engine.ts';
+import { openEmbeddedSqlEngine } from './embedded-sql.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import { runReservoirFolderStep, runStreamStep } from '../steps.ts';
@@ -49,7 +49,7 @@ export function localRuntime(config: LocalTargetConfig, options: RuntimeOptions 
       return status.state === 'running' ? streams({ start: false }) : null;
     },
     store: (reservoir: string, location: Location) => openReservoirStore(reservoir, location, cwd),
-    openSqlEngine: () => openDuckDbEngine(config.duckdb),
+    openSqlEngine: (request) => openEmbeddedSqlEngine(config.duckdb, request),
     provisioner: localProvisioner(home, cwd, streams),
   };
   return runtime;
