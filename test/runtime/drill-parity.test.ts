@@ -2,7 +2,8 @@
 // (with live records past its checkpoint), the real DuckDB (`wshed query`'s runQuery, the replay
 // source) and the real local Drill (views bound by bindDrillViews, the plan's Drill SQL) run the
 // saved queries of the golden cases and of pipelines/, view, filter and bound queries, and every
-// replay's pushed-down source SQL (scan, de-duplication, bounds, compaction, filter, order, limit).
+// replay's pushed-down source SQL (scan, de-duplication, bounds, compaction, filter, order, limit),
+// over NDJSON reservoirs (hourly and daily) and a Parquet one.
 //
 // Rows are compared after one normalisation, for where the engines' value models differ:
 // - Drill reads every JSON scalar inside `payload` as text (store.json.all_text_mode, or a field
@@ -100,10 +101,15 @@ test.before(async () => {
   });
   const orders = path.join(dir.path, 'orders_archive');
   const clicks = path.join(dir.path, 'clicks_archive');
+  const parquet = path.join(dir.path, 'orders_parquet');
   const text = `stream ${ordersStream} { shards 2 }
 stream ${clicksStream} { shards 1 }
 reservoir orders_archive {\n  from stream ${ordersStream}\n  at "${orders}"\n  format json\n  partition hourly\n}
 reservoir clicks_archive {\n  from stream ${clicksStream}\n  at "${clicks}"\n  format json\n  partition daily\n}
+reservoir orders_parquet {\n  from stream ${ordersStream}\n  at "${parquet}"\n  format parquet\n  partition daily\n}
+replay from_parquet from archive+live orders_parquet into stream parity_out_${uid}
+  where status = 'shipped'
+  compact by key customer.id
 ${replays}`;
   const config = { target: 'local' as const, kinesisPort: 4567, home: '.wshed', duckdb: { threads: 2, memoryLimit: '512MB' }, replay: { shardBudgetFraction: 0.8, maxRetries: 5 } };
   const compiled = compile({ path: 'parity.wshed', text }, { config, now: new Date() });
@@ -118,10 +124,11 @@ ${replays}`;
   await putAllRecords(kinesis.streams, clicksStream, Array.from({ length: 12 }, (_, i) => ({ partitionKey: `p${i}`, data: Buffer.from(JSON.stringify({ click: i * 9, page: `/p/${i % 3}` })) })));
   await archiveReservoir(archiveStep('orders_archive', ordersStream, orders), { streams });
   await archiveReservoir(archiveStep('clicks_archive', clicksStream, clicks, { partition: 'daily' }), { streams });
+  await archiveReservoir(archiveStep('orders_parquet', ordersStream, parquet, { partition: 'daily', format: 'parquet' }), { streams });
   // Past the checkpoint: live on both engines.
   await putAllRecords(kinesis.streams, ordersStream, entries(ARCHIVED, ORDERS));
 
-  ws = await drillWorkspaces(drill, 'wshed', { orders_archive: orders, clicks_archive: clicks });
+  ws = await drillWorkspaces(drill, 'wshed', { orders_archive: orders, clicks_archive: clicks, orders_parquet: parquet });
   for (const step of plan.steps.filter((s): s is ReservoirViewsStep => s.kind === 'reservoir-views')) {
     const archive = plan.steps.find((s): s is ArchiveStep => s.kind === 'archive' && s.reservoir === step.reservoir)!;
     await bindDrillViews(ws.session, { views: step, archive, store: new FsReservoirStore(archive.location.kind === 'local' ? archive.location.path : ''), streams, wanted: true, viewsWorkspace: ws.views });
@@ -271,7 +278,7 @@ test('the saved queries of the golden cases and of pipelines/ (those that name t
 // ---------- the views: unified, archived, live; filters and bounds ----------
 
 test('every row and column of the three views', async () => {
-  for (const view of ['orders_archive', 'orders_archive_archived', 'orders_archive_live', 'clicks_archive']) {
+  for (const view of ['orders_archive', 'orders_archive_archived', 'orders_archive_live', 'clicks_archive', 'orders_parquet', 'orders_parquet_archived']) {
     await same(`SELECT * FROM ${view}`, `SELECT * FROM ${view} ORDER BY _shard_id, _sequence_number`, { ordered: true });
   }
   const unified = await onDrill('SELECT count(*) AS n FROM orders_archive');
@@ -293,10 +300,10 @@ test('filters and time bounds over the unified view', async () => {
 
 test('each replay\'s source SQL: scan, de-duplication, bounds, compaction, filter, order and limit', async () => {
   const steps = plan.steps.filter((s): s is ReplayStep => s.kind === 'replay');
-  assert.is(steps.length, 8);
-  const archive = plan.steps.find((s): s is ArchiveStep => s.kind === 'archive' && s.reservoir === 'orders_archive')!;
-  const store = new FsReservoirStore(archive.location.kind === 'local' ? archive.location.path : '');
+  assert.is(steps.length, 9);
   for (const step of steps) {
+    const archive = plan.steps.find((s): s is ArchiveStep => s.kind === 'archive' && s.reservoir === step.reservoir)!;
+    const store = new FsReservoirStore(archive.location.kind === 'local' ? archive.location.path : '');
     const source = await ReplaySource.open({ step, openEngine: (r) => openDuckDbEngine(r), store, streams, archive: await readArchiveCheckpoint(store) });
     const duckRows: unknown[][] = [];
     try {
