@@ -27,7 +27,7 @@ import type { ReplayPhase } from './progress.ts';
 import { ReplayRateLimiter } from './rate-limiter.ts';
 import { isReplayError, ReplayError } from './replay-errors.ts';
 import { EmitSink } from './emit-sink.ts';
-import { BaseRun, hintArgs, startOf, type HintArgs } from './run-start.ts';
+import { BaseRun, hintArgs, shellWord, startOf, type HintArgs } from './run-start.ts';
 import { archiveStore, ReplaySource, type SourceRow } from './source.ts';
 import type { PreviewRecord, RateLimit, ReplayContext, ReplayOptions, ReplaySummary } from './types.ts';
 import { CutFilter, type SourceCut } from './watermark.ts';
@@ -150,8 +150,14 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
       if (!created.created) {
         // Another part was first: its cut, id and shards, so that the parts agree.
         await source.close();
-        if (created.run.parts !== part!.count || openShardsKey(created.run.shards) !== openShardsKey(destinationShards)) {
-          throw new Error(`parts run ${created.run.generation} of replay ${run.name} was created at the same time with another split; run this part again`);
+        const other = created.run;
+        if (other.parts !== part!.count) {
+          const missing = Array.from({ length: other.parts }, (_, i) => `${i + 1}/${other.parts}`).join(', ');
+          const command = `wshed replay ${hints.file} ${shellWord(run.name)} --part 1/${other.parts}`;
+          throw new ReplayError('WS766', { ...hints, replayId: other.replayId, startedAt: other.startedAt, parts: other.parts, asked: part!.count, missing, command });
+        }
+        if (openShardsKey(other.shards) !== openShardsKey(destinationShards)) {
+          throw new ReplayError('WS768', { ...hints, into: run.into, replayId: other.replayId, startedAt: other.startedAt });
         }
         source = await open(created.run.cut);
       }
