@@ -8,7 +8,7 @@
 import { CreateStreamCommand, IncreaseStreamRetentionPeriodCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateDeliveryStreamCommand, DeleteDeliveryStreamCommand, DescribeDeliveryStreamCommand, UpdateDestinationCommand } from '@aws-sdk/client-firehose';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -170,13 +170,29 @@ test('an unreachable endpoint is one line and the offline plan, marked so; --liv
   assert.is(strict.stdout, '');
 });
 
-test('without credentials, a profile or an endpoint, plan says so in one line and shows the offline plan', async () => {
-  const none = { AWS_ENDPOINT_URL: undefined, AWS_ENDPOINT_URL_KINESIS: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: undefined };
+test('without credentials, a profile, an endpoint or a shared credentials file, plan says so in one line and shows the offline plan', async () => {
+  const nowhere = path.join(scratch.dir, 'no-aws-files');
+  const none = {
+    AWS_ENDPOINT_URL: undefined,
+    AWS_ENDPOINT_URL_KINESIS: undefined,
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_PROFILE: undefined,
+    AWS_SHARED_CREDENTIALS_FILE: path.join(nowhere, 'credentials'),
+    AWS_CONFIG_FILE: path.join(nowhere, 'config'),
+  };
   const r = await wshedWith(none, ['plan', 'streams.wshed', '--target', 'aws']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /^wshed: cannot read the live state of target aws \(no credentials, profile or endpoint is configured for it \(AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL…\)\); the plan below is the offline one/);
   assert.is(r.stderr.split('\n').length, 2, 'one line');
   assert.match(r.stdout, /Live state is not known \(target aws could not be read\)/);
+  // The shared files 'aws configure' writes are something to go on (here with the emulator's endpoint in the config file).
+  mkdirSync(nowhere, { recursive: true });
+  writeFileSync(path.join(nowhere, 'credentials'), '[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n');
+  writeFileSync(path.join(nowhere, 'config'), `[default]\nregion = us-east-1\nendpoint_url = ${moto.endpoint}\n`);
+  const configured = await wshedWith(none, ['plan', 'streams.wshed', '--target', 'aws']);
+  assert.is(configured.code, 0, configured.stderr);
+  assert.match(configured.stdout, /^Live state read from AWS/m);
 });
 
 test('--offline makes no connection at all (an endpoint that counts connections sees none), where a live plan connects', async () => {

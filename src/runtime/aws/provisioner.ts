@@ -5,6 +5,7 @@
 
 import { CreateBucketCommand, HeadBucketCommand, type BucketLocationConstraint, type S3Client } from '@aws-sdk/client-s3';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FirehoseStep, PlanStep, S3LocationStep } from '../../compiler/plan/types.ts';
 import { awsLiveStateReader, type FirehosePreview } from '../live-state/aws.ts';
@@ -28,9 +29,16 @@ export interface AwsProvisionerDeps {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** Whether the SDK's chain has something to go on: credentials, a profile, or an endpoint. */
+/**
+ * Whether the SDK's chain has something to go on: credentials, a profile, an endpoint, or the
+ * shared credentials or config file (`aws configure` writes them). An instance role alone is not
+ * guessed at: probing the metadata service would make every offline machine wait.
+ */
 export function awsConfigured(env: Readonly<Record<string, string | undefined>>): boolean {
-  return Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_KINESIS || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI);
+  if (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_KINESIS || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) return true;
+  const home = env.HOME ?? env.USERPROFILE;
+  const files = [env.AWS_SHARED_CREDENTIALS_FILE ?? (home ? path.join(home, '.aws', 'credentials') : null), env.AWS_CONFIG_FILE ?? (home ? path.join(home, '.aws', 'config') : null)];
+  return files.some((f) => f !== null && existsSync(f));
 }
 
 const AWS_KINDS: ReadonlySet<PlanStep['kind']> = new Set(['stream', 's3-location', 'firehose-delivery-stream']);
