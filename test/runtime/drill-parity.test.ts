@@ -26,7 +26,7 @@ import { Writable } from 'node:stream';
 import { compile } from '../../src/compiler/compile.ts';
 import type { ArchiveStep, Plan, QueryStep, ReplayStep, ReservoirViewsStep } from '../../src/compiler/plan/types.ts';
 import { archiveReservoir } from '../../src/runtime/archive/archiver.ts';
-import { writeLiveSnapshot } from '../../src/runtime/drill/live-snapshot.ts';
+import { removeLiveSnapshot, writeLiveSnapshot } from '../../src/runtime/drill/live-snapshot.ts';
 import { bindDrillViews, replayDrillSql } from '../../src/runtime/drill/views.ts';
 import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
 import type { StreamService } from '../../src/runtime/kinesis/stream-service.ts';
@@ -316,11 +316,13 @@ test('each replay\'s source SQL: scan, de-duplication, bounds, compaction, filte
     const columns = ['stream', 'shard_id', 'sequence_number', 'sub_sequence_number', 'partition_key', 'arrival_time', 'payload'];
     assert.ok(duckRows.length > 0, `${step.name}: rows to compare`);
     // On Drill a replay reads its own snapshot (the cut it records), bound inside its SQL.
-    const snapshot = step.source === 'archive' ? null : await writeLiveSnapshot(store, streams, { stream: step.stream, checkpoint: await readArchiveCheckpoint(store) });
+    const snapshot =
+      step.source === 'archive' ? null : await writeLiveSnapshot(store, streams, { stream: step.stream, checkpoint: await readArchiveCheckpoint(store), use: 'replay' });
     const sql = replayDrillSql(plan, step, snapshot);
     assert.ok(sql !== null, `${step.name}: SQL to run`);
     if (snapshot) assert.ok(sql.includes(snapshot.folder), `${step.name}: its SQL reads its own snapshot`);
     compareRows(`replay ${step.name}`, { columns, rows: duckRows }, await onDrill(sql), true, new Set());
+    if (snapshot) await removeLiveSnapshot(store, snapshot);
   }
 });
 

@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { compile } from '../../src/compiler/compile.ts';
 import type { ArchiveStep, Plan, ReservoirViewsStep } from '../../src/compiler/plan/types.ts';
 import { archiveReservoir } from '../../src/runtime/archive/archiver.ts';
-import { expireLiveSnapshots, LIVE_SNAPSHOT_FILE } from '../../src/runtime/drill/live-snapshot.ts';
+import { expireLiveSnapshots, LIVE_SNAPSHOT_FILE, writeLiveSnapshot } from '../../src/runtime/drill/live-snapshot.ts';
 import { bindDrillViews, type BoundDrillViews } from '../../src/runtime/drill/views.ts';
 import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
 import { runQuery } from '../../src/runtime/query/run-query.ts';
@@ -185,10 +185,15 @@ test('a query of the archive only reads no stream and writes no snapshot; snapsh
   assert.is(await count(f.reservoir), 10);
 
   const bound = await bind(f);
+  // A replay's own snapshot: it may stream it for hours, so only a week-old one is cleared.
+  const replay = await writeLiveSnapshot(f.store, kinesis.streams, { stream: f.stream, checkpoint: null, use: 'replay' });
   const made = Date.now();
   assert.is(await expireLiveSnapshots(f.store, made + 60_000), 0, 'a fresh snapshot is kept');
   assert.is(await expireLiveSnapshots(f.store, made + 2 * 3600_000), 1);
   assert.not.ok(existsSync(path.join(f.root, bound.snapshot!.folder, LIVE_SNAPSHOT_FILE)));
+  assert.ok(existsSync(path.join(f.root, replay.folder, LIVE_SNAPSHOT_FILE)), 'the replay\'s snapshot outlives a query\'s');
+  assert.is(await expireLiveSnapshots(f.store, made + 8 * 24 * 3600_000), 1);
+  assert.not.ok(existsSync(path.join(f.root, replay.folder, LIVE_SNAPSHOT_FILE)));
 });
 
 test('a reservoir with no archived file yet is a clear error, not a Drill trace', async () => {

@@ -14,11 +14,20 @@ export const LIVE_SNAPSHOT_FOLDER: StorePath = `${STORE_META_FOLDER}/live`;
 /** The one file of a snapshot (a name without `_` or `.` first: Drill skips those). */
 export const LIVE_SNAPSHOT_FILE = 'live.json';
 /**
- * How long a snapshot is kept. Drill views are shared by every session of a Drill, so a query
- * may read the snapshot another query bound; any snapshot is a valid tail (docs/live-records.md),
- * but it must still exist while a query reads it. A query running longer than this may fail.
+ * How long a query's snapshot is kept. Drill views are shared by every session of a Drill, so a
+ * query may read the snapshot another query bound; any snapshot is a valid tail
+ * (docs/live-records.md), but it must still exist while a query reads it. A query running longer
+ * than this may fail.
  */
 export const LIVE_SNAPSHOT_MAX_AGE_MS = 60 * 60_000;
+/**
+ * A replay reads only its own snapshot, and may stream it for hours (a rate limit): the replay
+ * removes it when done, and this only clears what a crashed replay left (Kinesis' longest retention).
+ */
+export const REPLAY_SNAPSHOT_MAX_AGE_MS = 7 * 24 * 3600_000;
+
+/** Whose snapshot: a query's (shared through the views, expires soon) or a replay's (its own, removed after it). */
+export type SnapshotUse = 'query' | 'replay';
 
 export interface LiveSnapshot {
   /** Sortable by time: `20261201T121000123Z-<hex>`. */
@@ -34,6 +43,8 @@ export interface LiveSnapshot {
 }
 
 export interface SnapshotOptions extends LiveReadOptions {
+  /** Default 'query'. */
+  readonly use?: SnapshotUse;
   /** Time the id is made from (default now). */
   readonly now?: Date;
   /** Receives up to `sampleSize` payloads (parsed) as they are written, for the views' columns. */
@@ -41,18 +52,19 @@ export interface SnapshotOptions extends LiveReadOptions {
   readonly sampleSize?: number;
 }
 
-const ID = /^(\d{8})T(\d{6})(\d{3})Z-[0-9a-f]+$/;
+const ID = /^(\d{8})T(\d{6})(\d{3})Z-(r?)[0-9a-f]+$/;
 
-function snapshotId(now: Date): string {
-  return `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+function snapshotId(now: Date, use: SnapshotUse): string {
+  return `${now.toISOString().replace(/[-:.]/g, '')}-${use === 'replay' ? 'r' : ''}${randomBytes(4).toString('hex')}`;
 }
 
-/** The time a snapshot id was made at, or null for a name that is not a snapshot id. */
-export function snapshotTime(id: string): number | null {
+/** When a snapshot id was made and for what, or null for a name that is not a snapshot id. */
+export function parseSnapshotId(id: string): { readonly madeMs: number; readonly use: SnapshotUse } | null {
   const m = ID.exec(id);
   if (!m) return null;
-  const [d, t, ms] = [m[1], m[2], m[3]];
-  return Date.parse(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}.${ms}Z`);
+  const [d, t, ms] = [m[1]!, m[2]!, m[3]!];
+  const madeMs = Date.parse(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}.${ms}Z`);
+  return { madeMs, use: m[4] === 'r' ? 'replay' : 'query' };
 }
 
 /**
@@ -61,7 +73,7 @@ export function snapshotTime(id: string): number | null {
  * file is staged and published whole, so Drill never sees half a snapshot.
  */
 export async function writeLiveSnapshot(store: ReservoirStore, streams: StreamService, options: SnapshotOptions): Promise<LiveSnapshot> {
-  const id = snapshotId(options.now ?? new Date());
+  const id = snapshotId(options.now ?? new Date(), options.use ?? 'query');
   const folder = `${LIVE_SNAPSHOT_FOLDER}/${id}`;
   const staged = await store.stage();
   let records = 0;
@@ -101,14 +113,18 @@ export async function removeLiveSnapshot(store: ReservoirStore, snapshot: Pick<L
   for await (const f of store.list(`${snapshot.folder}/`)) await store.remove(f.path);
 }
 
-/** Removes every snapshot made more than `maxAgeMs` before `nowMs` (left by earlier queries, or a crashed run); returns how many. */
-export async function expireLiveSnapshots(store: ReservoirStore, nowMs: number, maxAgeMs = LIVE_SNAPSHOT_MAX_AGE_MS): Promise<number> {
+/**
+ * Removes the snapshots past their age (a query's after `queryMaxAgeMs`, a replay's after
+ * REPLAY_SNAPSHOT_MAX_AGE_MS): left by earlier queries, or by a crashed replay. Returns how many.
+ */
+export async function expireLiveSnapshots(store: ReservoirStore, nowMs: number, queryMaxAgeMs = LIVE_SNAPSHOT_MAX_AGE_MS): Promise<number> {
   const expired = new Set<string>();
   const files: StorePath[] = [];
   for await (const f of store.list(`${LIVE_SNAPSHOT_FOLDER}/`)) {
-    const id = f.path.slice(LIVE_SNAPSHOT_FOLDER.length + 1).split('/')[0];
-    const made = snapshotTime(id);
-    if (made !== null && nowMs - made > maxAgeMs) {
+    const id = f.path.slice(LIVE_SNAPSHOT_FOLDER.length + 1).split('/')[0]!;
+    const made = parseSnapshotId(id);
+    if (made === null) continue;
+    if (nowMs - made.madeMs > (made.use === 'replay' ? REPLAY_SNAPSHOT_MAX_AGE_MS : queryMaxAgeMs)) {
       expired.add(id);
       files.push(f.path);
     }
