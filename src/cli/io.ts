@@ -53,9 +53,9 @@ export function loadTargetConfig(target: TargetName, confFile?: string): TargetC
   const defaults = readJson(defaultsFile);
   const override = confFile ? readJson(confFile) : undefined;
   // On aws the region follows the SDK's chain unless the --conf file names one (config/region.ts).
-  const chain = target === 'aws' ? regionFromChain() : null;
-  if (chain !== null && !AWS_REGION_FORMAT.test(chain)) throw new UsageError(`the AWS region '${chain}' (from AWS_REGION or the profile) is not a region such as "us-east-1"`);
-  const json = decideRegion(defaults, mergeConfig(defaults, override), override, chain).json;
+  const chain = regionFromChain();
+  const { json, source } = decideRegion(defaults, mergeConfig(defaults, override), override, chain);
+  if (source === 'chain' && !AWS_REGION_FORMAT.test(chain ?? '')) throw new UsageError(`the AWS region '${chain}' (from AWS_REGION or the profile) is not a region such as "us-east-1"`);
   const { config, diagnostics } = validateTargetConfig(confFile ?? defaultsFile, json);
   if (!config || hasErrors(diagnostics)) {
     throw new UsageError(diagnostics.map((d) => [`error[${d.code}]: ${d.message}`, ...d.hints.map((h) => `  = hint: ${h}`)].join('\n')).join('\n'));

@@ -51,13 +51,18 @@ export const queryCommand = {
  * a reservoir on S3 is refused in one coded line that names the way: on target local, `--target
  * aws` (WS745); on target aws, Drill (WS748). A query on Drill reads S3 itself and goes on.
  */
+const S3_REFUSAL = {
+  local: { code: 'WS745', localPathsToo: false },
+  aws: { code: 'WS748', localPathsToo: true },
+} as const;
+
 function refuseS3Reservoirs(file: string, target: 'local' | 'aws', engine: string): void {
   if (engine === 'drill') return;
   const { model } = checkSource(readSource(file), new Date());
   for (const r of model.reservoirs) {
     const location = r.location.kind === 's3' ? `s3://${r.location.bucket}${r.location.prefix ? `/${r.location.prefix}` : ''}` : null;
-    if (target === 'local' && location !== null) throw new RuntimeError('WS745', { reservoir: r.name, location });
     // On aws every reservoir is on S3 (a local-looking path is placed in the configured bucket).
-    if (target === 'aws') throw new RuntimeError('WS748', { reservoir: r.name, location: location ?? `the configured bucket (local path '${r.location.kind === 'local' ? r.location.path : ''}')` });
+    const refusal = S3_REFUSAL[target];
+    if (location !== null || refusal.localPathsToo) throw new RuntimeError(refusal.code, { reservoir: r.name, location: location ?? `the configured bucket (local path '${r.location.kind === 'local' ? r.location.path : ''}')` });
   }
 }
