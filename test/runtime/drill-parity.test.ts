@@ -326,4 +326,24 @@ test('each replay\'s source SQL: scan, de-duplication, bounds, compaction, filte
   }
 });
 
+test('a bounded replay\'s Drill SQL prunes on dir0: only its days\' folders are scanned', async () => {
+  const archive = plan.steps.find((s): s is ArchiveStep => s.kind === 'archive' && s.reservoir === 'orders_archive')!;
+  const store = new FsReservoirStore(archive.location.kind === 'local' ? archive.location.path : '');
+  const snapshot = await writeLiveSnapshot(store, streams, { stream: archive.stream, checkpoint: await readArchiveCheckpoint(store), use: 'replay' });
+  assert.ok(snapshot.records > 0);
+  const files = async (name: string) => {
+    const step = plan.steps.find((s): s is ReplayStep => s.kind === 'replay' && s.name === name)!;
+    const sql = replayDrillSql(plan, step, snapshot)!;
+    const explained = await ws.session.query(`EXPLAIN PLAN FOR ${sql}`);
+    const text = String(explained.rows[0]!.text);
+    return [...text.matchAll(/files=\[([^\]]*)\]/g)].flatMap((m) => m[1]!.split(', ')).filter((f) => f.includes('/orders_archive/dt='));
+  };
+  const all = await files('all_records');
+  const bounded = await files('bounded');
+  assert.ok(all.some((f) => f.includes('dt=2026-11-03')), 'the unbounded replay reads the third day');
+  assert.ok(bounded.length > 0 && bounded.length < all.length, `bounded reads ${bounded.length} of ${all.length} files`);
+  for (const f of bounded) assert.match(f, /dt=2026-11-0[12]\//, `since 2026-11-01T06 until 2026-11-02T03 reads those two days only, not ${f}`);
+  await removeLiveSnapshot(store, snapshot);
+});
+
 test.run();

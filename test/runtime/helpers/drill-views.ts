@@ -1,13 +1,30 @@
 // Reservoir views on the real local Drill for tests: the plan's storage plugin (`wshed`) given this
 // test's reservoir workspaces and a writable views workspace, merged into what is there (several
 // test processes may share one Drill), and a REST session whose default schema is the views workspace.
+// A workspace name is held by one test process at a time (a pid lock per name): two runs of a test
+// whose reservoir names are fixed would otherwise point each other's workspaces elsewhere.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DRILL_VIEW_OPTIONS } from '../../../src/runtime/drill/views.ts';
 import { SqlError } from '../../../src/runtime/query/sql-engine.ts';
+import { acquirePidLock, type PidLock } from '../../../src/runtime/pid-lock.ts';
 import type { TestDrill } from './drill.ts';
+
+/** How long a test waits for another process to release a workspace name (it holds it for its whole file). */
+const LOCK_WAIT_MS = 20 * 60_000;
+
+async function lockWorkspace(drill: TestDrill, plugin: string, name: string): Promise<PidLock> {
+  const file = path.join(os.tmpdir(), 'wshed-drill-workspaces', `${new URL(drill.url).port}-${plugin}-${name}.lock`);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    const attempt = await acquirePidLock(file);
+    if (attempt.ok) return attempt.lock;
+    if (Date.now() > deadline) throw new Error(`Drill workspace ${plugin}.${name} is still held by process ${attempt.ownerPid}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 export interface DrillSession {
   readonly defaultSchema: string;
@@ -43,6 +60,21 @@ async function mergeWorkspaces(
   workspaces: Record<string, { location: string; writable: boolean } | null>,
   fileSystem: FileSystem = {},
 ): Promise<void> {
+  // Read, change, write: one process at a time, or two would each drop the other's workspaces.
+  const lock = await lockWorkspace(drill, plugin, '*plugin*');
+  try {
+    await mergeLocked(drill, plugin, workspaces, fileSystem);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function mergeLocked(
+  drill: TestDrill,
+  plugin: string,
+  workspaces: Record<string, { location: string; writable: boolean } | null>,
+  fileSystem: FileSystem,
+): Promise<void> {
   const current = (await call(drill, 'GET', `/storage/${plugin}.json`)) as { config: Record<string, unknown> | null };
   const config = current.config ?? {
     type: 'file',
@@ -77,6 +109,9 @@ export async function drillWorkspaces(drill: TestDrill, plugin: string, reservoi
   const viewsName = `wshed_views_${process.pid}_${path.basename(viewsDir).replace(/[^A-Za-z0-9]/g, '_')}`;
   const own: Record<string, { location: string; writable: boolean }> = { [viewsName]: { location: fileSystem.viewsLocation ?? viewsDir, writable: true } };
   for (const [name, folder] of Object.entries(reservoirs)) own[name] = { location: folder, writable: false };
+  const locks: PidLock[] = [];
+  // Sorted: two processes wanting the same names take them in the same order.
+  for (const name of Object.keys(reservoirs).sort()) locks.push(await lockWorkspace(drill, plugin, name));
   await mergeWorkspaces(drill, plugin, own, fileSystem);
   const defaultSchema = `${plugin}.${viewsName}`;
   const post = async (sql: string) => {
@@ -93,8 +128,12 @@ export async function drillWorkspaces(drill: TestDrill, plugin: string, reservoi
     views: [plugin, viewsName],
     session: { defaultSchema, exec: async (sql) => void (await post(sql)), query: post },
     async close() {
-      await mergeWorkspaces(drill, plugin, Object.fromEntries(Object.keys(own).map((k) => [k, null])), fileSystem);
-      await rm(viewsDir, { recursive: true, force: true });
+      try {
+        await mergeWorkspaces(drill, plugin, Object.fromEntries(Object.keys(own).map((k) => [k, null])), fileSystem);
+        await rm(viewsDir, { recursive: true, force: true });
+      } finally {
+        for (const lock of locks) await lock.release();
+      }
     },
   };
 }
