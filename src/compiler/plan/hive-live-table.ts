@@ -1,10 +1,10 @@
-// The Hive table over a live Kinesis stream, which Drill reads (through its hive plugin) for the
-// records not yet archived. The DDL targets EMR's Kinesis connector (the emr-kinesis component
-// that EMR installs with Hive).
+// The Hive table over a live Kinesis stream, which Drill reads through its hive plugin for the
+// exploration view `<stream>_stream`. The DDL targets EMR's Kinesis connector (the emr-kinesis
+// component that EMR installs with Hive).
 
 /**
- * `<stream>_live`, the name the Drill SQL reads (`hive`.`<database>`.`<stream>_live`, see
- * sql/dialects/drill.ts). Stream names are identifiers, so the name is a valid Hive table name.
+ * `<stream>_live`, the Hive table `<stream>_stream` reads (`hive`.`<database>`.`<stream>_live`).
+ * Stream names are identifiers, so the name is a valid Hive table name.
  */
 export function liveTableName(stream: string): string {
   return `${stream}_live`;
@@ -20,8 +20,14 @@ const quoteString = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'
  *   record's metadata (shard, sequence number, partition key, arrival time) as columns;
  * - so the table has one column, `payload`, the record data as JSON text. LazySimpleSerDe splits
  *   fields on \u0001, which valid JSON text never contains, so the whole record is that column;
- * - without kinesis.checkpoint.* settings every query reads the stream from its trim horizon, which
- *   is what reading "live" needs: the SQL keeps only what the archive has not caught up with.
+ * - without kinesis.checkpoint.* settings every query reads the stream from its trim horizon;
+ * - a JSON SerDe (org.apache.hive.hcatalog.data.JsonSerDe) maps JSON keys to declared columns, so
+ *   it cannot keep a record whose fields are not known when the plan is made: the JSON fields are
+ *   reached through that one column instead (Drill: CONVERT_FROM(payload, 'JSON'); Hive:
+ *   get_json_object), and install-drill.sh puts EMR's JSON SerDe on Drill's classpath for tables
+ *   users declare with it.
+ * The reservoir views do not read this table (it has no shard or sequence number to count records
+ * once by): they read a snapshot of the stream (docs/live-records.md). It backs `<stream>_stream`.
  */
 export function hiveLiveTableDdl(database: string, table: string, stream: string, region: string): string {
   return [

@@ -71,6 +71,8 @@ export const drill: Dialect = {
     json_encode: { name: 'CONVERT_TO', trailingArgs: [{ kind: 'literal', value: { type: 'string', value: 'JSON' } }] },
     utf8_text: { name: 'CONVERT_FROM', trailingArgs: [{ kind: 'literal', value: { type: 'string', value: 'UTF8' } }] },
   },
+  // Drill 1.21.1+ parses QUALIFY, but over the archive + live union 1.22 fails in Calcite
+  // ("RexInputRef cannot be cast to class java.lang.Comparable"): the printer's ROW_NUMBER subquery runs.
   supportsQualify: false,
   safeCast: null,
   payloadAcrossUnion: 'json-text',
