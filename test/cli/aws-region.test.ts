@@ -42,7 +42,8 @@ test.before.each(() => {
   signedFor = [];
   restore?.();
   // Nothing leaves this machine: every service's endpoint is the local one; AWS_REGION only where a test sets it.
-  restore = useEnvironment({ AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: path.join(scratch.dir, 'aws-config'), AWS_SHARED_CREDENTIALS_FILE: path.join(scratch.dir, 'aws-credentials') });
+  // AWS_REGION and AWS_PROFILE are listed so that they are restored afterwards, then removed.
+  restore = useEnvironment({ AWS_REGION: 'unset', AWS_PROFILE: 'unset', AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: path.join(scratch.dir, 'aws-config'), AWS_SHARED_CREDENTIALS_FILE: path.join(scratch.dir, 'aws-credentials') });
   delete process.env.AWS_REGION;
   delete process.env.AWS_PROFILE;
 });
