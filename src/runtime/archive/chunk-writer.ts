@@ -59,13 +59,14 @@ export class ChunkWriter {
 
   /** Adds one Kinesis record (all its user records); commits the open chunk first if it is full. */
   async add(record: KinesisRecord): Promise<{ records: number; quarantined: number }> {
-    const partition = partitionPath(this.config.partition, record.arrivalTime);
+    const arrival = this.arrival(record.arrivalTime);
+    const partition = arrival.partition;
     const open = this.chunk;
     if (open && (open.partition !== partition || open.records >= this.config.maxRecords || open.textBytes >= this.config.maxBytes)) {
       await this.commit();
     }
     const chunk = (this.chunk ??= this.newChunk(partition, record.sequenceNumber));
-    const arrivalTime = this.iso(record.arrivalTime);
+    const arrivalTime = arrival.iso;
     const base = { stream: this.config.stream, shardId: this.config.shardId, sequenceNumber: record.sequenceNumber, arrivalTime };
     let quarantined = 0;
     const unpacked = deaggregate(record);
@@ -172,13 +173,13 @@ export class ChunkWriter {
     await chunk?.quarantine.staged?.discard();
   }
 
-  /** An arrival time as ISO text; records of a page mostly share their millisecond. */
-  private iso(time: Date): string {
+  /** An arrival time as ISO text and its partition, made once per millisecond (records of a page mostly share theirs). */
+  private arrival(time: Date): { readonly iso: string; readonly partition: string } {
     const ms = time.getTime();
-    if (ms !== this.lastArrival.ms) this.lastArrival = { ms, iso: time.toISOString() };
-    return this.lastArrival.iso;
+    if (ms !== this.lastArrival.ms) this.lastArrival = { ms, iso: time.toISOString(), partition: partitionPath(this.config.partition, time) };
+    return this.lastArrival;
   }
-  private lastArrival = { ms: Number.NaN, iso: '' };
+  private lastArrival = { ms: Number.NaN, iso: '', partition: '' };
 
   private newChunk(partition: string, first: string): Chunk {
     const stage = () => this.config.store.stage();
