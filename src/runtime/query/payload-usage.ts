@@ -18,9 +18,18 @@ export interface PayloadUsage {
    * A payload field not among them is not read by the query, so it need not be transformed.
    */
   readonly names: ReadonlySet<string> | null;
+  /**
+   * When the query reaches `payload` only as `payload->>'key'` with constant keys like identifiers
+   * (and joins on no implicit columns): those keys. The views may then give `payload` as an object
+   * of those keys alone, each the value read from the file (views.ts), and `->>` answers the same.
+   */
+  readonly extractedKeys?: ReadonlySet<string>;
 }
 
 const EVERYTHING: PayloadUsage = { raw: true, names: null };
+
+/** Keys `->>` reads the same way in any object: no path syntax (`$`, `/`, `.`, `[`), not an index. */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The raw payload is seen unless the parse shows the query cannot reach it: it never names a
@@ -40,9 +49,22 @@ export async function payloadUsage(engine: SqlEngine, sql: string): Promise<Payl
   const relations = new Set<string>();
   const columnRefs: string[][] = [];
   let star = false;
+  // `payload->>'key'`: the column reference inside, and the key.
+  const extracted = new Map<object, string>();
+  let implicitJoin = false;
+  walk(tree.statements, (node) => {
+    const key = extractedKey(node);
+    if (key !== null) extracted.set((node.children as object[])[0], key);
+    if (node.ref_type === 'NATURAL' || (Array.isArray(node.using_columns) && node.using_columns.length > 0)) implicitJoin = true;
+  });
+  let onlyExtracted = true;
   walk(tree.statements, (node) => {
     if (node.class === 'STAR') star = true;
-    if (node.class === 'COLUMN_REF' && Array.isArray(node.column_names)) columnRefs.push(node.column_names.map((n) => String(n).toLowerCase()));
+    if (node.class === 'COLUMN_REF' && Array.isArray(node.column_names)) {
+      const names = node.column_names.map((n) => String(n).toLowerCase());
+      columnRefs.push(names);
+      if (names.includes(PAYLOAD_COLUMN) && !extracted.has(node)) onlyExtracted = false;
+    }
     if (typeof node.type === 'string' && TABLE_REFS.has(node.type)) {
       for (const key of ['alias', 'table_name']) if (typeof node[key] === 'string' && node[key] !== '') relations.add((node[key] as string).toLowerCase());
     }
@@ -50,7 +72,21 @@ export async function payloadUsage(engine: SqlEngine, sql: string): Promise<Payl
   if (star) return EVERYTHING;
   const wholeRow = columnRefs.some((names) => names.length === 1 && relations.has(names[0]));
   if (wholeRow) return EVERYTHING;
-  return { raw: columnRefs.some((names) => names.includes(PAYLOAD_COLUMN)), names: new Set(columnRefs.flat()) };
+  const raw = columnRefs.some((names) => names.includes(PAYLOAD_COLUMN));
+  const names = new Set(columnRefs.flat());
+  if (!raw || !onlyExtracted || implicitJoin) return { raw, names };
+  return { raw, names, extractedKeys: new Set(extracted.values()) };
+}
+
+/** The key of `<…>.payload ->> 'key'` with a plain key, else null. */
+function extractedKey(node: Node): string | null {
+  if (node.class !== 'FUNCTION' || node.function_name !== '->>' || !Array.isArray(node.children) || node.children.length !== 2) return null;
+  const [ref, constant] = node.children as Node[];
+  if (ref?.class !== 'COLUMN_REF' || !Array.isArray(ref.column_names)) return null;
+  if (String(ref.column_names[ref.column_names.length - 1]).toLowerCase() !== PAYLOAD_COLUMN) return null;
+  const value = constant?.class === 'CONSTANT' ? (constant.value as { type?: { id?: unknown }; is_null?: unknown; value?: unknown } | undefined) : undefined;
+  if (value?.type?.id !== 'VARCHAR' || value.is_null !== false || typeof value.value !== 'string' || !PLAIN_KEY.test(value.value)) return null;
+  return value.value;
 }
 
 /** Whether the query may see the raw `payload` column (see payloadUsage). */
@@ -58,7 +94,7 @@ export async function needsRawPayload(engine: SqlEngine, sql: string): Promise<b
   return (await payloadUsage(engine, sql)).raw;
 }
 
-type Node = Record<string, unknown> & { class?: unknown; type?: unknown; column_names?: unknown[] };
+type Node = Record<string, unknown> & { class?: unknown; type?: unknown; column_names?: unknown[]; children?: unknown[]; function_name?: unknown; ref_type?: unknown; using_columns?: unknown };
 
 function walk(value: unknown, visit: (node: Node) => void): void {
   if (Array.isArray(value)) {

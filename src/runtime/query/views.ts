@@ -41,7 +41,9 @@ export interface ArchiveFileSet {
  * Two ways to turn the payload into typed columns, with the same columns and values:
  * - `typed`: read_json parses each payload straight into the inferred STRUCT. As fast as DuckDB
  *   reading the files itself, but the raw JSON text is gone, so the views then have no `payload`
- *   column: used only for queries that cannot see it (payload-usage.ts decides).
+ *   column: used only for queries that cannot see it (payload-usage.ts decides), or that read it
+ *   only as `payload->>'key'`: then those keys are read as JSON and `payload` is an object of them
+ *   alone (reducedPayload).
  * - `json`: the plan's scan (payload as JSON text, which read_json hands over cheaply) then
  *   json_transform. Keeps `payload`; also used for live records (few) and for Parquet reservoirs
  *   (the payload is JSON text there). The fields the query names are transformed together, in
@@ -60,6 +62,8 @@ export interface ViewUsage {
   readonly raw: boolean;
   /** Lower-cased names the query mentions; null: it may read every column. */
   readonly names: ReadonlySet<string> | null;
+  /** The query reads `payload` only as `payload->>'key'` with these keys (payload-usage.ts). */
+  readonly extractedKeys?: ReadonlySet<string>;
 }
 
 export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsage): ViewDefinitions {
@@ -78,14 +82,18 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
   const fileSet = (part: string, urls: readonly string[]) => (mode: FieldMode) => {
     const as = `wshed_archive_${views.reservoir}_${part}_${mode}`;
     if (!bindings.some((b) => b.as === as)) {
-      bindings.push({ input, as, files: urls, payloadType: mode === 'typed' ? duckdbType(payloadType(structure)) : null });
+      bindings.push({ input, as, files: urls, payloadType: mode === 'typed' ? duckdbType(payloadType(scanned)) : null });
     }
     return as;
   };
-  const typedPossible = structure.fields.length > 0 && archive.format === 'json' && !rawPayload;
+  // `payload->>'key'` only: the typed scan can give each key's value as read (reducedPayload).
+  const extracted = reducedPayloadKeys(inputs, usage);
+  const scanned = extracted ? withJsonKeys(structure, extracted) : structure;
+  const typedPossible = structure.fields.length > 0 && archive.format === 'json' && (!rawPayload || extracted !== null);
   const archivedMode: FieldMode = typedPossible ? 'typed' : 'json';
   const scanOf = (sql: string, set: (mode: FieldMode) => string, mode: FieldMode) => withArchiveAs(sql, input, set(mode));
-  const withFields = (sql: string, mode: FieldMode) => fieldsView(sql, structure, mode, rawPayload || structure.fields.length === 0, usage.names);
+  const withFields = (sql: string, mode: FieldMode) =>
+    fieldsView(sql, structure, mode, rawPayload || structure.fields.length === 0, usage.names, mode === 'typed' ? extracted : null);
 
   const all = fileSet('all', files.all);
   const archived = plan('archived');
@@ -118,9 +126,16 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
  * In json mode the fields in `named` (all when null) share one json_transform; the others are
  * each their own, computed only if the query reads them after all.
  */
-function fieldsView(planSql: string, structure: PayloadStructure, mode: FieldMode, raw: boolean, named: ReadonlySet<string> | null): string {
+function fieldsView(
+  planSql: string,
+  structure: PayloadStructure,
+  mode: FieldMode,
+  raw: boolean,
+  named: ReadonlySet<string> | null,
+  extracted: readonly string[] | null,
+): string {
   const metadata = METADATA_COLUMNS.map((c) => `v.${quoteIdent(c)}`);
-  const payload = raw ? [`v.${quoteIdent(PAYLOAD_COLUMN)}`] : [];
+  const payload = !raw ? [] : extracted ? [reducedPayload(extracted)] : [`v.${quoteIdent(PAYLOAD_COLUMN)}`];
   if (structure.fields.length === 0) return `SELECT ${[...metadata, ...payload].join(', ')} FROM (${planSql}) AS v`;
   if (mode === 'typed') {
     const fields = structure.fields.map((f) => `struct_extract(v.${quoteIdent(PAYLOAD_COLUMN)}, ${quoteString(f.name)}) AS ${quoteIdent(f.name)}`);
@@ -137,4 +152,40 @@ function fieldsView(planSql: string, structure: PayloadStructure, mode: FieldMod
   const select = [...metadata, ...fields, ...payload].join(', ');
   if (together.length === 0) return `SELECT ${select} FROM (${planSql}) AS v`;
   return `SELECT ${select} FROM (SELECT *, ${transform(quoteIdent(PAYLOAD_COLUMN), together)} AS ${quoteIdent(FIELDS)} FROM (${planSql}) AS p) AS v`;
+}
+
+/**
+ * The keys a query reads as `payload->>'key'` and nothing else of `payload` (payload-usage.ts),
+ * when the archive's typed scan can answer them: JSON files, a unified view that is not a union
+ * with the JSON path (no live records to de-duplicate), no key the query also names as a column
+ * (its column would change type) and none equal to a field but for case (a STRUCT cannot hold both).
+ */
+function reducedPayloadKeys(inputs: ReservoirViewInputs, usage: ViewUsage): string[] | null {
+  const keys = usage.extractedKeys;
+  if (!usage.raw || !keys || keys.size === 0 || usage.names === null) return null;
+  if (inputs.archive.format !== 'json' || inputs.structure.fields.length === 0) return null;
+  if (inputs.archive.via === 'archiver' && inputs.liveRows > 0) return null;
+  for (const key of keys) {
+    if (usage.names.has(key.toLowerCase())) return null;
+    if (inputs.structure.fields.some((f) => f.name !== key && f.name.toLowerCase() === key.toLowerCase())) return null;
+  }
+  return [...keys];
+}
+
+/** The payload's type at the typed scan with `keys` read as JSON (the value as written), beside the other fields. */
+function withJsonKeys(structure: PayloadStructure, keys: readonly string[]): PayloadStructure {
+  const json = { kind: 'scalar', name: 'JSON' } as const;
+  const fields = structure.fields.map((f) => (keys.includes(f.name) ? { name: f.name, type: json } : f));
+  for (const key of keys) if (!fields.some((f) => f.name === key)) fields.push({ name: key, type: json });
+  return { ...structure, fields };
+}
+
+/**
+ * `payload` as an object of `keys` alone, each the JSON text read_json gives for the value (the
+ * same text the JSON path's payload holds), a missing key as null: `payload->>'key'` parses the
+ * value from the same text either way, so it answers the same (NULL for null or missing).
+ */
+function reducedPayload(keys: readonly string[]): string {
+  const parts = keys.map((k, i) => `${quoteString((i === 0 ? '{' : ',') + JSON.stringify(k) + ':')}, coalesce(struct_extract(v.${quoteIdent(PAYLOAD_COLUMN)}, ${quoteString(k)}), 'null')`);
+  return `concat(${parts.join(', ')}, '}') AS ${quoteIdent(PAYLOAD_COLUMN)}`;
 }
