@@ -138,7 +138,7 @@ export const RUNTIME_ERRORS = {
   WS748: e(
     'S3 reservoir queried on embedded DuckDB',
     (a) => `reservoir '${a.reservoir}' is on ${a.location}, and the embedded DuckDB cannot read S3 on target aws (its httpfs extension cannot be loaded here)`,
-    () => `query it on Drill: add '--engine drill' (with '--drill-url URL', or through 'wshed cluster forward FILE')`,
+    () => `query it on Drill ('--engine drill', the default on aws; with '--drill-url URL', or through 'wshed cluster forward FILE')`,
   ),
   WS746: e(
     'archive lease lost',
@@ -277,6 +277,11 @@ export const RUNTIME_ERRORS = {
     'live state not readable',
     (a) => `cannot read the live state of target ${a.target}${a.purpose ? ` ${a.purpose}` : ''}: ${a.why}`,
     (a) => String(a.fix),
+  ),
+  WS814: e(
+    'local stream not resharded',
+    (a) => `stream '${a.stream}' on the local service could not be resharded from ${a.from} to ${a.to} shards: ${a.why}`,
+    () => `the local service holds at most 100 open shards across its streams: declare fewer shards (or delete streams you no longer need), then run again`,
   ),
   WS800: e(
     'Firehose Lambda code not built',

@@ -39,6 +39,18 @@ const openShards = async (stream: string) =>
 const open = async (stream: string) => (await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))).StreamDescription!.Shards!.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber);
 const hashRanges = async (stream: string) => (await open(stream)).map((s) => `${s.HashKeyRange!.StartingHashKey}-${s.HashKeyRange!.EndingHashKey}`).sort();
 
+/** The ranges of a stream created with `n` shards, for comparison. */
+async function uniformRanges(n: number): Promise<string[]> {
+  const name = `uniform_${n}`;
+  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: n }));
+  // CREATING lists no shards yet; kinesalite makes it ACTIVE on its next tick.
+  for (let i = 0; i < 1000; i++) {
+    if ((await kinesis.send(new DescribeStreamCommand({ StreamName: name }))).StreamDescription!.StreamStatus === 'ACTIVE') return hashRanges(name);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`${name} did not become ACTIVE`);
+}
+
 /** Merges the open shards into one, pair by pair, as an operator resharding by hand would. */
 async function mergeAll(stream: string): Promise<void> {
   for (let shards = await open(stream); shards.length > 1; shards = await open(stream)) {
@@ -85,6 +97,15 @@ test('a shard count changed out of band shows as ~ shards = live → declared; r
   const after = ok(['plan', 'shards.wshed']).stdout;
   assert.match(after, /\n {2}= stream\.clicks: unchanged \(exists with 3 shards\)\n/);
   assert.match(after, /\nNo changes\. The live state matches the pipeline\.\n/);
+});
+
+test('a reshard past the local service\'s shard limit is refused in one coded line before anything changes', async () => {
+  write('too-many.wshed', 'stream clicks { shards 200 }\n');
+  const r = scratch.wshed(['run', 'too-many.wshed']);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^wshed: error\[WS814\]: stream 'clicks' on the local service could not be resharded from 3 to 200 shards: it would need \d+ open shards on the service at once, over its limit of 100; nothing was changed\n/);
+  assert.not.match(r.stderr, /\n\s+at /);
+  assert.equal(await hashRanges('clicks'), await uniformRanges(3));
 });
 
 test('run PLAN.json refuses a plan whose live state changed since it was saved, changing nothing, and says to plan again', async () => {

@@ -18,13 +18,16 @@ export interface KinesaliteOptions {
   readonly shardLimit?: number;
 }
 
+/** kinesalite's limit on open shards across all streams of the service (its account limit). */
+export const DEFAULT_SHARD_LIMIT = 100;
+
 export async function listenKinesalite(options: KinesaliteOptions): Promise<KinesaliteServer> {
   const server: Server = kinesalite({
     ...(options.dataPath ? { path: options.dataPath } : {}),
     createStreamMs: 0,
     deleteStreamMs: 0,
     updateStreamMs: 0,
-    shardLimit: options.shardLimit ?? 100,
+    shardLimit: options.shardLimit ?? DEFAULT_SHARD_LIMIT,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -4,7 +4,10 @@
 // UpdateShardCount's uniform scaling would leave it. Closed parents keep their records; readers
 // (the archiver, tail) follow parents to children as they do on AWS.
 
-import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
+import { ListShardsCommand, ListStreamsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
+import { errorName } from '../kinesis/stream-service.ts';
+import { RuntimeError } from '../runtime-error.ts';
+import { DEFAULT_SHARD_LIMIT } from './kinesalite-server.ts';
 
 const POW_128 = 2n ** 128n;
 
@@ -22,6 +25,27 @@ interface OpenShard {
 
 /** Brings `stream` to `target` uniform open shards; `active` waits until the stream is ACTIVE again. */
 export async function reshardUniformly(client: KinesisClient, stream: string, target: number, active: () => Promise<void>): Promise<void> {
+  const current = await openShards(client, stream);
+  const from = current.length;
+  // The splits come first, so the service's shard count peaks at every stream's open shards plus
+  // one a split: refused before anything changes when that passes the service's limit.
+  const splits = uniformBoundaries(target).filter((b) => current.some((s) => s.start < b && b <= s.end)).length;
+  const peak = (await allOpenShards(client)) + splits;
+  if (peak > DEFAULT_SHARD_LIMIT) {
+    throw new RuntimeError('WS814', { stream, from, to: target, why: `it would need ${peak} open shards on the service at once, over its limit of ${DEFAULT_SHARD_LIMIT}; nothing was changed` });
+  }
+  try {
+    await reshard(client, stream, target, active);
+  } catch (err) {
+    // A refusal (the shard limit) is the user's to fix; what was split so far stays valid shards.
+    if (errorName(err) === 'LimitExceededException' || errorName(err) === 'InvalidArgumentException') {
+      throw new RuntimeError('WS814', { stream, from, to: target, why: (err as Error).message }, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function reshard(client: KinesisClient, stream: string, target: number, active: () => Promise<void>): Promise<void> {
   const boundaries = uniformBoundaries(target);
   for (const b of boundaries) {
     const inside = (await openShards(client, stream)).find((s) => s.start < b && b <= s.end);
@@ -38,6 +62,20 @@ export async function reshardUniformly(client: KinesisClient, stream: string, ta
       await active();
     }
   }
+}
+
+async function allOpenShards(client: KinesisClient): Promise<number> {
+  const names: string[] = [];
+  let start: string | undefined;
+  for (;;) {
+    const page = await client.send(new ListStreamsCommand(start ? { ExclusiveStartStreamName: start } : {}));
+    names.push(...(page.StreamNames ?? []));
+    if (!page.HasMoreStreams || !page.StreamNames?.length) break;
+    start = page.StreamNames.at(-1);
+  }
+  let n = 0;
+  for (const name of names) n += (await openShards(client, name)).length;
+  return n;
 }
 
 async function openShards(client: KinesisClient, stream: string): Promise<OpenShard[]> {
