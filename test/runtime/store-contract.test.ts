@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { samplePayloads } from '../../src/runtime/query/reservoir-snapshot.ts';
 import { leasePath, takeLease, type LeaseRecord } from '../../src/runtime/reservoir/lease.ts';
 import type { ReservoirStore } from '../../src/runtime/reservoir/store.ts';
 import { isRuntimeError } from '../../src/runtime/runtime-error.ts';
@@ -54,6 +55,21 @@ function contract(kind: StoreKind): void {
     assert.ok(await store.exists('dt=2026-01-01/part-x.json'));
     assert.is(await store.exists('dt=2026-01-01/part-y.json'), false);
     assert.ok(store.readableUrl('dt=2026-01-01/part-x.json').endsWith('dt=2026-01-01/part-x.json'));
+  });
+
+  test('the head of a file is its first bytes (all of a shorter one, none of an empty one); the query sampler reads payloads that way', async () => {
+    const lines = Array.from({ length: 200 }, (_, n) => `{"shard_id":"shardId-000000000000","payload":{"n":${n}}}`);
+    await store.writeAtomic('dt=2026-01-01/part-a.json', `${lines.join('\n')}\n`);
+    await store.writeAtomic('dt=2026-01-02/part-b.json', `${lines.slice(0, 2).join('\n')}\n`);
+    await store.writeAtomic('dt=2026-01-03/part-c.json', '');
+    assert.is((await store.readHead('dt=2026-01-01/part-a.json', 10))!.toString(), lines[0]!.slice(0, 10));
+    assert.is((await store.readHead('dt=2026-01-02/part-b.json', 1 << 20))!.toString(), `${lines.slice(0, 2).join('\n')}\n`);
+    assert.is((await store.readHead('dt=2026-01-03/part-c.json', 100))!.length, 0);
+    assert.is(await store.readHead('dt=2026-01-04/none.json', 100), null);
+    const files = ['dt=2026-01-01/part-a.json', 'dt=2026-01-02/part-b.json', 'dt=2026-01-03/part-c.json'].map((p) => ({ path: p, url: store.readableUrl(p), shardId: null, lastSequenceNumber: null }));
+    // 200 bytes of each file: whole lines only, never a cut one.
+    const sampled = (await samplePayloads(store, files, { bytesPerFile: 200 })) as { n: number }[];
+    assert.equal(sampled.map((p) => p.n), [0, 1, 2, 0, 1]);
   });
 
   test('a file written into the staged file by another writer (DuckDB) is published as written', async () => {

@@ -1,8 +1,6 @@
 // The archived files a query reads, listed once (after the live records are loaded), split by
 // whether they may repeat live records, plus a bounded sample of their payloads for the views.
 
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { FILE_EXTENSION, partitionColumns, type PartitionScheme, type ReservoirFormat } from '../../compiler/record-layout.ts';
 import { parseFileName } from '../reservoir/file-names.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
@@ -78,17 +76,17 @@ export interface SampleLimits {
 
 /**
  * Payloads from the first lines of files spread over the whole reservoir, so keys added later
- * in the stream's life are seen too. Costs a few milliseconds whatever the reservoir's size.
- * Only local NDJSON files can be read in part (others are skipped; the caller samples those through SQL).
+ * in the stream's life are seen too. Costs a few milliseconds whatever the reservoir's size: each
+ * file's head is read through the store (a ranged GET on S3). Only NDJSON files can be read in part
+ * (the caller samples Parquet through SQL).
  */
-export async function samplePayloads(files: readonly SnapshotFile[], limits: SampleLimits = {}): Promise<unknown[]> {
+export async function samplePayloads(store: ReservoirStore, files: readonly SnapshotFile[], limits: SampleLimits = {}): Promise<unknown[]> {
   const count = Math.min(files.length, limits.files ?? 32);
   const bytes = limits.bytesPerFile ?? 32 * 1024;
   const picked = new Set<number>();
   for (let i = 0; i < count; i++) picked.add(count === 1 ? files.length - 1 : Math.round((i * (files.length - 1)) / (count - 1)));
-  const urls = [...picked].map((i) => files[i].url).filter((url) => path.isAbsolute(url));
   // Read together: the heads are small and the time is mostly waiting on each file.
-  const heads = await Promise.all(urls.map((url) => headLines(url, bytes)));
+  const heads = await Promise.all([...picked].map((i) => headLines(store, files[i].path, bytes)));
   const payloads: unknown[] = [];
   for (const lines of heads) {
     for (const line of lines) {
@@ -106,17 +104,12 @@ export async function samplePayloads(files: readonly SnapshotFile[], limits: Sam
 }
 
 /** The complete lines within the first `bytes` of a file (one line at least, up to 1 MiB, when lines are long). */
-async function headLines(file: string, bytes: number): Promise<string[]> {
-  const handle = await fs.open(file, 'r');
-  try {
-    for (let size = bytes; ; size *= 4) {
-      const buffer = Buffer.alloc(size);
-      const { bytesRead } = await handle.read(buffer, 0, size, 0);
-      const text = buffer.subarray(0, bytesRead).toString('utf8');
-      const end = bytesRead < size ? text.length : text.lastIndexOf('\n');
-      if (end >= 0 || size >= 1024 * 1024) return text.slice(0, Math.max(end, 0)).split('\n').filter((l) => l !== '');
-    }
-  } finally {
-    await handle.close();
+async function headLines(store: ReservoirStore, file: string, bytes: number): Promise<string[]> {
+  for (let size = bytes; ; size *= 4) {
+    const head = await store.readHead(file, size);
+    if (!head) return [];
+    const text = head.toString('utf8');
+    const end = head.length < size ? text.length : text.lastIndexOf('\n');
+    if (end >= 0 || size >= 1024 * 1024) return text.slice(0, Math.max(end, 0)).split('\n').filter((l) => l !== '');
   }
 }

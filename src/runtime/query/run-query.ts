@@ -6,6 +6,7 @@ import type { ArchiveStep, Plan, QueryStep, ReservoirViewsStep } from '../../com
 import type { StreamService } from '../kinesis/stream-service.ts';
 import { firehoseLiveSince } from '../reservoir/live.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
+import type { ReservoirStore } from '../reservoir/store.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import type { TargetRuntime } from '../target/target-runtime.ts';
 import { openEmbeddedSqlEngine } from '../target/embedded-sql.ts';
@@ -200,7 +201,7 @@ async function prepareReservoir(
   // Listed after the live records were read: see splitByOverlap and duckdb-inputs.ts.
   const files = await listArchivedFiles(store, r.archive.format, r.archive.partition);
   if (files.length === 0) notes.push(`reservoir '${r.archive.reservoir}' has no archived files yet`);
-  const structure = await inferStructure(engine, r, files, live.rows > 0 ? live.table : null);
+  const structure = await inferStructure(engine, r, store, files, live.rows > 0 ? live.table : null);
   if (structure.skipped.length > 0) {
     notes.push(`payload keys of '${r.archive.reservoir}' that are not columns (reach them through payload): ${structure.skipped.join(', ')}`);
   }
@@ -213,14 +214,14 @@ async function prepareReservoir(
   return { notes, payloads: structure.sampled };
 }
 
-async function inferStructure(engine: SqlEngine, r: ReservoirSteps, files: readonly SnapshotFile[], liveTable: string | null): Promise<PayloadStructure> {
+async function inferStructure(engine: SqlEngine, r: ReservoirSteps, store: ReservoirStore, files: readonly SnapshotFile[], liveTable: string | null): Promise<PayloadStructure> {
   const payloads: unknown[] = [];
   const addJson = (rows: SqlValue[][]) => {
     for (const [v] of rows) if (v !== null && typeof v === 'object' && v.kind === 'json') payloads.push(JSON.parse(v.text));
   };
-  if (r.archive.format === 'json' && files.every((f) => path.isAbsolute(f.url))) payloads.push(...(await samplePayloads(files)));
+  if (r.archive.format === 'json') payloads.push(...(await samplePayloads(store, files)));
   else if (files.length > 0) {
-    // Parquet (read by column) or files elsewhere: the first rows of a few files through SQL.
+    // Parquet (read by column): the first rows of a few files through SQL.
     const urls = files.filter((_, i) => i % Math.ceil(files.length / 8) === 0).map((f) => quoteString(f.url));
     const scan =
       r.archive.format === 'parquet'

@@ -35,6 +35,23 @@ export class FsReservoirStore implements ReservoirStore {
     await syncFolder(path.dirname(target));
   }
 
+  async readHead(p: StorePath, bytes: number): Promise<Buffer | null> {
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(this.absolute(p), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    try {
+      const buffer = Buffer.alloc(bytes);
+      const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
   async read(p: StorePath): Promise<Buffer | null> {
     try {
       return await fs.readFile(this.absolute(p));

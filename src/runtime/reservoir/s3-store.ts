@@ -62,6 +62,18 @@ export class S3ReservoirStore implements ReservoirStore {
     await this.call('writing', p, () => this.client.send(new PutObjectCommand({ Bucket: this.where.bucket, Key: this.key(p), Body: data })));
   }
 
+  async readHead(p: StorePath, bytes: number): Promise<Buffer | null> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.where.bucket, Key: this.key(p), Range: `bytes=0-${Math.max(bytes, 1) - 1}` }));
+      return Buffer.from(await out.Body!.transformToByteArray());
+    } catch (err) {
+      if (isMissing(err)) return null;
+      // An empty object has no byte 0 to range over.
+      if ((err as { name?: string }).name === 'InvalidRange') return Buffer.alloc(0);
+      throw this.failure(err, 'reading', p);
+    }
+  }
+
   async read(p: StorePath): Promise<Buffer | null> {
     return (await this.readTagged(p))?.data ?? null;
   }

@@ -44,6 +44,8 @@ export interface ReservoirStore {
   writeAtomic(path: StorePath, data: string | Uint8Array): Promise<void>;
   /** Null when there is no such file. */
   read(path: StorePath): Promise<Buffer | null>;
+  /** The first `bytes` bytes of the file (all of it when shorter; S3: a ranged GET), or null when absent. */
+  readHead(path: StorePath, bytes: number): Promise<Buffer | null>;
   exists(path: StorePath): Promise<boolean>;
   /** Every visible file under `prefix` (all when omitted), in no particular order. */
   list(prefix?: StorePath): AsyncIterable<StoredFile>;
