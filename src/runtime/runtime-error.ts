@@ -140,6 +140,11 @@ export const RUNTIME_ERRORS = {
     (a) => `reservoir '${a.reservoir}' is on ${a.location}, and the embedded DuckDB cannot read S3 on target aws (its httpfs extension cannot be loaded here)`,
     () => `query it on Drill ('--engine drill', the default on aws; with '--drill-url URL', or through 'wshed cluster forward FILE')`,
   ),
+  WS749: e(
+    'no AWS credentials',
+    (a) => `no AWS credentials for ${a.service}: ${a.reason}`,
+    () => `set AWS_PROFILE to a profile that has credentials (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run where a role provides them; nothing was changed`,
+  ),
   WS746: e(
     'archive lease lost',
     (a) => `the archive lease ${a.location}/${a.lease} is no longer ours (${a.why}); stopped before writing more`,

@@ -120,6 +120,11 @@ export function worldFailure(err: unknown, context: FailureContext = {}): Runtim
   if (err instanceof RuntimeError) return null;
   const f = systemFailureOf(err);
   if (!f) {
+    // The SDK's chain found no credentials: the user's setup, not a bug (no stack trace).
+    const e = err as { name?: unknown; message?: unknown } | null;
+    if (e && typeof e === 'object' && e.name === 'CredentialsProviderError') {
+      return new RuntimeError('WS749', { reason: String(e.message ?? ''), service: context.service ?? 'AWS' }, { cause: err });
+    }
     // An AWS service that answered "no" is the outside world too: one line with its own words.
     const aws = awsServiceErrorOf(err);
     if (!aws) return null;

@@ -88,4 +88,18 @@ test('an AWS_REGION that is no region is one line naming it', () => {
   assert.match(r.stderr, /the AWS region 'Frankfurt' \(from AWS_REGION or the profile\) is not a region such as "us-east-1"/);
 });
 
+test('a profile without credentials is one coded line (WS749), no stack trace', async () => {
+  delete process.env.AWS_ACCESS_KEY_ID;
+  delete process.env.AWS_SECRET_ACCESS_KEY;
+  process.env.AWS_PROFILE = 'no-keys';
+  writeFileSync(path.join(scratch.dir, 'aws-config-no-keys'), '[profile no-keys]\nregion = eu-west-1\n');
+  process.env.AWS_CONFIG_FILE = path.join(scratch.dir, 'aws-config-no-keys');
+  const r = await scratch.start(['tail', 'orders', '--target', 'aws', '--limit', '1']).done;
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^wshed: error\[WS749\]: no AWS credentials for /m);
+  assert.match(r.stderr, /AWS_PROFILE/);
+  assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.is(signedFor.length, 0, 'nothing was sent');
+});
+
 test.run();
