@@ -13,6 +13,7 @@ import { listArchivedFiles, samplePayloads } from '../query/reservoir-snapshot.t
 import { SqlError, type SqlEngine } from '../query/sql-engine.ts';
 import { METADATA_COLUMNS, PAYLOAD_COLUMN } from '../query/views.ts';
 import { readArchiveCheckpoint } from '../reservoir/checkpoint.ts';
+import { firehoseLiveSince } from '../reservoir/live.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import { expireLiveSnapshots, writeLiveSnapshot, type LiveSnapshot } from './live-snapshot.ts';
@@ -83,7 +84,9 @@ export async function bindDrillViews(engine: DrillStatements, request: DrillView
       notes.push(`stream '${archive.stream}' does not exist: '${views.reservoir}_live' is empty`);
     } else {
       const checkpoint = await readArchiveCheckpoint(store);
-      snapshot = await writeLiveSnapshot(store, request.streams, { stream: archive.stream, checkpoint, now, sample, sampleSize: LIVE_SAMPLE });
+      // A Firehose reservoir has no checkpoint: its live part is the window Firehose may not have delivered (as on DuckDB).
+      const since = archive.via === 'firehose' ? { since: firehoseLiveSince(archive.everySeconds, now) } : {};
+      snapshot = await writeLiveSnapshot(store, request.streams, { stream: archive.stream, checkpoint, now, sample, sampleSize: LIVE_SAMPLE, ...since });
       if (snapshot.skipped > 0) notes.push(`${snapshot.skipped} live record(s) of stream '${archive.stream}' are not JSON and cannot be queried`);
     }
   }
