@@ -6,7 +6,7 @@
 import type { ShardInfo, StreamService } from '../kinesis/stream-service.ts';
 import { Batcher, type Batch, type OutRecord } from './batcher.ts';
 import { Emitter } from './emitter.ts';
-import { ReplayRateLimiter } from './rate-limiter.ts';
+import { ReplayRateLimiter, type BatchCaps } from './rate-limiter.ts';
 import { ReplayError } from './replay-errors.ts';
 import { ShardRouter } from './shard-router.ts';
 
@@ -44,7 +44,7 @@ export class EmitSink {
     if (this.router.size === 0) throw new ReplayError('WS760', { into: options.into });
     this.limiter = new ReplayRateLimiter({ shardIds: this.router.shardIds, shardBudgetFraction: options.shardBudgetFraction, ratePerSecond: options.ratePerSecond });
     this.emitter = new Emitter(options.destination, options.into, this.limiter, options.maxRetries);
-    this.batcher = new Batcher(options.aggregate, this.limiter.caps);
+    this.batcher = new Batcher(options.aggregate, shortBursts(this.limiter.caps));
   }
 
   /** Another emitter into the same stream under the same limits (a replay's markers, counted apart). */
@@ -82,4 +82,22 @@ export class EmitSink {
     this.inflight = this.options.deliver(batch, () => this.emitter.send(batch));
     this.inflight.catch(() => {});
   }
+}
+
+/**
+ * A batch holds at most a quarter of a second of each shard's pace (the limiter allows one second).
+ * A shard's budget is a one-second bucket on Kinesis's side too: a whole second sent at once lands
+ * on its edge whenever the pace is a little high, and much of it is throttled and sent again, which
+ * also reorders the shard. With few shards per process (a part of a split replay, a small stream)
+ * batches are mostly one shard's, so this held 2-shard parts to ~83% of a throttled budget; a
+ * quarter second brought them and the unsplit run to ~98% (bench/replay-parts.ts).
+ */
+function shortBursts(caps: BatchCaps): BatchCaps {
+  return {
+    userRecords: caps.userRecords,
+    shard: (id) => {
+      const c = caps.shard(id);
+      return { records: Math.max(1, Math.floor(c.records / 4)), bytes: Math.max(1, Math.floor(c.bytes / 4)) };
+    },
+  };
 }
