@@ -11,9 +11,9 @@ export const COMMAND_HELP = {
     examples: [
       ['wshed plan nightly.wshed', 'what `wshed run` would do, step by step, against what exists'],
       ['wshed plan nightly.wshed --sql', 'the same with every step\'s SQL'],
-      ['wshed plan nightly.wshed --out plan.json', 'save the plan for `wshed run plan.json` to apply as saved'],
+      ['wshed plan nightly.wshed --out plan.json', 'save it with the live state it saw: `wshed run plan.json` applies it, or refuses it if that state changed'],
     ],
-    exits: { 0: 'the plan was shown', ...COMPILE_EXITS },
+    exits: { 0: 'the plan was shown (the offline one, said on stderr, when the target could not be read)', 1: 'the live state could not be read and --live-only was given', ...COMPILE_EXITS },
   },
   validate: {
     examples: [
@@ -35,7 +35,7 @@ export const COMMAND_HELP = {
       ['wshed run plan.json', 'apply a plan saved by `wshed plan --out plan.json`, as saved'],
       ['wshed run nightly.wshed --json', 'one JSON summary a step, for scripts'],
     ],
-    exits: { 0: 'every step ran', 1: 'a step failed (the service, the disk, records lost past retention, an interruption)', ...COMPILE_EXITS },
+    exits: { 0: 'every step ran', 1: 'a step failed (the service, the disk, records lost past retention, an interruption), or a saved plan is stale (nothing ran)', ...COMPILE_EXITS },
   },
   archive: {
     examples: [
