@@ -136,7 +136,7 @@ test('a Firehose delivery stream is read back: as provisioned it is =, a buffer 
   );
   const replaced = (await ok(['plan', 'firehose.wshed', '--target', 'aws'])).stdout;
   const r = block(replaced, 'firehose.clicks_fh');
-  assert.match(r, /^ {2}-\/\+ firehose\.clicks_fh {2}\(Firehose cannot change a delivery stream's source in place\)\n/);
+  assert.match(r, /^ {2}-\/\+ firehose\.clicks_fh {2}\(Firehose cannot change a delivery stream's source in place; run refuses it \(WS801\) until the old one is deleted, after its buffer is delivered\)\n/);
   assert.match(r, /\n {4}~ source {7}= KinesisStreamAsSource arn:\S+:stream\/elsewhere → KinesisStreamAsSource arn:\S+:stream\/clicks\n/);
   assert.match(replaced, /\nPlan: [^\n]* 1 to replace,/);
 });

@@ -123,7 +123,7 @@ test('aws: a Firehose buffer changed in place is ~ with both values; a changed s
   assert.match(text, new RegExp(`\\n  ~ ${firehose.id.replace('.', '\\.')}\\n[^]*?\\n    ~ buffer       = "128MB 900s" → "64MB 300s"\\n[^]*?\\n    ~ role         = "arn:a" → "arn:b"\\n`));
   const replaced: LiveState = { source: 'AWS', resources: { [firehose.id]: { kind: 'firehose-delivery-stream', exists: true, replace: { live: 'KinesisStreamAsSource arn:old', desired: 'KinesisStreamAsSource arn:new' }, parts: [] } } };
   const r = renderPlan(plan, { live: replaced });
-  assert.match(r, new RegExp(`\\n  -/\\+ ${firehose.id.replace('.', '\\.')}  \\(Firehose cannot change a delivery stream's source in place\\)\\n`));
+  assert.match(r, new RegExp(`\\n  -/\\+ ${firehose.id.replace('.', '\\.')}  \\(Firehose cannot change a delivery stream's source in place; run refuses it \\(WS801\\) until the old one is deleted, after its buffer is delivered\\)\\n`));
   assert.match(r, /\n    ~ source       = KinesisStreamAsSource arn:old → KinesisStreamAsSource arn:new\n/);
   assert.match(closing(r)!, / 1 to replace,/);
 });

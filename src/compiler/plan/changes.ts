@@ -124,7 +124,7 @@ function stepChange(step: PlanStep, live: LiveResource | undefined): StepChange 
     }
     case 'firehose-delivery-stream': {
       if (live.replace) {
-        return found('replace', [`Firehose cannot change a delivery stream's source in place`], [{ name: 'source', from: live.replace.live, to: live.replace.desired }]);
+        return found('replace', [`Firehose cannot change a delivery stream's source in place; run refuses it (WS801) until the old one is deleted, after its buffer is delivered`], [{ name: 'source', from: live.replace.live, to: live.replace.desired }]);
       }
       if (!live.exists) return found('create', partNotes(live.parts, 'create'));
       const delivery = live.parts.find((p) => p.resource === 'delivery-stream');
