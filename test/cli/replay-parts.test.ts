@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { createStreamService } from '../../src/runtime/kinesis/aws-stream-service.ts';
 import { localKinesisEndpoint } from '../../src/runtime/kinesis/client.ts';
 import type { StreamService } from '../../src/runtime/kinesis/stream-service.ts';
+import { ShardRouter } from '../../src/runtime/replay/shard-router.ts';
 import { readReplayed, type StoredUserRecord } from '../runtime/helpers/fault-proxy.ts';
 import { Scratch, type Run } from './helpers.ts';
 
@@ -106,6 +107,10 @@ test('3 parts side by side emit shard by shard what one run emits, under one rep
   const split = await readReplayed(streams, 'split');
   assert.ok(whole.records.some((r) => r.aggregated), 'the replays KPL-aggregate: parts must split by the shard an aggregate lands on');
   assert.equal(byShard(split.records), byShard(whole.records), 'per shard: the same records in the same order');
+  // Every user record, aggregated or not, sits on the shard the parts split by: the router's for its key.
+  const router = new ShardRouter(await streams.listShards('split'));
+  const misrouted = split.records.filter((r) => r.shardId !== router.shardFor(r.partitionKey));
+  assert.is(misrouted.length, 0, `records on another shard than their key's: ${misrouted.slice(0, 3).map((r) => r.partitionKey).join(', ')}`);
   assert.is(new Set(split.records.map((r) => metaOf(r).replay_id)).size, 1);
   assert.is(metaOf(split.records[0]).replay_id, summaries[0].replayId);
 
