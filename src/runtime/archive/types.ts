@@ -11,7 +11,7 @@ export interface ArchiveOptions {
   readonly maxBytesPerFile?: number;
   /** Shards archived at the same time (default 4). */
   readonly shardConcurrency?: number;
-  /** Records per GetRecords call (default 5,000). */
+  /** Records per GetRecords call (default 2,000). */
   readonly pageSize?: number;
   readonly onProgress?: (progress: ArchiveProgress) => void;
   /** Stops the run; the open chunk is discarded, committed files and checkpoint stay. */
