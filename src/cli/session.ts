@@ -10,6 +10,7 @@ import type { LocalTargetConfig, TargetConfig, TargetName } from '../compiler/ta
 import { resolveHome } from '../runtime/local/home.ts';
 import { openTargetRuntime } from '../runtime/target/open-runtime.ts';
 import type { TargetRuntime } from '../runtime/target/target-runtime.ts';
+import type { RuntimeOptions } from '../runtime/target/local-runtime.ts';
 export { portInUse } from '../runtime/target/local-runtime.ts';
 import { loadTargetConfig, readSource, report, UsageError } from './io.ts';
 
@@ -25,8 +26,8 @@ export function targetConfig(target: TargetName = 'local', confFile?: string): T
 }
 
 /** The runtime of a target, built once per command and passed down. */
-export function runtimeFor(config: TargetConfig): TargetRuntime {
-  return openTargetRuntime(config);
+export function runtimeFor(config: TargetConfig, options: RuntimeOptions = {}): TargetRuntime {
+  return openTargetRuntime(config, options);
 }
 
 /** The home of the local target's settings (`wshed local`, `wshed plan`). */

@@ -40,8 +40,8 @@ for (const args of [['query', 'orders.wshed', 'SELECT count(*) FROM orders_archi
   });
 }
 
-test('wshed query --target aws on the embedded DuckDB: one coded line naming --engine drill', () => {
-  const r = scratch.wshed(['query', 'orders.wshed', 'SELECT count(*) FROM orders_archive', '--target', 'aws']);
+test('wshed query --target aws --engine duckdb (the embedded DuckDB; Drill is the default on aws): one coded line naming --engine drill', () => {
+  const r = scratch.wshed(['query', 'orders.wshed', 'SELECT count(*) FROM orders_archive', '--target', 'aws', '--engine', 'duckdb']);
   assert.is(r.code, 1, r.stderr);
   assert.is(r.stdout, '');
   const lines = r.stderr.trim().split('\n');

@@ -1,5 +1,6 @@
 // `wshed query FILE "SQL"` or `--name SAVED`: SQL over the pipeline's reservoirs (archive + live,
-// de-duplicated) on embedded DuckDB, streamed out as a table, JSON, NDJSON or CSV.
+// de-duplicated) on embedded DuckDB or on Drill (`--engine drill`, the default on aws), streamed out
+// as a table, JSON, NDJSON or CSV.
 
 import type { Argv } from 'yargs';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../runtime/query/output.ts';
@@ -11,6 +12,9 @@ import { formatDuration, plural } from '../../compiler/format-numbers.ts';
 import { planFor, runtimeFor, targetConfig } from '../session.ts';
 import { targetOptions } from './plan.ts';
 import { withHelp } from '../help.ts';
+import { SQL_ENGINES } from '../../runtime/drill/engine-choice.ts';
+import { runDrillQuery } from '../../runtime/drill/run-query.ts';
+import { onInterrupt } from '../interrupt.ts';
 
 export const queryCommand = {
   command: 'query <file> [sql]',
@@ -18,30 +22,43 @@ export const queryCommand = {
   builder: (y: Argv) =>
     withHelp(targetOptions(y), 'query')
       .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (.wshed) whose reservoirs are the views' })
-      .positional('sql', { type: 'string', describe: 'the SQL (DuckDB); leave it out with --name' })
+      .positional('sql', { type: 'string', describe: "the SQL (the engine's dialect); leave it out with --name" })
+      .option('engine', { choices: SQL_ENGINES, describe: 'SQL engine (default: duckdb on target local, drill on target aws)' })
+      .option('drill-url', { type: 'string', describe: "Drill's REST address for --engine drill (default: the local scripts/drill.sh Drill; on aws the tunnel's port)" })
       .option('name', { type: 'string', describe: 'run the saved query of this name instead' })
       .option('format', { choices: OUTPUT_FORMATS, default: 'table' as OutputFormat, describe: 'output format' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no summary line on stderr' }),
-  handler: async (argv: { file: string; sql?: string; name?: string; format: OutputFormat; target: 'local' | 'aws'; conf?: string; quiet: boolean }) => {
+  handler: async (argv: { file: string; sql?: string; name?: string; format: OutputFormat; target: 'local' | 'aws'; conf?: string; quiet: boolean; engine?: 'duckdb' | 'drill'; drillUrl?: string }) => {
     if (!argv.sql === !argv.name) throw new UsageError('give either SQL or --name SAVED_QUERY');
     const config = targetConfig(argv.target, argv.conf);
-    refuseS3Reservoirs(argv.file, argv.target, (argv as { engine?: string }).engine ?? 'duckdb');
+    const cancel = new AbortController();
+    // The target's engine unless --engine says otherwise: DuckDB locally, Drill on aws.
+    const runtime = runtimeFor(config, { sql: { ...(argv.engine ? { engine: argv.engine } : {}), ...(argv.drillUrl !== undefined ? { drillUrl: argv.drillUrl } : {}), signal: cancel.signal } });
+    if (argv.drillUrl !== undefined && runtime.sql.engine !== 'drill') throw new UsageError('--drill-url is for --engine drill');
+    refuseS3Reservoirs(argv.file, argv.target, runtime.sql.engine);
     const plan = planFor(argv.file, config);
     if (argv.name && !plan.steps.some((s) => s.kind === 'query' && s.name === argv.name)) {
       const names = plan.steps.flatMap((s) => (s.kind === 'query' ? [s.name] : []));
       throw new UsageError(`${argv.file} has no saved query '${argv.name}' (it has: ${names.join(', ') || 'none'})`);
     }
-    const runtime = runtimeFor(config);
+    // Ctrl-C cancels a query on Drill; on DuckDB it ends the process as before.
+    const interrupt = runtime.sql.engine === 'drill' ? onInterrupt('the query (cancelling it on Drill)') : null;
+    interrupt?.signal.addEventListener('abort', () => cancel.abort(), { once: true });
     const streams = await runtime.streamsIfRunning();
     try {
       const text = argv.name ? { name: argv.name } : { sql: argv.sql! };
-      const r = await runQuery({ ...text, plan, cwd: runtime.cwd, streams, format: argv.format, out: process.stdout, duckdb: runtime.duckdb, runtime });
+      const common = { ...text, plan, cwd: runtime.cwd, streams, format: argv.format, out: process.stdout };
+      const r =
+        runtime.sql.engine === 'drill'
+          ? await runDrillQuery({ ...common, drill: runtime.sql.drill, store: runtime.store, signal: cancel.signal })
+          : await runQuery({ ...common, duckdb: runtime.duckdb, runtime });
       if (!argv.quiet) {
         for (const note of r.notes) process.stderr.write(`note: ${note}\n`);
         process.stderr.write(`${plural(r.rows, 'row')} in ${formatDuration(r.durationMs)}\n`);
       }
     } finally {
       streams?.close();
+      interrupt?.dispose();
     }
   },
 };

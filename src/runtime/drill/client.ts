@@ -110,6 +110,23 @@ export class DrillClient {
     return list.flatMap((q) => (typeof q.queryId === 'string' && typeof q.query === 'string' ? [{ queryId: q.queryId, query: q.query }] : []));
   }
 
+  /** A storage plugin's configuration (`GET /storage/{name}.json`), or null when there is none. */
+  async storagePlugin(name: string): Promise<Record<string, unknown> | null> {
+    const answer = await this.request('GET', `/storage/${encodeURIComponent(name)}.json`, undefined, 'a storage plugin request');
+    if (answer.status !== 200) throw await this.refused(answer, 'a storage plugin request');
+    const config = (JSON.parse(await readAll(answer, 16 * 1024 * 1024)) as { config?: Record<string, unknown> | null }).config;
+    return config ?? null;
+  }
+
+  /** Creates or replaces a storage plugin (`POST /storage/{name}.json`). */
+  async putStoragePlugin(name: string, config: Record<string, unknown>): Promise<void> {
+    const answer = await this.request('POST', `/storage/${encodeURIComponent(name)}.json`, { name, config }, 'a storage plugin update');
+    const text = await readAll(answer, 1024 * 1024);
+    if (answer.status !== 200 || !text.includes('Success')) {
+      throw new RuntimeError('WS852', { url: this.url, status: answer.status, what: `saving storage plugin '${name}'`, text: text.replace(/\s+/g, ' ').trim().slice(0, 300) });
+    }
+  }
+
   /** Asks Drill to cancel a running query (`GET /profiles/cancel/{id}`). */
   async cancel(queryId: string): Promise<void> {
     // The endpoint answers text/plain only: an Accept of application/json gets HTTP 406 and no cancel.

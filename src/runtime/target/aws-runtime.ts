@@ -17,6 +17,7 @@ import { openEmbeddedSqlEngine } from './embedded-sql.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
 import type { RuntimeOptions } from './local-runtime.ts';
 import type { TargetRuntime } from './target-runtime.ts';
+import { awsDrillTarget, chooseSqlEngine, openChosenSqlEngine, type SqlEngineChoice } from '../drill/engine-choice.ts';
 
 /** The embedded engine's settings on aws (the settings file has none until Drill comes). */
 const AWS_DUCKDB: DuckDbSettings = { threads: 2, memoryLimit: '512MB' };
@@ -32,6 +33,8 @@ export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions =
   // which the CLI took from the same chain (AWS_REGION, the profile) unless --conf names one.
   const kinesis: KinesisEndpoint = { region: config.region };
   let storeS3: S3Client | undefined;
+  // The cluster's Drill through the tunnel ('wshed cluster forward') unless told otherwise.
+  const sql: SqlEngineChoice = chooseSqlEngine('drill', (url) => awsDrillTarget(config, url), options.sql);
   return {
     target: 'aws',
     cwd,
@@ -43,7 +46,8 @@ export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions =
     streamsIfRunning: async () => createStreamService(kinesis),
     // The stores' S3 client in the plan's region too (an override in --conf included): one for every bucket.
     store: (reservoir: string, location: Location) => openReservoirStore(reservoir, location, cwd, { s3: () => (storeS3 ??= createS3Client({ region: config.region })) }),
-    openSqlEngine: (request) => openEmbeddedSqlEngine(AWS_DUCKDB, request),
+    openSqlEngine: (request) => openChosenSqlEngine(sql, (r) => openEmbeddedSqlEngine(AWS_DUCKDB, r), request),
+    sql,
     provisioner: awsProvisioner({
       kinesis: () => createKinesisClient(kinesis),
       s3: (region) => createS3Client({ region }),

@@ -16,18 +16,22 @@ import { openEmbeddedSqlEngine } from './embedded-sql.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import { runReservoirFolderStep, runStreamStep } from '../steps.ts';
+import { chooseSqlEngine, localDrillTarget, openChosenSqlEngine, type SqlEngineChoice, type SqlEngineOverride } from '../drill/engine-choice.ts';
 import type { Provisioner, StepOutcome, StreamsRequest, TargetRuntime } from './target-runtime.ts';
 
 export interface RuntimeOptions {
   readonly cwd?: string;
   /** Things the user should know that are not results (a service started). Default: stderr. */
   readonly onNotice?: (text: string) => void;
+  /** The SQL engine (default: the target's own, DuckDB locally and Drill on aws), Drill's URL. */
+  readonly sql?: SqlEngineOverride;
 }
 
 export function localRuntime(config: LocalTargetConfig, options: RuntimeOptions = {}): TargetRuntime {
   const cwd = options.cwd ?? process.cwd();
   const home = resolveHome({ cwd, configured: config.home });
   const notice = options.onNotice ?? ((text: string) => process.stderr.write(`${text}\n`));
+  const sql: SqlEngineChoice = chooseSqlEngine('duckdb', (url) => localDrillTarget(home, url), options.sql);
   const streams = async (request: StreamsRequest = {}): Promise<StreamService> => {
     const client = request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {};
     if (!request.start) return createStreamService(await localServiceEndpoint(home), client);
@@ -49,7 +53,8 @@ export function localRuntime(config: LocalTargetConfig, options: RuntimeOptions 
       return status.state === 'running' ? streams({ start: false }) : null;
     },
     store: (reservoir: string, location: Location) => openReservoirStore(reservoir, location, cwd),
-    openSqlEngine: (request) => openEmbeddedSqlEngine(config.duckdb, request),
+    openSqlEngine: (request) => openChosenSqlEngine(sql, (r) => openEmbeddedSqlEngine(config.duckdb, r), request),
+    sql,
     provisioner: localProvisioner(home, cwd, streams),
   };
   return runtime;

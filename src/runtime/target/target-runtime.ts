@@ -9,6 +9,7 @@ import type { StreamService } from '../kinesis/stream-service.ts';
 import type { LiveStateReader } from '../live-state/reader.ts';
 import type { DuckDbSettings } from '../query/duckdb-engine.ts';
 import type { SqlEngine, SqlEngineRequest } from '../query/sql-engine.ts';
+import type { SqlEngineChoice } from '../drill/engine-choice.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
 
 export interface StreamsRequest {
@@ -39,6 +40,8 @@ export interface TargetRuntime {
    * whatever the target's engine, for converting files here). DuckDB now; Drill on aws next.
    */
   openSqlEngine(request?: SqlEngineRequest): Promise<SqlEngine>;
+  /** The engine openSqlEngine opens (chosen once: the target's default or --engine): DuckDB, or Drill and where it is. */
+  readonly sql: SqlEngineChoice;
   /** Reads what exists and applies provisioning steps. */
   readonly provisioner: Provisioner;
 }

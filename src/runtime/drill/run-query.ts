@@ -1,0 +1,124 @@
+// `wshed query --engine drill`: the SQL (or a saved query's Drill SQL) over the plan's reservoir
+// views bound on Drill (views.ts: archive + a live snapshot), streamed out in the same formats as
+// on DuckDB, a batch at a time.
+
+import { findInput } from '../../compiler/plan/inputs.ts';
+import type { ArchiveInput, ArchiveStep, Plan, QueryStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
+import type { StreamService } from '../kinesis/stream-service.ts';
+import { createRowWriter, type OutputFormat } from '../query/output.ts';
+import type { QueryRunResult, QueryText } from '../query/run-query.ts';
+import { SqlError } from '../query/sql-engine.ts';
+import type { ReservoirStore } from '../reservoir/store.ts';
+import { RuntimeError } from '../runtime-error.ts';
+import type { Location } from '../../compiler/model.ts';
+import { openDrillEngine } from './engine.ts';
+import type { DrillTarget } from './engine-choice.ts';
+import { ensureLocalWorkspaces } from './local-workspaces.ts';
+import { bindDrillViews, DRILL_VIEW_OPTIONS } from './views.ts';
+
+export type DrillQueryOptions = QueryText & {
+  readonly plan: Plan;
+  readonly cwd: string;
+  /** Null: no stream service, so live views are empty (a note says so). */
+  readonly streams: StreamService | null;
+  readonly format: OutputFormat;
+  readonly out: NodeJS.WritableStream;
+  readonly drill: DrillTarget;
+  readonly store: (reservoir: string, location: Location) => ReservoirStore;
+  /** Ctrl-C: cancels the running query on Drill (WS854). */
+  readonly signal?: AbortSignal;
+};
+
+interface Reservoir {
+  readonly views: ReservoirViewsStep;
+  readonly archive: ArchiveStep;
+}
+
+export async function runDrillQuery(o: DrillQueryOptions): Promise<QueryRunResult> {
+  const started = performance.now();
+  const sql = o.sql ?? savedDrillSql(o.plan, o.name!);
+  const reservoirs = reservoirSteps(o.plan);
+  const viewNames = reservoirs.flatMap((r) => r.views.views.map((v) => v.name));
+  const userSql = <T>(run: Promise<T>): Promise<T> =>
+    run.catch((err: unknown) => {
+      if (!(err instanceof SqlError)) throw err;
+      throw new RuntimeError('WS741', { message: err.message, hint: `fix the SQL (Drill's dialect); the views are ${viewNames.join(', ') || '(none)'}, and 'DESCRIBE <view>' lists a view's columns` });
+    });
+  const engine = await openDrillEngine({
+    url: o.drill.url,
+    defaultSchema: o.drill.viewsWorkspace.join('.'),
+    options: DRILL_VIEW_OPTIONS,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  try {
+    // Parse first: a typo fails at once, before any live record is read.
+    const info = await userSql(engine.inspect(sql));
+    if (info.statements === 0) throw new RuntimeError('WS771', {});
+    const used = reservoirsNamed(reservoirs, sql);
+    await ensureLocalWorkspaces(
+      engine.client,
+      used.flatMap((r) => {
+        const input = findInput(r.views.inputs, 'archive');
+        return input ? [input as ArchiveInput] : [];
+      }),
+      o.cwd,
+    );
+    const notes: string[] = [];
+    for (const r of used) {
+      const bound = await bindDrillViews(engine, {
+        views: r.views,
+        archive: r.archive,
+        store: o.store(r.archive.reservoir, r.archive.location),
+        streams: o.streams,
+        wanted: r.readsLive,
+        viewsWorkspace: o.drill.viewsWorkspace,
+      });
+      notes.push(...bound.notes);
+    }
+    const result = await userSql(engine.stream(sql));
+    const writer = createRowWriter(o.format, result.columns, o.out);
+    let rows = 0;
+    for (;;) {
+      const batch = await userSql(result.next());
+      if (batch === null) break;
+      rows += batch.length;
+      await writer.write(batch);
+    }
+    await writer.end();
+    return { rows, columns: result.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The Drill SQL of the pipeline's saved query `name`. */
+function savedDrillSql(plan: Plan, name: string): string {
+  const queries = plan.steps.filter((s): s is QueryStep => s.kind === 'query');
+  const query = queries.find((q) => q.name === name);
+  if (!query) throw new RuntimeError('WS742', { name, known: queries.map((q) => q.name).join(', ') || '(none)' });
+  return query.sql.drill;
+}
+
+function reservoirSteps(plan: Plan): Reservoir[] {
+  return plan.steps
+    .filter((s): s is ReservoirViewsStep => s.kind === 'reservoir-views')
+    .map((views) => {
+      const archive = plan.steps.find((s): s is ArchiveStep => s.kind === 'archive' && s.reservoir === views.reservoir);
+      if (!archive) throw new Error(`the plan has views but no archive step for reservoir '${views.reservoir}'`);
+      return { views, archive };
+    });
+}
+
+/**
+ * The reservoirs whose views the SQL names (Drill cannot list a statement's tables without
+ * running it, so by the words of the text: a name in a string or comment only binds one more).
+ * Live records are read unless only `<r>_archived` is named.
+ */
+function reservoirsNamed(reservoirs: readonly Reservoir[], sql: string): (Reservoir & { readsLive: boolean })[] {
+  const words = new Set((sql.match(/[A-Za-z_][A-Za-z0-9_$]*/g) ?? []).map((w) => w.toLowerCase()));
+  return reservoirs.flatMap((r) => {
+    const named = r.views.views.filter((v) => words.has(v.name.toLowerCase()));
+    if (named.length === 0) return [];
+    return [{ ...r, readsLive: named.some((v) => v.role !== 'archived') }];
+  });
+}
