@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildPlan } from '../../src/compiler/plan/build.ts';
-import type { LiveState } from '../../src/compiler/plan/changes.ts';
+import type { LiveResource, LiveState } from '../../src/compiler/plan/changes.ts';
 import { planToJson, renderPlan } from '../../src/compiler/plan/render.ts';
 import type { Plan } from '../../src/compiler/plan/types.ts';
 import { NOW, awsConfig, localConfig, model, ordersArchive, ordersFirehose } from './fixtures.ts';
@@ -126,6 +126,21 @@ test('aws: a Firehose buffer changed in place is ~ with both values; a changed s
   assert.match(r, new RegExp(`\\n  -/\\+ ${firehose.id.replace('.', '\\.')}  \\(Firehose cannot change a delivery stream's source in place; run refuses it \\(WS801\\) until the old one is deleted, after its buffer is delivered\\)\\n`));
   assert.match(r, /\n    ~ source       = KinesisStreamAsSource arn:old → KinesisStreamAsSource arn:new\n/);
   assert.match(closing(r)!, / 1 to replace,/);
+});
+
+test('aws: with every lasting resource as declared the plan says No changes., the cluster it launches and terminates each run being the run\'s work', () => {
+  const plan = awsPlan();
+  const resources: Record<string, LiveResource> = {};
+  for (const s of plan.steps) {
+    if (s.kind === 'stream') resources[s.id] = { kind: 'stream', exists: true, openShards: s.shards, retentionHours: s.retentionHours };
+    if (s.kind === 's3-location') resources[s.id] = { kind: 's3-location', exists: true };
+    if (s.kind === 'firehose-delivery-stream') resources[s.id] = { kind: 'firehose-delivery-stream', exists: true, replace: null, parts: [{ resource: 'delivery-stream', name: s.name, action: 'unchanged', details: [] }] };
+  }
+  const text = renderPlan(plan, { live: { source: 'AWS', resources } });
+  assert.match(text, /\nNo changes\. The live state matches the pipeline; run only runs the data steps \(~\), and launches the cluster for them and terminates it after\.\nPlan: /);
+  assert.match(text, /\n  \+ emr\.cluster\n/, 'the cluster steps are still shown');
+  const missing = { ...resources, [plan.steps.find((s) => s.kind === 'stream')!.id]: { kind: 'stream' as const, exists: false as const } };
+  assert.not.match(renderPlan(plan, { live: { source: 'AWS', resources: missing } }), /No changes/);
 });
 
 test('a target that could not be read is marked: the offline plan, with why', () => {

@@ -82,9 +82,22 @@ export function planChanges(plan: Plan, live: LiveState | null): ReadonlyMap<str
   return out;
 }
 
-/** True when live state was read and no resource is to be created, changed, replaced or destroyed. */
-export function noResourceChanges(changes: ReadonlyMap<string, StepChange>, live: LiveState | null): boolean {
-  return live !== null && [...changes.values()].every((c) => !RESOURCE_CHANGES.has(c.change));
+/** The cluster's steps: with `emr.terminate` in the plan the cluster lives only for the run. */
+const CLUSTER_KINDS: ReadonlySet<PlanStep['kind']> = new Set<PlanStep['kind']>(['upload-cluster-resources', 'emr-cluster', 'ssh-tunnel', 'drill-storage-plugin', 'hive-live-table', 'emr-terminate']);
+
+/** Whether the plan's cluster is launched for each run and terminated after it (so never drift). */
+export function clusterPerRun(plan: Plan): boolean {
+  return plan.steps.some((s) => s.kind === 'emr-terminate');
+}
+
+/**
+ * True when live state was read and no lasting resource is to be created, changed, replaced or
+ * destroyed. A cluster launched and terminated by every run is the run's work, as archiving is.
+ */
+export function noResourceChanges(plan: Plan, changes: ReadonlyMap<string, StepChange>, live: LiveState | null): boolean {
+  if (live === null) return false;
+  const perRun = clusterPerRun(plan);
+  return plan.steps.every((s) => (perRun && CLUSTER_KINDS.has(s.kind)) || !RESOURCE_CHANGES.has(changes.get(s.id)!.change));
 }
 
 const offline = (change: Change): StepChange => ({ change, known: false, notes: [], attributes: [], live: {} });

@@ -4,7 +4,7 @@
 // differing attribute `live → declared`, `-/+` a replacement, `=` unchanged on one line, and
 // "No changes." when nothing is to change. Also the JSON form of the same plan, for machines.
 
-import { changeCounts, noResourceChanges, planChanges, type LiveState, type StepChange } from './changes.ts';
+import { changeCounts, clusterPerRun, noResourceChanges, planChanges, type LiveState, type StepChange } from './changes.ts';
 import { stepLines, type Dialect, type Line } from './render-attributes.ts';
 import type { Plan } from './types.ts';
 
@@ -48,9 +48,10 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
     out.push(...renderLines(withLive(stepLines(step, dialect, options.sql ? 'full' : 'summary', { pipeline: plan.pipeline, target: plan.target }), change)));
     out.push('');
   }
-  if (noResourceChanges(changes, live)) {
-    const data = [...changes.values()].some((c) => c.change === 'run');
-    out.push(`No changes. The live state matches the pipeline${data ? '; run only runs the data steps (~)' : ''}.`);
+  if (noResourceChanges(plan, changes, live)) {
+    const data = [...changes.values()].some((c) => c.change === 'run') ? '; run only runs the data steps (~)' : '';
+    const cluster = clusterPerRun(plan) ? ', and launches the cluster for them and terminates it after' : '';
+    out.push(`No changes. The live state matches the pipeline${data}${data ? cluster : cluster.replace(', and launches', '; run only launches')}.`);
   }
   out.push(changeCounts(changes));
   if (!options.sql) out.push(`The SQL of each step: wshed plan ${plan.pipeline} --sql`);
