@@ -94,7 +94,7 @@ export async function bindDrillViews(engine: DrillStatements, request: DrillView
   const files = await listArchivedFiles(store, archive.format, archive.partition);
   // Every view reads the archive's glob, and Drill fails on a glob that matches no file.
   if (files.length === 0) throw new RuntimeError('WS860', { reservoir: views.reservoir, stream: archive.stream });
-  const structure = inferPayloadStructure([...(await samplePayloads(files)), ...sample], [...METADATA_COLUMNS, PAYLOAD_COLUMN]);
+  const structure = inferPayloadStructure([...(await samplePayloads(store, files)), ...sample], [...METADATA_COLUMNS, PAYLOAD_COLUMN]);
   if (structure.skipped.length > 0) {
     notes.push(`payload keys of '${views.reservoir}' that are not columns (reach them through payload): ${structure.skipped.join(', ')}`);
   }
