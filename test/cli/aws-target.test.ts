@@ -1,7 +1,7 @@
 // The aws target through the installed CLI, against moto (Kinesis and S3) reached by environment
 // alone: `wshed plan --target aws` reads the streams' live state and shows drift, `put` and `tail`
-// use AWS Kinesis, and `wshed run --target aws` refuses, having changed nothing, a plan with steps
-// the aws runtime does not run yet.
+// use AWS Kinesis, and `wshed run --target aws` stops at the first failing step in one coded line
+// (the whole run against moto, SSH and Drill: test/cli/run-aws-cluster.test.ts).
 
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { writeFileSync } from 'node:fs';
@@ -41,14 +41,20 @@ const exists = (name: string) =>
     () => false,
   );
 
-test('wshed run --target aws refuses a plan with steps it cannot run yet, in one coded line, changing nothing', async () => {
-  const r = scratch.wshed(['run', 'orders.wshed', '--target', 'aws']);
+test('wshed run --target aws stops at the first step that fails, in one coded line; what it did before stays and is reported', async () => {
+  // Without EMR's default roles the launch cannot go on: the streams and the bucket before it are made.
+  writeFileSync(path.join(scratch.dir, 'early.wshed'), 'stream early { shards 1 }\nreservoir early_archive {\n  from stream early\n  at "s3://early-lake/kinesis/early"\n}\n');
+  const r = scratch.wshed(['run', 'early.wshed', '--target', 'aws']);
   assert.is(r.code, 1, r.stderr);
-  assert.match(r.stderr, /^wshed: error\[WS810\]: target aws does not run .*emr-cluster.* steps yet \(.*emr\.cluster/);
-  assert.match(r.stderr, /nothing was changed; .*'wshed archive orders\.wshed --target aws'/);
+  assert.match(r.stdout, /^\+ stream\.early: created/m);
+  assert.match(r.stdout, /^\+ reservoir\.early_archive: created/m);
+  // The resources bucket (conf's `bucket`) holds no reservoir here: the upload makes it.
+  assert.match(r.stdout, /^\+ upload\.cluster-resources: created bucket my-wshed-bucket; uploaded s3:\/\/my-wshed-bucket\/wshed\/cluster\/install-drill\.sh/m);
+  assert.match(r.stderr, /^wshed: error\[WS830\]: the cluster's .*'EMR_DefaultRole' does not exist in this account/m);
+  assert.match(r.stderr, /--create-default-roles/);
   assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
-  assert.is(await exists('orders'), false, 'no stream was created');
-  assert.is(await exists('fresh'), false);
+  assert.not.match(r.stderr, /the run failed: terminating/, 'no cluster was launched, so none is terminated');
+  assert.is(await exists('early'), true);
 });
 
 test('wshed plan --target aws reads what Kinesis holds: a missing stream is created, a shard drift is a change that run reshards', async () => {

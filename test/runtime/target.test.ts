@@ -32,7 +32,10 @@ const stream = (name: string, shards: number): StreamStep => ({ id: `stream.${na
 test('each registered runtime is its target, and applies only the provisioning steps it knows', () => {
   const kinds: Record<TargetConfig['target'], { yes: PlanStep['kind'][]; no: PlanStep['kind'][] }> = {
     local: { yes: ['local-service', 'stream', 'reservoir-folder'], no: ['s3-location', 'emr-cluster', 'firehose-delivery-stream'] },
-    aws: { yes: ['stream', 's3-location', 'firehose-delivery-stream'], no: ['local-service', 'reservoir-folder', 'emr-cluster', 'ssh-tunnel'] },
+    aws: {
+      yes: ['stream', 's3-location', 'firehose-delivery-stream', 'upload-cluster-resources', 'emr-cluster', 'ssh-tunnel', 'drill-storage-plugin', 'hive-live-table', 'emr-terminate'],
+      no: ['local-service', 'reservoir-folder'],
+    },
   };
   for (const target of ['local', 'aws'] as const) {
     const runtime = openTargetRuntime(loadTargetConfig(target), { cwd: dir.path });

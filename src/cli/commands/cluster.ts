@@ -9,10 +9,12 @@ import type { DrillStoragePluginStep, EmrClusterStep, HiveLiveTableStep, Plan, P
 import { closeEmrClients, createEmrClients, type EmrClients } from '../../runtime/aws/emr/clients.ts';
 import { findCluster, launchCluster, listOwnedClusters, terminateClusters, waitForCluster, type ClusterInfo } from '../../runtime/aws/emr/cluster.ts';
 import { configureDrill, createHiveTables, createStreamViews } from '../../runtime/aws/emr/configure.ts';
-import { uploadResources, DRILL_PLUGIN_UPLOAD } from '../../runtime/aws/emr/upload.ts';
+import { clusterResourceBodies } from '../../runtime/aws/emr/step-provisioning.ts';
+import { uploadResources } from '../../runtime/aws/emr/upload.ts';
 import { execOnPrimary } from '../../runtime/aws/tunnel/exec.ts';
 import { tunnelTarget } from '../../runtime/aws/tunnel/target.ts';
 import { openTunnel, type TunnelEvent } from '../../runtime/aws/tunnel/tunnel.ts';
+import { ensureBucket } from '../../runtime/aws/s3-client.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { CLUSTER_TAG, PIPELINE_TAG } from '../../compiler/plan/provision-aws.ts';
 import { formatDuration } from '../../compiler/format-numbers.ts';
@@ -53,9 +55,10 @@ async function withContext(argv: Args, run: (c: Context) => Promise<void>): Prom
 }
 
 async function upload(c: Context): Promise<void> {
+  const upload = c.step('upload-cluster-resources') as UploadResourcesStep;
+  if (await ensureBucket(c.clients.s3, upload.bucket, c.config.region)) say(`created bucket ${upload.bucket} (${c.config.region})`);
   // One plugin per bucket holding a reservoir: the uploaded file lists them all ({name, config} each).
-  const drill = drillPlugins(c.plan).map((p) => ({ name: p.name, config: p.config }));
-  const urls = await uploadResources(c.clients, c.step('upload-cluster-resources') as UploadResourcesStep, { [DRILL_PLUGIN_UPLOAD]: `${JSON.stringify(drill, null, 2)}\n` });
+  const urls = await uploadResources(c.clients, upload, clusterResourceBodies(c.plan));
   for (const u of urls) say(`uploaded ${u}`);
 }
 

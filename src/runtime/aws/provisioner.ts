@@ -3,7 +3,7 @@
 // buckets, Firehose delivery streams through the Firehose provisioning it is handed, and the
 // cluster's steps (EMR, tunnel, Drill plugins, Hive tables, terminate) through the cluster's.
 
-import { CreateBucketCommand, HeadBucketCommand, type BucketLocationConstraint, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { RuntimeError } from '../runtime-error.ts';
 import type { Provisioner, StepOutcome, UndeclaredResource } from '../target/target-runtime.ts';
 import { CLUSTER_STEP_KINDS, type ClusterProvisioning } from './emr/step-provisioning.ts';
 import { AwsStreams } from './kinesis-streams.ts';
-import { s3ErrorOf } from './s3-client.ts';
+import { ensureBucket } from './s3-client.ts';
 
 /** Applies one Firehose delivery-stream step, with its roles and Lambda (aws/firehose/step-provisioning.ts). */
 export type FirehoseProvisioning = ((step: FirehoseStep) => Promise<StepOutcome>) & { close?(): void; preview?: FirehosePreview };
@@ -84,7 +84,7 @@ export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
             const data = { bucket: step.bucket, prefix: step.prefix, created: false, checkedWith: first.data?.prefix };
             return { outcome: 'exists', text: `exists: s3://${step.bucket}/${step.prefix} (bucket ${first.outcome === 'created' ? 'created' : 'checked'} above)`, data };
           }
-          const outcome = ensureBucket(s3(step.region), step);
+          const outcome = provisionBucket(s3(step.region), step);
           buckets.set(step.bucket, outcome);
           outcome.catch(() => buckets.delete(step.bucket));
           return outcome;
@@ -121,21 +121,9 @@ export function awsProvisioner(deps: AwsProvisionerDeps): Provisioner {
 }
 
 /** The reservoir's bucket: created when absent (in the step's region), else left as it is. */
-async function ensureBucket(s3: S3Client, step: S3LocationStep): Promise<StepOutcome> {
+async function provisionBucket(s3: S3Client, step: S3LocationStep): Promise<StepOutcome> {
   const data = { bucket: step.bucket, prefix: step.prefix };
-  try {
-    await s3.send(new HeadBucketCommand({ Bucket: step.bucket }));
-    return { outcome: 'exists', text: `exists: s3://${step.bucket}/${step.prefix}`, data: { ...data, created: false } };
-  } catch (err) {
-    const e = s3ErrorOf(err);
-    if (!e || (e.status !== 404 && e.name !== 'NotFound' && e.name !== 'NoSuchBucket')) throw err;
-  }
-  await s3.send(
-    new CreateBucketCommand({
-      Bucket: step.bucket,
-      // us-east-1 is the one region that takes no location constraint.
-      ...(step.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: step.region as BucketLocationConstraint } }),
-    }),
-  );
-  return { outcome: 'created', text: `created bucket ${step.bucket} (${step.region}) for s3://${step.bucket}/${step.prefix}`, data: { ...data, created: true } };
+  return (await ensureBucket(s3, step.bucket, step.region))
+    ? { outcome: 'created', text: `created bucket ${step.bucket} (${step.region}) for s3://${step.bucket}/${step.prefix}`, data: { ...data, created: true } }
+    : { outcome: 'exists', text: `exists: s3://${step.bucket}/${step.prefix}`, data: { ...data, created: false } };
 }

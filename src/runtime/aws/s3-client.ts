@@ -2,7 +2,7 @@
 // chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3), on the plain HTTP/1.1
 // handler with a hard request timeout, as the Kinesis client (a hung call must fail, not hang).
 
-import { S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -64,4 +64,18 @@ export function s3ErrorOf(err: unknown): { readonly name: string; readonly statu
   if (!err || typeof err !== 'object' || !('$metadata' in err)) return null;
   const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
   return { name: e.Code ?? e.name ?? 'Error', status: e.$metadata?.httpStatusCode };
+}
+
+/** Creates the bucket in `region` when it is absent; true when it was created, false when it was there. */
+export async function ensureBucket(s3: S3Client, bucket: string, region: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    return false;
+  } catch (err) {
+    const e = s3ErrorOf(err);
+    if (!e || (e.status !== 404 && e.name !== 'NotFound' && e.name !== 'NoSuchBucket')) throw err;
+  }
+  // us-east-1 is the one region that takes no location constraint.
+  await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }));
+  return true;
 }

@@ -226,23 +226,26 @@ export class S3ReservoirStore implements ReservoirStore {
     }
   }
 
-  /** A missing bucket, refused access or missing credentials as one coded line (WS747); anything else as it is. */
+  /**
+   * A missing bucket, refused access or missing credentials as one coded line (WS747); S3 out of
+   * reach or another refusal as the outside world's (worldFailure); anything else as it is.
+   */
   private failure(err: unknown, operation: string, p: StorePath): unknown {
+    const s3 = s3ErrorOf(err);
+    const name = s3?.name ?? (err as Error)?.name;
+    // What the reservoir's own message says best, before the generic refusal (WS737).
+    const known =
+      name === 'NoSuchBucket' ? `bucket '${this.where.bucket}' does not exist` : name === 'AccessDenied' || s3?.status === 403 ? 'access denied' : null;
+    if (known) return new RuntimeError('WS747', { operation, object: `${this.location}/${p}`, reason: known }, { cause: err });
     // S3 unreachable: said as such, not as the Kinesis service the caller may have in mind.
     const world = worldFailure(err, { service: `S3 (${this.location})`, during: `${operation} ${this.location}/${p}` });
     if (world) return world;
-    const s3 = s3ErrorOf(err);
-    const name = s3?.name ?? (err as Error)?.name;
     const reason =
-      name === 'NoSuchBucket'
-        ? `bucket '${this.where.bucket}' does not exist`
-        : name === 'AccessDenied' || s3?.status === 403
-          ? 'access denied'
-          : name === 'CredentialsProviderError'
-            ? 'no AWS credentials were found'
-            : /Region is missing/i.test((err as Error)?.message ?? '')
-              ? 'no AWS region is set'
-              : null;
+      name === 'CredentialsProviderError'
+        ? 'no AWS credentials were found'
+        : /Region is missing/i.test((err as Error)?.message ?? '')
+          ? 'no AWS region is set'
+          : null;
     if (reason === null) return err;
     return new RuntimeError('WS747', { operation, object: `${this.location}/${p}`, reason }, { cause: err });
   }

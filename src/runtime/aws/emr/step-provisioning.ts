@@ -7,6 +7,7 @@
 import type { DrillStoragePluginStep, EmrClusterStep, HiveLiveTableStep, PlanStep, SshTunnelStep, UploadResourcesStep } from '../../../compiler/plan/types.ts';
 import { formatDuration } from '../../../compiler/format-numbers.ts';
 import { RuntimeError } from '../../runtime-error.ts';
+import { ensureBucket } from '../s3-client.ts';
 import type { PlanOrigin, StepOutcome } from '../../target/target-runtime.ts';
 import { execOnPrimary } from '../tunnel/exec.ts';
 import { tunnelTarget } from '../tunnel/target.ts';
@@ -93,8 +94,11 @@ export function clusterStepProvisioning(options: ClusterProvisioningOptions): Cl
     async apply(step, plan): Promise<StepOutcome> {
       switch (step.kind) {
         case 'upload-cluster-resources': {
-          const urls = await uploadResources(emr(), step as UploadResourcesStep, clusterResourceBodies(plan));
-          return { outcome: 'updated', text: `uploaded ${urls.join(', ')}`, data: { urls } };
+          const upload = step as UploadResourcesStep;
+          // The resources bucket (conf `bucket`) need not hold a reservoir: made here when absent.
+          const created = await ensureBucket(emr().s3, upload.bucket, options.region);
+          const urls = await uploadResources(emr(), upload, clusterResourceBodies(plan));
+          return { outcome: 'updated', text: `${created ? `created bucket ${upload.bucket}; ` : ''}uploaded ${urls.join(', ')}`, data: { urls, bucketCreated: created } };
         }
         case 'emr-cluster': {
           const launched = await launchCluster(emr(), step as EmrClusterStep, { createDefaultRoles: options.createDefaultRoles ?? false });
