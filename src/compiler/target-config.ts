@@ -61,7 +61,12 @@ export interface AwsTargetConfig {
     readonly knownHostsFile: string;
     readonly keepaliveSeconds: number;
   };
-  readonly drill: { readonly storagePlugin: string; readonly port: number };
+  readonly drill: {
+    readonly storagePlugin: string;
+    readonly port: number;
+    /** `fs.s3a.*` properties laid over each bucket plugin's `config` (S3-compatible storage, VPC endpoints); no keys. */
+    readonly s3a: Readonly<Record<string, string>>;
+  };
   readonly hive: { readonly database: string; readonly port: number };
   readonly firehose: { readonly roleArn: string | null };
   readonly replay: ReplayEmitConfig;

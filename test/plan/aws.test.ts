@@ -191,9 +191,12 @@ test('WS501 on aws: paths outside the working folder; a reservoir in another buc
 
 test('settings with other names flow into the plan', () => {
   const base = awsConfig();
-  const config = { ...base, bucket: 'acme-data', resourcesPrefix: '', drill: { storagePlugin: 'lake', port: 8047 }, hive: { database: 'streams', port: 10000 } };
+  const s3a = { 'fs.s3a.endpoint': 'http://127.0.0.1:9000', 'fs.s3a.path.style.access': 'true' };
+  const config = { ...base, bucket: 'acme-data', resourcesPrefix: '', drill: { storagePlugin: 'lake', port: 8047, s3a }, hive: { database: 'streams', port: 10000 } };
   const { plan: p } = plan(awsModel(), config);
   assert.is(step(p, 'drill.storage-plugin', 'drill-storage-plugin').name, 'lake');
+  // drill.s3a lies over the plugin's own S3A properties (here the endpoint).
+  assert.equal((step(p, 'drill.storage-plugin', 'drill-storage-plugin').config as { config: unknown }).config, s3a);
   assert.is(step(p, 'hive.orders', 'hive-live-table').database, 'streams');
   assert.is(step(p, 'emr.cluster', 'emr-cluster').bootstrapActions[0].script, 's3://acme-data/install-drill.sh');
   assert.is(step(p, 'reservoir.orders_archive', 's3-location').bucket, 'acme-data');

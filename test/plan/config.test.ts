@@ -97,6 +97,17 @@ test('nullable settings take null or a valid value', () => {
   ]);
 });
 
+test('drill.s3a takes fs.s3a.* properties as strings, and refuses other names and keys', () => {
+  assert.equal(problems(mergeConfig(confJson('aws'), { drill: { s3a: { 'fs.s3a.endpoint': 'http://127.0.0.1:9000', 'fs.s3a.path.style.access': 'true' } } })), []);
+  const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  const found = problems(mergeConfig(confJson('aws'), { drill: { s3a: { 'fs.s3a.secret.key': secret, 'hive.metastore.uris': 'x', 'fs.s3a.path.style.access': true } } }));
+  assert.equal(found.length, 3, found.join('\n'));
+  assert.match(found[0], /drill\.s3a\["fs\.s3a\.secret\.key"\]: looks like a secret/);
+  assert.match(found[1], /expected an S3A property name such as "fs\.s3a\.endpoint", got "hive\.metastore\.uris"/);
+  assert.match(found[2], /drill\.s3a\["fs\.s3a\.path\.style\.access"\]: expected a string, got true/);
+  assert.not.ok(found.join('\n').includes(secret));
+});
+
 test('a bucket given as an s3:// URI gets a hint', () => {
   const { diagnostics } = validateTargetConfig('my.json', mergeConfig(confJson('aws'), { bucket: 's3://my-bucket' }));
   assert.equal(diagnostics[0].hints, ['give the bucket name alone, without s3://']);

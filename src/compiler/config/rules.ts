@@ -20,7 +20,8 @@ export type Rule =
   | { readonly kind: 'number'; readonly expected: string; readonly test: (n: number) => boolean }
   | { readonly kind: 'boolean' }
   | { readonly kind: 'one-of'; readonly values: readonly string[] }
-  | { readonly kind: 'nullable'; readonly inner: Rule };
+  | { readonly kind: 'nullable'; readonly inner: Rule }
+  | { readonly kind: 'map'; readonly keyExpected: string; readonly keyTest: (key: string) => boolean; readonly values: Rule };
 
 export const obj = (fields: Record<string, Rule>, check?: Check<Record<string, unknown>>): Rule => ({ kind: 'object', fields, check });
 export const list = (items: Rule, minItems: number, check?: Check<readonly unknown[]>): Rule => ({ kind: 'list', items, minItems, check });
@@ -35,6 +36,8 @@ export const num = (expected: string, test: (n: number) => boolean): Rule => ({ 
 export const bool: Rule = { kind: 'boolean' };
 export const oneOf = (...values: string[]): Rule => ({ kind: 'one-of', values });
 export const nullable = (inner: Rule): Rule => ({ kind: 'nullable', inner });
+/** An object whose keys the user names (each passing `keyTest`), every value checked by `values`. */
+export const map = (keyExpected: string, keyTest: (key: string) => boolean, values: Rule): Rule => ({ kind: 'map', keyExpected, keyTest, values });
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -72,6 +75,8 @@ export function expectation(rule: Rule): string {
       return rule.values.map((v) => JSON.stringify(v)).join(' or ');
     case 'nullable':
       return `${expectation(rule.inner)}, or null`;
+    case 'map':
+      return 'an object';
   }
 }
 
@@ -112,6 +117,8 @@ export function check(rule: Rule, value: unknown, path: string, out: Problem[], 
       return checkList(rule, value, path, out, expected);
     case 'object':
       return checkObject(rule, value, path, out, expected);
+    case 'map':
+      return checkMap(rule, value, path, out, expected);
   }
 }
 
@@ -147,6 +154,19 @@ function checkObject(rule: Extract<Rule, { kind: 'object' }>, value: unknown, pa
     else if (!isSecretName(key)) check(rule.fields[key], value[key], at, out);
   }
   if (out.length === before && rule.check) out.push(...rule.check(value, path));
+}
+
+function checkMap(rule: Extract<Rule, { kind: 'map' }>, value: unknown, path: string, out: Problem[], expected: string): void {
+  if (!isPlainObject(value)) {
+    out.push(wrong(expected, value, path));
+    return;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    const at = childPath(path, key);
+    if (isSecretName(key)) out.push(problem(at, SECRET_NAME_WHY));
+    else if (!rule.keyTest(key)) out.push(problem(at, `expected ${rule.keyExpected}, got ${JSON.stringify(key)}`));
+    else check(rule.values, v, at, out);
+  }
 }
 
 /** Inside an unknown setting nothing else is checked, but a secret there must still be refused. */

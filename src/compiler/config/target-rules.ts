@@ -1,7 +1,7 @@
 // The rules every target settings file must satisfy, one per target, matching
 // LocalTargetConfig and AwsTargetConfig in ../target-config.ts field for field.
 
-import { bool, int, list, nullable, num, obj, oneOf, str, type Problem, type Rule } from './rules.ts';
+import { bool, int, list, map, nullable, num, obj, oneOf, str, type Problem, type Rule } from './rules.ts';
 
 /** What an AWS region name looks like (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`). */
 export const AWS_REGION_FORMAT = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -95,7 +95,13 @@ export const AWS_RULES: Rule = obj({
       return problems;
     },
   ),
-  drill: obj({ storagePlugin: identifier('a plugin name'), port }),
+  drill: obj({
+    storagePlugin: identifier('a plugin name'),
+    port,
+    // Hadoop S3A properties over the bucket plugins' own (an S3-compatible endpoint, a VPC endpoint);
+    // keys never: secret names are refused, credentials come from the instance profile.
+    s3a: map('an S3A property name such as "fs.s3a.endpoint"', (k) => /^fs\.s3a\.[\w.-]+$/.test(k), str('a string')),
+  }),
   hive: obj({ database: identifier('a database name'), port }),
   firehose: obj({
     roleArn: nullable(

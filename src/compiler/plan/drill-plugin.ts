@@ -30,8 +30,17 @@ export function drillPluginName(basePlugin: string, bucket: string, configuredBu
   return bucket === configuredBucket ? basePlugin : `${basePlugin}_${bucket.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 
-/** `viewsPrefix`: the writable views workspace's key prefix (the configured bucket's plugin only), else null. */
-export function drillStoragePlugin(bucket: string, region: string, workspaces: readonly PluginWorkspace[], viewsPrefix: string | null): Record<string, unknown> {
+/**
+ * `viewsPrefix`: the writable views workspace's key prefix (the configured bucket's plugin only),
+ * else null. `s3a`: the settings' `drill.s3a` properties, laid over the plugin's own.
+ */
+export function drillStoragePlugin(
+  bucket: string,
+  region: string,
+  workspaces: readonly PluginWorkspace[],
+  viewsPrefix: string | null,
+  s3a: Readonly<Record<string, string>> = {},
+): Record<string, unknown> {
   const ws: Record<string, unknown> = {};
   if (viewsPrefix !== null) {
     ws[DRILL_VIEWS_WORKSPACE] = { location: `/${viewsPrefix.replace(/^\/+|\/+$/g, '')}`, writable: true, defaultInputFormat: null, allowAccessOutsideWorkspace: false };
@@ -48,7 +57,7 @@ export function drillStoragePlugin(bucket: string, region: string, workspaces: r
     type: 'file',
     enabled: true,
     connection: `s3a://${bucket}`,
-    config: { 'fs.s3a.endpoint': `s3.${region}.amazonaws.com` },
+    config: { 'fs.s3a.endpoint': `s3.${region}.amazonaws.com`, ...s3a },
     workspaces: ws,
     formats: {
       json: { type: 'json', extensions: ['json'] },

@@ -223,7 +223,7 @@ function addDrillPlugin(model: Model, config: AwsTargetConfig, p: AwsProvisionin
       after: list.after(stepId.tunnel(), ...(reservoirSteps.get(bucket) ?? [])),
       name,
       bucket,
-      config: drillStoragePlugin(bucket, config.region, workspaces, main ? `${folder(config.resourcesPrefix)}views` : null),
+      config: drillStoragePlugin(bucket, config.region, workspaces, main ? `${folder(config.resourcesPrefix)}views` : null, config.drill.s3a),
     });
   }
 }
