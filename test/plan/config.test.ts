@@ -98,7 +98,8 @@ test('nullable settings take null or a valid value', () => {
 });
 
 test('drill.s3a takes fs.s3a.* properties as strings, and refuses other names and keys', () => {
-  assert.equal(problems(mergeConfig(confJson('aws'), { drill: { s3a: { 'fs.s3a.endpoint': 'http://127.0.0.1:9000', 'fs.s3a.path.style.access': 'true' } } })), []);
+  const provider = { 'fs.s3a.aws.credentials.provider': 'org.apache.hadoop.fs.s3a.AnonymousAWSCredentialsProvider' };
+  assert.equal(problems(mergeConfig(confJson('aws'), { drill: { s3a: { 'fs.s3a.endpoint': 'http://127.0.0.1:9000', 'fs.s3a.path.style.access': 'true', ...provider } } })), []);
   const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
   const found = problems(mergeConfig(confJson('aws'), { drill: { s3a: { 'fs.s3a.secret.key': secret, 'hive.metastore.uris': 'x', 'fs.s3a.path.style.access': true } } }));
   assert.equal(found.length, 3, found.join('\n'));

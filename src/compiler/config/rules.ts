@@ -21,7 +21,7 @@ export type Rule =
   | { readonly kind: 'boolean' }
   | { readonly kind: 'one-of'; readonly values: readonly string[] }
   | { readonly kind: 'nullable'; readonly inner: Rule }
-  | { readonly kind: 'map'; readonly keyExpected: string; readonly keyTest: (key: string) => boolean; readonly values: Rule };
+  | { readonly kind: 'map'; readonly keyExpected: string; readonly keyTest: (key: string) => boolean; readonly values: Rule; readonly notSecrets: readonly string[] };
 
 export const obj = (fields: Record<string, Rule>, check?: Check<Record<string, unknown>>): Rule => ({ kind: 'object', fields, check });
 export const list = (items: Rule, minItems: number, check?: Check<readonly unknown[]>): Rule => ({ kind: 'list', items, minItems, check });
@@ -36,8 +36,17 @@ export const num = (expected: string, test: (n: number) => boolean): Rule => ({ 
 export const bool: Rule = { kind: 'boolean' };
 export const oneOf = (...values: string[]): Rule => ({ kind: 'one-of', values });
 export const nullable = (inner: Rule): Rule => ({ kind: 'nullable', inner });
-/** An object whose keys the user names (each passing `keyTest`), every value checked by `values`. */
-export const map = (keyExpected: string, keyTest: (key: string) => boolean, values: Rule): Rule => ({ kind: 'map', keyExpected, keyTest, values });
+/**
+ * An object whose keys the user names (each passing `keyTest`), every value checked by `values`.
+ * `notSecrets`: keys whose names look like a secret's but hold none (a class name, say).
+ */
+export const map = (keyExpected: string, keyTest: (key: string) => boolean, values: Rule, notSecrets: readonly string[] = []): Rule => ({
+  kind: 'map',
+  keyExpected,
+  keyTest,
+  values,
+  notSecrets,
+});
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -163,7 +172,7 @@ function checkMap(rule: Extract<Rule, { kind: 'map' }>, value: unknown, path: st
   }
   for (const [key, v] of Object.entries(value)) {
     const at = childPath(path, key);
-    if (isSecretName(key)) out.push(problem(at, SECRET_NAME_WHY));
+    if (isSecretName(key) && !rule.notSecrets.includes(key)) out.push(problem(at, SECRET_NAME_WHY));
     else if (!rule.keyTest(key)) out.push(problem(at, `expected ${rule.keyExpected}, got ${JSON.stringify(key)}`));
     else check(rule.values, v, at, out);
   }

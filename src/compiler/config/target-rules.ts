@@ -99,8 +99,9 @@ export const AWS_RULES: Rule = obj({
     storagePlugin: identifier('a plugin name'),
     port,
     // Hadoop S3A properties over the bucket plugins' own (an S3-compatible endpoint, a VPC endpoint);
-    // keys never: secret names are refused, credentials come from the instance profile.
-    s3a: map('an S3A property name such as "fs.s3a.endpoint"', (k) => /^fs\.s3a\.[\w.-]+$/.test(k), str('a string')),
+    // keys never: secret names are refused, credentials come from the instance profile (the
+    // provider setting names a class, for a store that takes anonymous or other credentials).
+    s3a: map('an S3A property name such as "fs.s3a.endpoint"', (k) => /^fs\.s3a\.[\w.-]+$/.test(k), str('a string'), ['fs.s3a.aws.credentials.provider']),
   }),
   hive: obj({ database: identifier('a database name'), port }),
   firehose: obj({
