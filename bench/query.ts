@@ -107,18 +107,29 @@ try {
     if (only && !c.name.includes(only)) continue;
     const ours: number[] = [];
     const theirs: number[] = [];
+    // CPU time of the process (node and DuckDB's threads) beside wall time: on a shared machine it
+    // moves far less with the load than wall time does.
+    const oursCpu: number[] = [];
+    const theirsCpu: number[] = [];
     for (let i = 0; i < reps + 1; i++) {
+      const cpuA = process.cpuUsage();
       const a = await timeDirect(c.direct, c.format);
+      const usedA = process.cpuUsage(cpuA);
+      const cpuB = process.cpuUsage();
       const b = await timeWshed(plan, c.wshed, c.format);
+      const usedB = process.cpuUsage(cpuB);
       if (i === 0) continue; // the first round warms the page cache and the JIT for both
       theirs.push(a);
       ours.push(b);
+      theirsCpu.push((usedA.user + usedA.system) / 1000);
+      oursCpu.push((usedB.user + usedB.system) / 1000);
     }
     const ratio = median(ours) / median(theirs);
     summary.push({ name: c.name, ratio });
     console.log(
       `${c.name.padEnd(24)} wshed query (${c.format}) median ${median(ours).toFixed(0).padStart(6)}  duckdb direct median ${median(theirs).toFixed(0).padStart(6)}  ` +
-        `ratio ${ratio.toFixed(2)}  (wshed ${ours.map((x) => x.toFixed(0)).join(' ')} | direct ${theirs.map((x) => x.toFixed(0)).join(' ')})`,
+        `ratio ${ratio.toFixed(2)}  (wshed ${ours.map((x) => x.toFixed(0)).join(' ')} | direct ${theirs.map((x) => x.toFixed(0)).join(' ')})  ` +
+        `cpu ms median ${median(oursCpu).toFixed(0)} vs ${median(theirsCpu).toFixed(0)}, ratio ${(median(oursCpu) / median(theirsCpu)).toFixed(2)}`,
     );
   }
   const worst = summary.reduce((a, b) => (b.ratio > a.ratio ? b : a), summary[0]);
