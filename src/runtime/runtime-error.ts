@@ -288,6 +288,16 @@ export const RUNTIME_ERRORS = {
     (a) => `stream '${a.stream}' on the local service could not be resharded from ${a.from} to ${a.to} shards: ${a.why}`,
     () => `the local service holds at most 100 open shards across its streams: declare fewer shards (or delete streams you no longer need), then run again`,
   ),
+  WS815: e(
+    'replay running elsewhere',
+    (a) => `replay '${a.replay}' is already running on ${a.host} (pid ${a.pid}, since ${a.takenAt}; its lease ${a.lease} holds until ${a.expiresAt} unless renewed)`,
+    (a) => `nothing was sent; wait for that run to finish (or stop it there); if it died, a run here takes the lease over once it expires, then '${resumeCommand(a)}' goes on from its checkpoint`,
+  ),
+  WS816: e(
+    'replay lease lost',
+    (a) => `replay '${a.replay}': its lease ${a.lease} is no longer this run's (${a.why}); stopped before sending or checkpointing more`,
+    (a) => `another run may hold it now; once none is running, ${resumeHint(a)}`,
+  ),
   WS800: e(
     'Firehose Lambda code not built',
     (a) => `the Firehose transformation Lambda's code is not built (looked for ${a.paths})`,

@@ -17,6 +17,7 @@ import { planFor, runtimeFor, targetConfig } from '../session.ts';
 import { targetOptions } from './plan.ts';
 import { withHelp } from '../help.ts';
 import { terminalSafeJson } from '../../runtime/printable-text.ts';
+import { SQL_ENGINES, type SqlEngineName } from '../../runtime/drill/engine-choice.ts';
 
 export const replayCommand = {
   command: 'replay <file> [name]',
@@ -32,8 +33,9 @@ export const replayCommand = {
       .option('again', { type: 'boolean', default: false, describe: 'replay the whole slice under a new id, even when up to date or changed' })
       .option('aggregate', { type: 'boolean', describe: 'KPL-aggregate emitted records (default: as the file says, on); --no-aggregate disables' })
       .option('part', { type: 'string', describe: 'run part i of N (i/N): only the records routed to the i-th of N groups of destination shards; see docs/replay-parts.md' })
+      .option('engine', { choices: SQL_ENGINES, describe: "SQL engine reading the replay's source (default: duckdb on target local, drill on target aws)" })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary (and preview records) as JSON' }),
-  handler: async (argv: { file: string; name?: string; preview?: number; dryRun: boolean; resume: boolean; restart: boolean; again: boolean; aggregate?: boolean; part?: string; target: 'local' | 'aws'; conf?: string; json: boolean }) => {
+  handler: async (argv: { file: string; name?: string; preview?: number; dryRun: boolean; resume: boolean; restart: boolean; again: boolean; aggregate?: boolean; part?: string; engine?: SqlEngineName; target: 'local' | 'aws'; conf?: string; json: boolean }) => {
     if (argv.preview !== undefined && !(Number.isInteger(argv.preview) && argv.preview > 0)) throw new UsageError('--preview takes a positive whole number');
     if (argv.preview !== undefined && argv.dryRun) throw new UsageError('use --preview or --dry-run, not both');
     if (argv.resume && (argv.restart || argv.again)) throw new UsageError('--resume continues the unfinished run as it started; it cannot be combined with --restart or --again');
@@ -45,7 +47,7 @@ export const replayCommand = {
     const plan = planFor(argv.file, config);
     const step = pickReplay(plan, argv.file, argv.name);
     const sends = argv.preview === undefined && !argv.dryRun;
-    const runtime = runtimeFor(config);
+    const runtime = runtimeFor(config, argv.engine ? { sql: { engine: argv.engine } } : {});
     // Looking changes nothing: no service is started, no stream created.
     const streams = await runtime.streams({ start: sends });
     try {
@@ -73,6 +75,8 @@ export const replayCommand = {
         ...(part ? { part } : {}),
         file: argv.file,
         via: 'replay',
+        // Repeated in the commands the hints print, so that they run on the same target.
+        flags: [...(argv.target !== 'local' ? ['--target', argv.target] : []), ...(argv.conf !== undefined ? ['--conf', argv.conf] : []), ...(argv.engine ? ['--engine', argv.engine] : [])],
         ...(destinationShards ? { destinationShards } : {}),
       });
     } finally {
@@ -109,6 +113,8 @@ export interface ReplayRunOptions {
   /** The pipeline file and the command, for hints that name commands that work. */
   readonly file: string;
   readonly via: 'replay' | 'run';
+  /** Options the printed commands repeat (`--target aws`, `--conf F`, `--engine E`). */
+  readonly flags?: readonly string[];
   /** `wshed run` resumes unfinished replays by itself. */
   readonly resumeUnfinished?: boolean;
   /** Stops after the batch in flight (Ctrl-C); without it the command installs its own handler. */
@@ -126,6 +132,9 @@ export async function replayWithProgress(step: ReplayStep, streams: StreamServic
   // The parts of a split run agree beside the reservoir, whoever writes its files.
   const partsStore = o.part && archive ? (reservoir ?? runtime.store(archive.reservoir, archive.location)) : undefined;
   if (o.part && !partsStore) throw new UsageError(`--part needs the reservoir of replay '${step.name}' to be archived by this pipeline, where its parts agree on the run`);
+  // The checkpoint's place is the target's: the home locally, beside the source reservoir on aws.
+  const source = archive ? (reservoir ?? runtime.store(archive.reservoir, archive.location)) : null;
+  const checkpoints = runtime.replayCheckpoints(source);
   const sends = o.preview === undefined && !o.dryRun;
   const bar = o.preview === undefined ? progressBar(`replay ${step.name}`, { phase: 'reading the stream tips', extra: sends ? ' | {emitted} emitted, {retried} retried' : ' | {bytes}' }) : null;
   // The destination makes one attempt per call: the replay retries by itself, counting each one.
@@ -143,7 +152,7 @@ export async function replayWithProgress(step: ReplayStep, streams: StreamServic
     ...(o.part ? { part: o.part } : {}),
     ...(signal ? { signal } : {}),
     compiledAt: plan.now,
-    invokedAs: { file: o.file, command: o.via },
+    invokedAs: { file: o.file, command: o.via, ...(o.flags?.length ? { flags: o.flags } : {}) },
     onNotice: (text) => {
       bar?.setPhase(null);
       process.stderr.write(`note: ${text}\n`);
@@ -168,6 +177,7 @@ export async function replayWithProgress(step: ReplayStep, streams: StreamServic
         reservoir,
         sql: runtime,
         home: runtime.home,
+        checkpoints,
         ...(partsStore ? { partsStore } : {}),
         duckdb: runtime.duckdb,
         maxRetries: runtime.emit.maxRetries,

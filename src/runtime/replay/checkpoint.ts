@@ -1,6 +1,7 @@
-// A replay's progress, persisted under the watershed home (`<home>/replays/<name>.json`) after
-// every acknowledged batch, so a crashed run resumes where it was and re-sends at most the batch
-// that was in flight. Plain serializable data, written atomically (temp file, fsync, rename).
+// A replay's progress, persisted after every acknowledged batch, so a crashed run resumes where it
+// was and re-sends at most the batch that was in flight. Plain serializable data, written
+// atomically. Where it is kept is the checkpoint store's (checkpoint-store.ts): the functions on a
+// home here (`<home>/replays/<name>.json`, temp file, fsync, rename) are the local target's.
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -65,11 +66,16 @@ export function completedRunOf(checkpoint: ReplayCheckpoint): CompletedRun {
   return { replayId: checkpoint.replayId, cut: checkpoint.cut, definition: checkpoint.definition, completedAt: checkpoint.updatedAt, emitted: checkpoint.emitted };
 }
 
-/** The checkpoint and lock of a replay, or of one part of it (each part keeps its own). */
+/** The file name (without `.json`) of a replay's checkpoint, or of one part's (each part keeps its own). */
+export function checkpointBaseName(replay: string, part?: { readonly index: number; readonly count: number }): string {
+  // Replay names are identifiers, but a name is a file name here: never let it leave the folder.
+  return encodeURIComponent(replay) + (part ? `.part-${part.index}-of-${part.count}` : '');
+}
+
+/** The checkpoint and lock of a replay in a home, or of one part of it (each part keeps its own). */
 export function checkpointPaths(home: string, replay: string, part?: { readonly index: number; readonly count: number }): { file: string; lock: string } {
   const folder = path.join(home, 'replays');
-  // Replay names are identifiers, but a name is a file name here: never let it leave the folder.
-  const base = encodeURIComponent(replay) + (part ? `.part-${part.index}-of-${part.count}` : '');
+  const base = checkpointBaseName(replay, part);
   return { file: path.join(folder, `${base}.json`), lock: path.join(folder, `${base}.lock`) };
 }
 
@@ -83,20 +89,30 @@ export async function readReplayCheckpoint(home: string, replay: string, part?: 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+  return parseReplayCheckpoint(text, file, replay);
+}
+
+/** A checkpoint's text as the store holds it; WS758 (naming `where`) when it is not one. */
+export function parseReplayCheckpoint(text: string, where: string, replay: string): ReplayCheckpoint {
   let parsed: Partial<Omit<ReplayCheckpoint, 'version'>> & { version?: number };
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (err) {
-    throw new ReplayError('WS758', { checkpoint: file, replay, why: `not valid JSON (${(err as Error).message})` });
+    throw new ReplayError('WS758', { checkpoint: where, replay, why: `not valid JSON (${(err as Error).message})` });
   }
   if (parsed.kind !== 'replay-checkpoint' || (parsed.version !== 1 && parsed.version !== REPLAY_CHECKPOINT_VERSION) || !parsed.step || !parsed.cut) {
-    throw new ReplayError('WS758', { checkpoint: file, replay, why: `not a version ${REPLAY_CHECKPOINT_VERSION} replay checkpoint` });
+    throw new ReplayError('WS758', { checkpoint: where, replay, why: `not a version ${REPLAY_CHECKPOINT_VERSION} replay checkpoint` });
   }
   // Version 1 kept no definition: the step it started with stands in (its bounds as resolved then).
   if (parsed.version === 1) {
     return { ...(parsed as ReplayCheckpoint), version: REPLAY_CHECKPOINT_VERSION, definition: definitionOf(parsed.step, parsed.startedAt ?? ''), base: null };
   }
   return parsed as ReplayCheckpoint;
+}
+
+/** The checkpoint's text as stored. */
+export function encodeReplayCheckpoint(checkpoint: ReplayCheckpoint): string {
+  return JSON.stringify(checkpoint, null, 1) + '\n';
 }
 
 export async function writeReplayCheckpoint(home: string, checkpoint: ReplayCheckpoint): Promise<void> {
@@ -106,7 +122,7 @@ export async function writeReplayCheckpoint(home: string, checkpoint: ReplayChec
   const tmp = `${file}.${process.pid}.tmp`;
   const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(JSON.stringify(checkpoint, null, 1) + '\n');
+    await handle.writeFile(encodeReplayCheckpoint(checkpoint));
     await handle.sync();
   } finally {
     await handle.close();

@@ -1,15 +1,15 @@
-// How one part of a split replay starts: resume its own unfinished run (its checkpoint, per part
-// and per home), join the parts run the other parts are in, or start the next parts run, brought
+// How one part of a split replay starts: resume its own unfinished run (its checkpoint, per part,
+// in the target's checkpoint store), join the parts run the other parts are in, or start the next parts run, brought
 // up to date from the last one every part completed (or, the first time, from the unsplit run
-// completed in this home).
+// completed before, in the same checkpoint store).
 
 import type { ReservoirStore } from '../reservoir/store.ts';
-import { readReplayCheckpoint, type CompletedRun, type ReplayCheckpoint } from './checkpoint.ts';
+import type { CompletedRun, ReplayCheckpoint } from './checkpoint.ts';
+import type { ReplayCheckpointStore } from './checkpoint-store.ts';
 import { definitionChanges, type ReplayDefinition } from './definition.ts';
 import { completedPartsRun, latestPartsRun, markPartDone, missingParts, type PartSpec, type PartsRun } from './parts.ts';
 import { isReplayError, ReplayError } from './replay-errors.ts';
 import { shellWord, startOf, type HintArgs } from './run-start.ts';
-import { checkpointPaths } from './checkpoint.ts';
 import type { ReplayOptions } from './types.ts';
 
 export type PartStart =
@@ -22,15 +22,15 @@ export type PartStart =
 
 export async function partStartOf(
   store: ReservoirStore,
-  home: string,
+  checkpoints: ReplayCheckpointStore,
   replay: string,
   part: PartSpec,
   definition: ReplayDefinition,
   options: ReplayOptions,
   hints: HintArgs,
 ): Promise<PartStart> {
-  const file = checkpointPaths(home, replay, part).file;
-  const existing = await readReplayCheckpoint(home, replay, part).catch((err: unknown) => {
+  const file = checkpoints.where(replay, part);
+  const existing = await checkpoints.read(replay, part).catch((err: unknown) => {
     if (!isReplayError(err, 'WS758')) throw err;
     if (options.restart) return null;
     throw new ReplayError('WS758', { ...err.args, ...hints }, { cause: err });
@@ -81,9 +81,9 @@ export async function partStartOf(
     }
     return { kind: 'create', generation: run.generation + 1, base: completed };
   }
-  // The first split run carries on from the unsplit run completed in this home, if any.
+  // The first split run carries on from the unsplit run completed before (same checkpoint store), if any.
   const unsplitHints = { ...hints, resumeCommand: `wshed replay ${hints.file} ${shellWord(replay)} --resume`, restartCommand: `wshed replay ${hints.file} ${shellWord(replay)} --restart`, againCommand: hints.againUnsplitCommand };
-  const unsplit = await startOf(home, replay, definition, options.again ? { again: true } : {}, 'emit', checkpointPaths(home, replay).file, unsplitHints);
+  const unsplit = await startOf(checkpoints, replay, definition, options.again ? { again: true } : {}, 'emit', checkpoints.where(replay), unsplitHints);
   return { kind: 'create', generation: 1, base: unsplit.base };
 }
 

@@ -12,15 +12,8 @@ import { REPLAY_METADATA_FIELD } from '../../compiler/record-layout.ts';
 import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES } from '../kinesis/put-records.ts';
 import { MAX_RECORD_BYTES, type Batch, type BatchEntry } from './batcher.ts';
 import { markerEntries, replayMarker, writeMarkerFile } from './markers.ts';
-import {
-  checkpointPaths,
-  comparePosition,
-  lockReplay,
-  REPLAY_CHECKPOINT_VERSION,
-  writeReplayCheckpoint,
-  type ReplayCheckpoint,
-  type RowPosition,
-} from './checkpoint.ts';
+import { comparePosition, REPLAY_CHECKPOINT_VERSION, type ReplayCheckpoint, type RowPosition } from './checkpoint.ts';
+import { homeCheckpointStore } from './checkpoint-store.ts';
 import { definitionOf } from './definition.ts';
 import { EmitStopped, Emitter } from './emitter.ts';
 import type { ReplayPhase } from './progress.ts';
@@ -44,21 +37,28 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
   const part = options.part ?? null;
   if (part && !emitting) throw new Error('a replay part (--part) only runs when it emits');
   if (part && !ctx.partsStore) throw new Error('a replay part (--part) needs the store its parts agree through');
-  const paths = checkpointPaths(ctx.home, step.name, part ?? undefined);
-  const lock = emitting ? await lockReplay(ctx.home, step.name, part ?? undefined) : null;
+  // The target's store: the home, or beside the reservoir where another machine resumes the run.
+  const checkpoints = ctx.checkpoints ?? homeCheckpointStore(ctx.home);
+  const paths = { file: checkpoints.where(step.name, part ?? undefined) };
   const hints = hintArgs(step.name, options);
+  const lock = emitting ? await checkpoints.lock(step.name, part ?? undefined, { ...hints, checkpoint: paths.file }) : null;
+  // Every checkpoint write (and send) first makes sure the lock is still this run's (a lease can be lost).
+  const save = async (c: ReplayCheckpoint): Promise<void> => {
+    lock?.assertHeld();
+    await checkpoints.write(c);
+  };
   try {
     const definition = definitionOf(step, options.compiledAt ?? new Date().toISOString());
     const destination = ctx.destination ?? ctx.streams;
     // A part starts from the parts run all parts share (parts.ts); an unsplit run from its checkpoint.
-    const partStart = part ? await partStartOf(ctx.partsStore!, ctx.home, step.name, part, definition, options, hints) : null;
+    const partStart = part ? await partStartOf(ctx.partsStore!, checkpoints, step.name, part, definition, options, hints) : null;
     const joined = partStart?.kind === 'join' ? partStart.run : null;
     const { resumed, base: upToDate } = partStart
       ? {
           resumed: partStart.kind === 'resume' ? partStart.resumed : null,
           base: partStart.kind === 'resume' ? partStart.resumed.base : partStart.kind === 'join' ? partStart.run.base : partStart.base,
         }
-      : await startOf(ctx.home, step.name, definition, options, mode, paths.file, hints);
+      : await startOf(checkpoints, step.name, definition, options, mode, paths.file, hints);
     // A resumed run keeps what it started with: SQL (relative times resolved then), aggregation, id, cut; a joined part takes the parts run's.
     const run = resumed?.step ?? joined?.step ?? step;
     const emit = operator(run, 'emit');
@@ -202,7 +202,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
               updatedAt: now,
               ...partOf,
             };
-        await writeReplayCheckpoint(ctx.home, checkpoint);
+        await save(checkpoint);
         // The run's watermark, once: beside the reservoir and ahead of its records on every destination shard.
         const marker = replayMarker({ replayId, replay: run.name, stream: run.stream, into: run.into, cut, after: upToDate?.replayId ?? null, startedAt: checkpoint.startedAt });
         if (ctx.reservoir) await writeMarkerFile(ctx.reservoir, marker);
@@ -229,6 +229,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
         }
         firstBatch = false;
         const before = emitter.stats.duplicatesPossible;
+        lock?.assertHeld();
         await send();
         checkpoint = {
           ...checkpoint!,
@@ -237,7 +238,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
           duplicatesPossible: checkpoint!.duplicatesPossible + (emitter.stats.duplicatesPossible - before),
           updatedAt: new Date().toISOString(),
         };
-        await writeReplayCheckpoint(ctx.home, checkpoint);
+        await save(checkpoint);
         base.position = batch.last.ordinal;
         report('emit');
         if (options.signal?.aborted) throw interrupted(checkpoint, hints, paths.file);
@@ -296,7 +297,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
 
       const finished = checkpoint as ReplayCheckpoint | null;
       const completedAt = new Date().toISOString();
-      if (finished) await writeReplayCheckpoint(ctx.home, { ...finished, state: 'completed', updatedAt: completedAt });
+      if (finished) await save({ ...finished, state: 'completed', updatedAt: completedAt });
       if (part && generation !== null) {
         const emitted = (finished as ReplayCheckpoint | null)?.emitted ?? 0;
         await markPartDone(ctx.partsStore!, run.name, generation, { kind: 'replay-part-done', replayId, part: part.index, parts: part.count, emitted, completedAt });
@@ -343,7 +344,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
       const stopped = byInterrupt ? interrupted(current, hints, paths.file) : current ? asStopError(err, current, hints, paths.file) : err;
       if (current) {
         const because = stopped instanceof Error ? stopped.message : String(stopped);
-        await writeReplayCheckpoint(ctx.home, { ...current, state: 'stopped', stoppedBecause: because, updatedAt: new Date().toISOString() }).catch(() => {});
+        await save({ ...current, state: 'stopped', stoppedBecause: because, updatedAt: new Date().toISOString() }).catch(() => {});
       }
       throw stopped;
     } finally {

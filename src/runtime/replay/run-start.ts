@@ -3,7 +3,8 @@
 // hints name, spelled as the user invoked it (file and all) so that they work when pasted.
 
 import { definitionChanges, type ReplayDefinition } from './definition.ts';
-import { completedRunOf, readReplayCheckpoint, type CompletedRun, type ReplayCheckpoint } from './checkpoint.ts';
+import { completedRunOf, type CompletedRun, type ReplayCheckpoint } from './checkpoint.ts';
+import type { ReplayCheckpointStore } from './checkpoint-store.ts';
 import { isReplayError, ReplayError } from './replay-errors.ts';
 import type { SourceRow } from './source.ts';
 import type { ReplayOptions, ReplaySummary } from './types.ts';
@@ -20,10 +21,11 @@ export interface Start {
  * How this run starts, from the replay's checkpoint: resume the unfinished run, bring the last
  * completed one up to date, or replay in full. Refuses to silently restart an unfinished run, to
  * resume a run that is not there, and to replay a changed definition without `again` (WS761).
- * Preview and dry run show what a run would send now and never refuse.
+ * Preview and dry run show what a run would send now and never refuse. `checkpoints` is the
+ * target's store (the home, or beside the reservoir), so another machine sees the same run.
  */
 export async function startOf(
-  home: string,
+  checkpoints: ReplayCheckpointStore,
   replay: string,
   definition: ReplayDefinition,
   options: ReplayOptions,
@@ -32,7 +34,7 @@ export async function startOf(
   hints: HintArgs,
 ): Promise<Start> {
   // Starting over needs nothing from an unreadable checkpoint (WS758 names --restart as the way out).
-  const existing = await readReplayCheckpoint(home, replay).catch((err: unknown) => {
+  const existing = await checkpoints.read(replay).catch((err: unknown) => {
     if (!isReplayError(err, 'WS758')) throw err;
     if (options.restart) return null;
     throw new ReplayError('WS758', { ...err.args, ...hints }, { cause: err });
@@ -88,17 +90,19 @@ export type HintArgs = { replay: string; file: string; via: 'replay' | 'run'; re
 export function hintArgs(replay: string, options: ReplayOptions): HintArgs {
   const file = shellWord(options.invokedAs?.file ?? 'FILE');
   const part = options.part ? ` --part ${options.part.index}/${options.part.count}` : '';
-  const self = `wshed replay ${file} ${shellWord(replay)}${part}`;
+  // The target (and engine) the user chose: a pasted command must run on the same one.
+  const flags = (options.invokedAs?.flags ?? []).map((f) => ` ${shellWord(f)}`).join('');
+  const self = `wshed replay ${file} ${shellWord(replay)}${part}${flags}`;
   const via = options.invokedAs?.command ?? 'replay';
   return {
     replay,
     file,
     via,
     // `wshed run` resumes unfinished replays by itself.
-    resumeCommand: via === 'run' ? `wshed run ${file}` : `${self} --resume`,
+    resumeCommand: via === 'run' ? `wshed run ${file}${flags}` : `${self} --resume`,
     restartCommand: `${self} --restart`,
-    againCommand: via === 'run' ? `wshed run ${file} --replay-again` : `${self} --again`,
-    againUnsplitCommand: `wshed replay ${file} ${shellWord(replay)} --again`,
+    againCommand: via === 'run' ? `wshed run ${file}${flags} --replay-again` : `${self} --again`,
+    againUnsplitCommand: `wshed replay ${file} ${shellWord(replay)}${flags} --again`,
   };
 }
 

@@ -5,6 +5,7 @@ import type { Origin, Watermark } from '../../consumer/metadata.ts';
 import type { ShardInfo, StreamService } from '../kinesis/stream-service.ts';
 import type { TargetRuntime } from '../target/target-runtime.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
+import type { ReplayCheckpointStore } from './checkpoint-store.ts';
 import type { PartSpec } from './parts.ts';
 import type { ReplayProgress } from './progress.ts';
 
@@ -23,8 +24,10 @@ export interface ReplayContext {
   readonly reservoir: ReservoirStore | null;
   /** The target runtime's SQL engine and stores (default: the embedded engine, the store at the archive input's location). */
   readonly sql?: Pick<TargetRuntime, 'openSqlEngine' | 'store'>;
-  /** The watershed home: checkpoints live in `<home>/replays/`. */
+  /** The watershed home: scratch space, and the checkpoints unless `checkpoints` says otherwise. */
   readonly home: string;
+  /** Where the checkpoints and the run's lock live (TargetRuntime.replayCheckpoints); default `<home>/replays/`. */
+  readonly checkpoints?: ReplayCheckpointStore;
   /**
    * DuckDB settings (target config `duckdb`); default 2 threads, 512MB. Peak RSS is about
    * memoryLimit + 200 MB: 1GB went to 1.15 GiB on a 5M-record compaction, 512MB to 0.72 GiB.
@@ -59,7 +62,7 @@ export interface ReplayOptions {
   /** The instant the step's relative times were resolved against (the plan's `now`): a moved `7d ago` is no change. */
   readonly compiledAt?: string;
   /** How the user invoked it, so hints name commands that work (default `wshed replay FILE NAME`). */
-  readonly invokedAs?: { readonly file: string; readonly command: 'replay' | 'run' };
+  readonly invokedAs?: { readonly file: string; readonly command: 'replay' | 'run'; /** Options the commands must repeat: `--target aws`, `--conf F`, `--engine E`. */ readonly flags?: readonly string[] };
   /** Things the user should know that do not stop the run (a resume whose file changed since it started). */
   readonly onNotice?: (text: string) => void;
   /** KPL aggregation; defaults to the plan (on unless `aggregate off`). */

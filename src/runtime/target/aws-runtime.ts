@@ -15,6 +15,7 @@ import { resolveHome } from '../local/home.ts';
 import type { DuckDbSettings } from '../query/duckdb-engine.ts';
 import { openEmbeddedSqlEngine } from './embedded-sql.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
+import { homeCheckpointStore, reservoirCheckpointStore } from '../replay/checkpoint-store.ts';
 import type { RuntimeOptions } from './local-runtime.ts';
 import type { TargetRuntime } from './target-runtime.ts';
 import { awsDrillTarget, chooseSqlEngine, openChosenSqlEngine, type SqlEngineChoice } from '../drill/engine-choice.ts';
@@ -29,6 +30,7 @@ export interface AwsRuntimeOptions extends RuntimeOptions {
 
 export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions = {}): TargetRuntime {
   const cwd = options.cwd ?? process.cwd();
+  const home = resolveHome({ cwd, configured: undefined });
   // No url and no credentials: the SDK resolves both from its chain. The region is the settings',
   // which the CLI took from the same chain (AWS_REGION, the profile) unless --conf names one.
   const kinesis: KinesisEndpoint = { region: config.region };
@@ -38,7 +40,7 @@ export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions =
   return {
     target: 'aws',
     cwd,
-    home: resolveHome({ cwd, configured: undefined }),
+    home,
     emit: config.replay,
     duckdb: AWS_DUCKDB,
     streams: async (request = {}) => createStreamService(kinesis, request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
@@ -46,6 +48,8 @@ export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions =
     streamsIfRunning: async () => createStreamService(kinesis),
     // The stores' S3 client in the plan's region too (an override in --conf included): one for every bucket.
     store: (reservoir: string, location: Location) => openReservoirStore(reservoir, location, cwd, { s3: () => (storeS3 ??= createS3Client({ region: config.region })) }),
+    // Beside the source reservoir, which every machine running the pipeline reaches; the home only for a replay without one.
+    replayCheckpoints: (reservoir) => (reservoir ? reservoirCheckpointStore(reservoir) : homeCheckpointStore(home)),
     openSqlEngine: (request) => openChosenSqlEngine(sql, (r) => openEmbeddedSqlEngine(AWS_DUCKDB, r), request),
     sql,
     provisioner: awsProvisioner({

@@ -14,6 +14,7 @@ import { reshardUniformly } from '../local/reshard.ts';
 import { ensureLocalService, localServiceEndpoint, localServiceStatus } from '../local/service.ts';
 import { openEmbeddedSqlEngine } from './embedded-sql.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
+import { homeCheckpointStore } from '../replay/checkpoint-store.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import { runReservoirFolderStep, runStreamStep } from '../steps.ts';
 import { chooseSqlEngine, localDrillTarget, openChosenSqlEngine, type SqlEngineChoice, type SqlEngineOverride } from '../drill/engine-choice.ts';
@@ -53,6 +54,8 @@ export function localRuntime(config: LocalTargetConfig, options: RuntimeOptions 
       return status.state === 'running' ? streams({ start: false }) : null;
     },
     store: (reservoir: string, location: Location) => openReservoirStore(reservoir, location, cwd),
+    // A replay's checkpoint and PID lock stay in this machine's home (`<home>/replays/`).
+    replayCheckpoints: () => homeCheckpointStore(home),
     openSqlEngine: (request) => openChosenSqlEngine(sql, (r) => openEmbeddedSqlEngine(config.duckdb, r), request),
     sql,
     provisioner: localProvisioner(home, cwd, streams),
@@ -82,7 +85,12 @@ function localProvisioner(home: string, cwd: string, streams: (r?: StreamsReques
           return { outcome: 'running', text: 'running', data: {} };
         case 'stream': {
           const service = await connected();
-          const before = await service.describeStream(step.name);
+          let before = await service.describeStream(step.name);
+          if (before && before.status !== 'ACTIVE' && before.status !== 'DELETING') {
+            // A reshard or retention change in flight: its shard count is the one to compare.
+            await service.waitForStream(step.name, 'active');
+            before = await service.describeStream(step.name);
+          }
           const resharded: string[] = [];
           if (before && before.status === 'ACTIVE' && before.openShards !== step.shards) {
             // kinesalite has no UpdateShardCount: split and merge to the declared uniform shards.

@@ -11,6 +11,7 @@ import type { DuckDbSettings } from '../query/duckdb-engine.ts';
 import type { SqlEngine, SqlEngineRequest } from '../query/sql-engine.ts';
 import type { SqlEngineChoice } from '../drill/engine-choice.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
+import type { ReplayCheckpointStore } from '../replay/checkpoint-store.ts';
 
 export interface StreamsRequest {
   /** Start what must run for the streams to be reachable (the local service); AWS is always there. */
@@ -23,7 +24,7 @@ export interface TargetRuntime {
   readonly target: TargetName;
   /** The folder relative paths (reservoir folders, the home) resolve against. */
   readonly cwd: string;
-  /** This machine's watershed home: replay checkpoints, the job store. */
+  /** This machine's watershed home: the job store, scratch space (and replay checkpoints locally). */
   readonly home: string;
   /** How replays and jobs emit (share of each shard's budget, retries). */
   readonly emit: ReplayEmitConfig;
@@ -35,6 +36,12 @@ export interface TargetRuntime {
   streamsIfRunning(): Promise<StreamService | null>;
   /** The reservoir store of a location: a folder, or an S3 bucket and prefix. */
   store(reservoir: string, location: Location): ReservoirStore;
+  /**
+   * Where a replay keeps its checkpoint and takes its lock, given the store of its source reservoir
+   * (null when it reads none): this machine's home locally; on aws beside the reservoir (a lease for
+   * the lock), so that `--resume` works from another machine.
+   */
+  replayCheckpoints(reservoir: ReservoirStore | null): ReplayCheckpointStore;
   /**
    * A new SQL engine (the caller closes it), fit for `request` (`embedded`: one in this process
    * whatever the target's engine, for converting files here). DuckDB now; Drill on aws next.
