@@ -85,6 +85,7 @@ write('firehose.wshed', 'stream clicks { shards 1 }\nreservoir clicks_fh {\n  fr
 
 test('streams and buckets are read back: a drift is ~ shards = 2 → 4 and ~ retention = 24h → 48h, an absent one +, an existing bucket =', async () => {
   await kinesis.send(new CreateStreamCommand({ StreamName: 'orders', ShardCount: 2 }));
+  await local.streams.waitForStream('orders', 'active');
   const before = (await ok(['plan', 'streams.wshed', '--target', 'aws'])).stdout;
   assert.match(before, /^Live state read from AWS \(Kinesis, S3, Firehose\)\.$/m);
   assert.is(block(before, 'stream.orders'), '  ~ stream.orders  (run reshards it; run sets the retention)\n    ~ shards    = 2 → 4\n    ~ retention = 24h → 48h');
@@ -144,8 +145,10 @@ test('a Firehose delivery stream is read back: as provisioned it is =, a buffer 
 test('run PLAN.json --target aws refuses a plan whose streams changed since it was saved, changing nothing', async () => {
   write('stale.wshed', 'stream ledger { shards 1 }\nstream never_made { shards 1 }\nreservoir ledger_archive {\n  from stream ledger\n  at "s3://my-wshed-bucket/kinesis/ledger"\n  archive via archiver\n}\n');
   await kinesis.send(new CreateStreamCommand({ StreamName: 'ledger', ShardCount: 1 }));
+  await local.streams.waitForStream('ledger', 'active');
   await ok(['plan', 'stale.wshed', '--target', 'aws', '--out', 'stale.json']);
   await kinesis.send(new IncreaseStreamRetentionPeriodCommand({ StreamName: 'ledger', RetentionPeriodHours: 72 }));
+  await local.streams.waitForStream('ledger', 'active');
   const r = await wshed(['run', 'stale.json', '--target', 'aws']);
   assert.is(r.code, 1, r.stderr);
   assert.match(r.stderr, /^wshed: error\[WS812\]: the live state changed since stale\.json was saved: stream\.ledger: retention 24h → 72h\n/);

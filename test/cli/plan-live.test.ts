@@ -39,16 +39,21 @@ const openShards = async (stream: string) =>
 const open = async (stream: string) => (await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))).StreamDescription!.Shards!.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber);
 const hashRanges = async (stream: string) => (await open(stream)).map((s) => `${s.HashKeyRange!.StartingHashKey}-${s.HashKeyRange!.EndingHashKey}`).sort();
 
+/** Waits until a change made out of band has been applied (kinesalite applies it on a later tick). */
+async function active(stream: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if ((await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))).StreamDescription!.StreamStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`${stream} did not become ACTIVE`);
+}
+
 /** The ranges of a stream created with `n` shards, for comparison. */
 async function uniformRanges(n: number): Promise<string[]> {
   const name = `uniform_${n}`;
   await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: n }));
-  // CREATING lists no shards yet; kinesalite makes it ACTIVE on its next tick.
-  for (let i = 0; i < 1000; i++) {
-    if ((await kinesis.send(new DescribeStreamCommand({ StreamName: name }))).StreamDescription!.StreamStatus === 'ACTIVE') return hashRanges(name);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`${name} did not become ACTIVE`);
+  await active(name); // CREATING lists no shards yet
+  return hashRanges(name);
 }
 
 /** Merges the open shards into one, pair by pair, as an operator resharding by hand would. */
@@ -56,6 +61,7 @@ async function mergeAll(stream: string): Promise<void> {
   for (let shards = await open(stream); shards.length > 1; shards = await open(stream)) {
     shards.sort((a, b) => (BigInt(a.HashKeyRange!.StartingHashKey!) < BigInt(b.HashKeyRange!.StartingHashKey!) ? -1 : 1));
     await kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: shards[0].ShardId!, AdjacentShardToMerge: shards[1].ShardId! }));
+    await active(stream);
   }
 }
 
@@ -65,6 +71,7 @@ async function splitFirstShard(stream: string): Promise<void> {
   const start = BigInt(shard.HashKeyRange!.StartingHashKey!);
   const end = BigInt(shard.HashKeyRange!.EndingHashKey!);
   await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: shard.ShardId!, NewStartingHashKey: String(start + (end - start) / 2n) }));
+  await active(stream);
 }
 
 test('a drift made out of band shows in the plan as ~ with the live and declared values; run fixes it and the next plan says No changes.', async () => {
@@ -72,6 +79,7 @@ test('a drift made out of band shows in the plan as ~ with the live and declared
   ok(['run', 'drift.wshed']);
   assert.match(ok(['plan', 'drift.wshed']).stdout, /\n {2}= stream\.orders: unchanged \(exists with 1 shard\)\n[\s\S]*\nNo changes\. The live state matches the pipeline\.\nPlan: 2 unchanged\.\n/);
   await kinesis.send(new IncreaseStreamRetentionPeriodCommand({ StreamName: 'orders', RetentionPeriodHours: 48 }));
+  await active('orders');
   const drifted = ok(['plan', 'drift.wshed']).stdout;
   assert.match(drifted, /\n {2}~ stream\.orders {2}\(run sets the retention\)\n {6}shards {4}= 1\n {4}~ retention = 48h → 24h\n/);
   assert.is(closing(drifted), 'Plan: 1 to change, 1 unchanged.');
@@ -118,6 +126,7 @@ test('run PLAN.json refuses a plan whose live state changed since it was saved, 
   // Between plan and run: someone reshards the stream and creates another the plan would create.
   await splitFirstShard('ledger');
   await kinesis.send(new CreateStreamCommand({ StreamName: 'audit', ShardCount: 2 }));
+  await active('audit');
   const before = streams();
   const r = scratch.wshed(['run', 'stale.json']);
   assert.is(r.code, 1, r.stderr);
