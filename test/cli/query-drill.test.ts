@@ -9,6 +9,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DrillClient } from '../../src/runtime/drill/client.ts';
+import { removeWorkspaces } from '../../src/runtime/drill/local-workspaces.ts';
 import { startTestDrill, type TestDrill } from '../runtime/helpers/drill.ts';
 import { Scratch } from './helpers.ts';
 
@@ -54,6 +55,9 @@ test.before(async () => {
 
 test.after(async () => {
   scratch.dispose();
+  // What the queries left on the shared Drill: this reservoir's workspace in the plan's plugin, its views.
+  await removeWorkspaces(new DrillClient(drill.url), 'wshed', [reservoir]).catch(() => {});
+  for (const v of [reservoir, `${reservoir}_archived`, `${reservoir}_live`, `wshed_live_${reservoir}`]) await drill?.query(`DROP VIEW IF EXISTS \`dfs\`.\`tmp\`.\`${v}\``).catch(() => {});
   await drill?.deletePlugin(mock).catch(() => {});
   await drill?.close();
 });

@@ -47,3 +47,13 @@ export async function ensureLocalWorkspaces(client: DrillClient, inputs: readonl
     if (changed) await client.putStoragePlugin(plugin, { ...config, workspaces });
   }
 }
+
+/** Removes workspaces from a plugin (what ensureLocalWorkspaces added for folders now gone), keeping the others. */
+export async function removeWorkspaces(client: DrillClient, plugin: string, names: readonly string[]): Promise<void> {
+  const config = await client.storagePlugin(plugin);
+  if (!config) return;
+  const workspaces: Record<string, unknown> = { ...((config.workspaces as Record<string, unknown>) ?? {}) };
+  if (!names.some((n) => n in workspaces)) return;
+  for (const n of names) delete workspaces[n];
+  await client.putStoragePlugin(plugin, { ...config, workspaces });
+}
