@@ -1,15 +1,18 @@
 // The embedded SQL engine (DuckDB in this process) as the target runtimes build it: with the
 // runtimes, the one place DuckDB is opened. Uses without a runtime (the job service, tests) come here.
 
-import { openDuckDbEngine, type DuckDbSettings } from '../query/duckdb-engine.ts';
+import type { DuckDbSettings } from '../query/duckdb-engine.ts';
 import type { SqlEngine, SqlEngineRequest } from '../query/sql-engine.ts';
 
 /** What the request asks for, and the target's settings (`duckdb` in the target configuration) for the rest. */
-export function openEmbeddedSqlEngine(settings: DuckDbSettings = {}, request: SqlEngineRequest = {}): Promise<SqlEngine> {
+export async function openEmbeddedSqlEngine(settings: DuckDbSettings = {}, request: SqlEngineRequest = {}): Promise<SqlEngine> {
   const threads = request.threads ?? settings.threads;
   const memoryLimit = request.memoryLimit ?? settings.memoryLimit;
   const spillDirectory = request.spillDirectory ?? settings.spillDirectory;
   const preserveInsertionOrder = request.preserveOrder ?? settings.preserveInsertionOrder;
+  // Loaded on first use: DuckDB's native library costs every command ~30 MiB of memory and
+  // startup time, and most (archive, put, tail, plan) never open it. The bundle keeps it in a chunk.
+  const { openDuckDbEngine } = await import('../query/duckdb-engine.ts');
   return openDuckDbEngine({
     ...(threads !== undefined ? { threads } : {}),
     ...(memoryLimit !== undefined ? { memoryLimit } : {}),
