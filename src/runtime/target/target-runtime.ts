@@ -44,7 +44,7 @@ export interface TargetRuntime {
   replayCheckpoints(reservoir: ReservoirStore | null): ReplayCheckpointStore;
   /**
    * A new SQL engine (the caller closes it), fit for `request` (`embedded`: one in this process
-   * whatever the target's engine, for converting files here). DuckDB now; Drill on aws next.
+   * whatever the target's engine, for converting files here). The engine is `sql`'s: DuckDB or Drill.
    */
   openSqlEngine(request?: SqlEngineRequest): Promise<SqlEngine>;
   /** The engine openSqlEngine opens (chosen once: the target's default or --engine): DuckDB, or Drill and where it is. */
