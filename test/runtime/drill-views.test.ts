@@ -181,6 +181,10 @@ test('a query of the archive only reads no stream and writes no snapshot; snapsh
   await putAllRecords(kinesis.streams, f.stream, entries(10, 12));
   const archivedOnly = await bind(f, false);
   assert.is(archivedOnly.snapshot, null);
+  // Empty, with the columns of one archived file: not a plan over the whole glob.
+  const empty = archivedOnly.created.get(`wshed_live_${f.reservoir}`) ?? '';
+  assert.match(empty, /\.json` LIMIT 0$/);
+  assert.not.match(empty, 'dt=*', 'the empty live relation names one file, not the glob');
   assert.is(await count(`${f.reservoir}_live`), 0);
   assert.is(await count(f.reservoir), 10);
 

@@ -112,7 +112,10 @@ export async function bindDrillViews(engine: DrillStatements, request: DrillView
   };
 
   const liveInput = findInput(views.inputs, 'live');
-  if (liveInput) await create(liveRelationName(liveInput.relation.drill), liveBody(archiveRelation, snapshot));
+  // With no live record the live relation is empty, with the columns of one archived file: the
+  // whole glob would have Drill plan a scan of every file only to return nothing.
+  const oneFile = storePathOf(store, files[files.length - 1]!.url);
+  if (liveInput) await create(liveRelationName(liveInput.relation.drill), liveBody(archiveRelation, snapshot, oneFile));
   for (const view of views.views) await create(view.name, fieldsView(view.sql.drill, structure));
   return { defaultSchema: request.viewsWorkspace.join('.'), options: DRILL_VIEW_OPTIONS, snapshot, notes, created };
 }
@@ -142,8 +145,16 @@ function snapshotRelation(archive: ArchiveRelation, snapshot: LiveSnapshot): str
 }
 
 /** What the live relation stands for: the snapshot, or (no live record) an empty relation with the archive's columns. */
-function liveBody(archive: ArchiveRelation, snapshot: LiveSnapshot | null): string {
-  return snapshot !== null && snapshot.records > 0 ? `SELECT * FROM ${snapshotRelation(archive, snapshot)}` : `SELECT * FROM ${archive.text} LIMIT 0`;
+function liveBody(archive: ArchiveRelation, snapshot: LiveSnapshot | null, oneFile: string | null): string {
+  if (snapshot !== null && snapshot.records > 0) return `SELECT * FROM ${snapshotRelation(archive, snapshot)}`;
+  const empty = oneFile === null ? archive.text : printIdentifierPath([archive.plugin, archive.workspace, oneFile], drill);
+  return `SELECT * FROM ${empty} LIMIT 0`;
+}
+
+/** A listed file's path inside the store (its readable URL below the store's location). */
+function storePathOf(store: ReservoirStore, url: string): string | null {
+  const root = store.location.replace(/\/+$/, '');
+  return url.startsWith(`${root}/`) ? url.slice(root.length + 1) : null;
 }
 
 /** The plan's live relation is one unqualified name (`` `wshed_live_<r>` ``, see the Drill dialect). */
@@ -158,8 +169,9 @@ function liveRelationName(relation: string): string {
  * view a concurrent query may rebind: the live relation becomes the first CTE of the SQL's
  * leading WITH (the plan's replay SQL always opens with one). SQL without a live input is returned
  * as is; null when it reads live records only and the snapshot holds none (there is nothing to send).
+ * `oneArchivedFile` (a store path), when known, gives an empty snapshot its columns cheaply.
  */
-export function replayDrillSql(plan: Plan, step: ReplayStep, snapshot: LiveSnapshot | null): string | null {
+export function replayDrillSql(plan: Plan, step: ReplayStep, snapshot: LiveSnapshot | null, oneArchivedFile: string | null = null): string | null {
   const live = findInput(step.inputs, 'live');
   if (!live) return step.sql.drill;
   const sql = step.sql.drill;
@@ -169,7 +181,7 @@ export function replayDrillSql(plan: Plan, step: ReplayStep, snapshot: LiveSnaps
   const inputs = findInput(step.inputs, 'archive') ? step.inputs : (views?.inputs ?? []);
   if (!findInput(step.inputs, 'archive') && (snapshot === null || snapshot.records === 0)) return null;
   const archive = drillArchiveRelation(inputs, `replay '${step.name}'`);
-  return `WITH\n  ${live.relation.drill} AS (\n    ${liveBody(archive, snapshot)}\n  ),\n${sql.slice('WITH\n'.length)}`;
+  return `WITH\n  ${live.relation.drill} AS (\n    ${liveBody(archive, snapshot, oneArchivedFile)}\n  ),\n${sql.slice('WITH\n'.length)}`;
 }
 
 /**
