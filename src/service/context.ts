@@ -5,6 +5,11 @@ import type { Plan, ReplayStep } from '../compiler/plan/types.ts';
 import type { StreamService } from '../runtime/kinesis/stream-service.ts';
 import type { DuckDbSettings } from '../runtime/query/duckdb-engine.ts';
 import type { QuerySandbox } from '../runtime/query/sandbox.ts';
+import type { Location } from '../compiler/model.ts';
+import type { DrillTarget } from '../runtime/drill/engine-choice.ts';
+import { runDrillQuery } from '../runtime/drill/run-query.ts';
+import type { QueryRunOptions, QueryRunResult } from '../runtime/query/run-query.ts';
+import type { ReservoirStore } from '../runtime/reservoir/store.ts';
 
 export interface PumpContext {
   /** The steps of every pipeline file served, in one plan. */
@@ -22,6 +27,11 @@ export interface PumpContext {
   readonly shardBudgetFraction: number;
   /** Retries per Kinesis record before a job stops (target config replay.maxRetries). */
   readonly maxRetries: number;
+  /**
+   * Jobs and previews run on this Drill (the target runtime's engine: `serve --target aws`, or
+   * `--engine drill`) over the plan's Drill views, reading reservoirs through `store`; else DuckDB.
+   */
+  readonly drill?: { readonly target: DrillTarget; readonly store: (reservoir: string, location: Location) => ReservoirStore };
 }
 
 /**
@@ -32,8 +42,17 @@ export function servedQuery(
   ctx: PumpContext,
   sql: string,
   bounds: QuerySandbox = {},
-): { sql: string; plan: Plan; cwd: string; streams: StreamService; duckdb?: DuckDbSettings; sandbox: QuerySandbox } {
-  return { sql, plan: ctx.plan, cwd: ctx.cwd, streams: ctx.streams, ...(ctx.duckdb ? { duckdb: ctx.duckdb } : {}), sandbox: bounds };
+): { sql: string; plan: Plan; cwd: string; streams: StreamService; duckdb?: DuckDbSettings; sandbox: QuerySandbox; run?: (o: QueryRunOptions) => Promise<QueryRunResult> } {
+  const drill = ctx.drill;
+  return {
+    sql,
+    plan: ctx.plan,
+    cwd: ctx.cwd,
+    streams: ctx.streams,
+    ...(ctx.duckdb ? { duckdb: ctx.duckdb } : {}),
+    sandbox: bounds,
+    ...(drill ? { run: (o: QueryRunOptions) => runDrillQuery({ ...o, drill: drill.target, store: drill.store }) } : {}),
+  };
 }
 
 /** Plans of several files as one: their steps side by side. */

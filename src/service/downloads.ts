@@ -92,7 +92,8 @@ export function streamDownload(ctx: PumpContext, id: string, req: IncomingMessag
   res.on('close', () => {
     if (!res.writableFinished) out.destroy(new Error('the client closed the download'));
   });
-  void runQuery({ ...servedQuery(ctx, ticket.sql), format: ticket.format, out })
+  const served = servedQuery(ctx, ticket.sql);
+  void (served.run ?? runQuery)({ ...served, format: ticket.format, out })
     .then(() => {
       if (!started) res.writeHead(200, headers);
       res.end();

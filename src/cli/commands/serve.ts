@@ -2,6 +2,8 @@
 // the given pipeline files, on 127.0.0.1 unless given a token; runs until interrupted.
 
 import type { Argv } from 'yargs';
+import { readFileSync } from 'node:fs';
+import type { Location } from '../../compiler/model.ts';
 import type { Plan } from '../../compiler/plan/types.ts';
 import { mergePlans } from '../../service/context.ts';
 import { JobStore } from '../../service/job-store.ts';
@@ -11,6 +13,7 @@ import { planFor, runtimeFor, targetConfig } from '../session.ts';
 import { targetOptions } from './plan.ts';
 import { plural } from '../../compiler/format-numbers.ts';
 import { withHelp } from '../help.ts';
+import { SQL_ENGINES } from '../../runtime/drill/engine-choice.ts';
 
 export const serveCommand = {
   command: 'serve [files..]',
@@ -22,18 +25,24 @@ export const serveCommand = {
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on; any but 127.0.0.1 needs --token' })
       .option('token', { type: 'string', describe: 'require Authorization: Bearer TOKEN on every request, 16 characters or more (or set $WSHED_TOKEN)' })
       .option('allow-host', { type: 'string', array: true, describe: 'another name the service answers to in the Host header (e.g. behind a proxy): NAME or NAME:PORT' })
-      .option('concurrency', { type: 'number', default: DEFAULT_CONCURRENCY, describe: 'jobs that run at once; the rest queue' }),
-  handler: async (argv: { files?: string[]; port: number; host: string; token?: string; allowHost?: string[]; concurrency: number; target: 'local' | 'aws'; conf?: string }) => {
+      .option('concurrency', { type: 'number', default: DEFAULT_CONCURRENCY, describe: 'jobs that run at once; the rest queue' })
+      .option('token-file', { type: 'string', describe: 'read the token from this file (its first line), so it is in no command line or process list' })
+      .option('engine', { choices: SQL_ENGINES, describe: "SQL engine of jobs and previews (default: duckdb on target local, drill on target aws)" })
+      .option('drill-url', { type: 'string', describe: "Drill's REST address for --engine drill (default: the local scripts/drill.sh Drill; on aws the tunnel's port)" }),
+  handler: async (argv: { files?: string[]; port: number; host: string; token?: string; tokenFile?: string; allowHost?: string[]; concurrency: number; target: 'local' | 'aws'; conf?: string; engine?: 'duckdb' | 'drill'; drillUrl?: string }) => {
     if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new UsageError('--port takes a port number (0 to 65535)');
     if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) throw new UsageError('--concurrency takes a whole number of at least 1');
-    const token = argv.token ?? process.env.WSHED_TOKEN;
+    if (argv.token !== undefined && argv.tokenFile !== undefined) throw new UsageError('give --token or --token-file, not both');
+    const token = argv.tokenFile !== undefined ? readTokenFile(argv.tokenFile) : (argv.token ?? process.env.WSHED_TOKEN);
     // Before anything starts: a weak token is refused at once.
     const weak = token === undefined ? null : tokenProblem(token);
     if (weak) throw new UsageError(weak);
     const config = targetConfig(argv.target, argv.conf);
     const plans: Plan[] = (argv.files ?? []).map((file) => planFor(file, config));
     const plan = mergePlans(plans);
-    const runtime = runtimeFor(config);
+    // The target's SQL engine unless --engine says otherwise: DuckDB locally, Drill on aws.
+    const runtime = runtimeFor(config, { sql: { ...(argv.engine ? { engine: argv.engine } : {}), ...(argv.drillUrl !== undefined ? { drillUrl: argv.drillUrl } : {}) } });
+    if (argv.drillUrl !== undefined && runtime.sql.engine !== 'drill') throw new UsageError('--drill-url is for --engine drill');
     const home = runtime.home;
     // Another service owns this home's jobs: refuse before starting or provisioning anything.
     await new JobStore(home).assertFree();
@@ -53,6 +62,7 @@ export const serveCommand = {
         streams,
         destination,
         duckdb: runtime.duckdb,
+        ...(runtime.sql.engine === 'drill' ? { drill: { target: runtime.sql.drill, store: (r: string, l: Location) => runtime.store(r, l) } } : {}),
         shardBudgetFraction: runtime.emit.shardBudgetFraction,
         maxRetries: runtime.emit.maxRetries,
         port: argv.port,
@@ -70,7 +80,9 @@ export const serveCommand = {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${argv.port} is in use on ${argv.host}; try --port 0`);
       throw err;
     }
+    const engine = runtime.sql.engine === 'drill' ? `Drill at ${runtime.sql.drill.url}` : 'DuckDB';
     process.stdout.write(`serving ${plural(plans.length, 'pipeline file')} on ${server.url} (stop with Ctrl-C)\n`);
+    process.stderr.write(`jobs and previews run on ${engine}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);
@@ -86,3 +98,14 @@ export const serveCommand = {
     destination.close();
   },
 };
+
+/** The token in a file (its first line, spaces trimmed): one line naming the file when it cannot be read. */
+function readTokenFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return (text.split(/\r?\n/)[0] ?? '').trim();
+}

@@ -15,6 +15,9 @@ import { openDrillEngine } from './engine.ts';
 import type { DrillTarget } from './engine-choice.ts';
 import { ensureLocalWorkspaces } from './local-workspaces.ts';
 import { bindDrillViews, DRILL_VIEW_OPTIONS } from './views.ts';
+import type { QuerySandbox } from '../query/sandbox.ts';
+import { boundedDrillSql, checkDrillConfined, checkDrillSelect } from './sandbox.ts';
+import path from 'node:path';
 
 export type DrillQueryOptions = QueryText & {
   readonly plan: Plan;
@@ -27,6 +30,8 @@ export type DrillQueryOptions = QueryText & {
   readonly store: (reservoir: string, location: Location) => ReservoirStore;
   /** Ctrl-C: cancels the running query on Drill (WS854). */
   readonly signal?: AbortSignal;
+  /** SQL from others (the job service): one SELECT reading only the served reservoirs (sandbox.ts). */
+  readonly sandbox?: QuerySandbox;
 };
 
 interface Reservoir {
@@ -51,6 +56,7 @@ export async function runDrillQuery(o: DrillQueryOptions): Promise<QueryRunResul
     ...(o.signal ? { signal: o.signal } : {}),
   });
   try {
+    if (o.sandbox) checkDrillSelect(sql);
     // Parse first: a typo fails at once, before any live record is read.
     const info = await userSql(engine.inspect(sql));
     if (info.statements === 0) throw new RuntimeError('WS771', {});
@@ -75,7 +81,13 @@ export async function runDrillQuery(o: DrillQueryOptions): Promise<QueryRunResul
       });
       notes.push(...bound.notes);
     }
-    const result = await userSql(engine.stream(sql));
+    let run = sql;
+    if (o.sandbox) {
+      // Planned once the views exist: every file the plan reads must be a served reservoir's.
+      await userSql(checkDrillConfined(engine, sql, reservoirRoots(reservoirs, o)));
+      run = boundedDrillSql(sql, o.sandbox);
+    }
+    const result = await userSql(engine.stream(run));
     const writer = createRowWriter(o.format, result.columns, o.out);
     let rows = 0;
     for (;;) {
@@ -89,6 +101,14 @@ export async function runDrillQuery(o: DrillQueryOptions): Promise<QueryRunResul
   } finally {
     await engine.close();
   }
+}
+
+/** Where the served reservoirs' files are, as Drill's plans name them (a folder, or s3a://bucket/prefix). */
+function reservoirRoots(reservoirs: readonly Reservoir[], o: DrillQueryOptions): string[] {
+  return reservoirs.map(({ archive }) => {
+    const where = o.store(archive.reservoir, archive.location).location;
+    return /^s3:\/\//.test(where) ? where : path.resolve(o.cwd, where);
+  });
 }
 
 /** The Drill SQL of the pipeline's saved query `name`. */

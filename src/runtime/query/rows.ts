@@ -18,6 +18,8 @@ export interface QueryRow {
 export interface QueryRowsOptions extends Omit<QueryRunOptions, 'format' | 'out'> {
   /** Called for each row in result order; awaiting it holds the query back. Return false to stop. */
   readonly onRow: (row: QueryRow, index: number) => Promise<boolean | void> | boolean | void;
+  /** What runs the query and writes its NDJSON (default runQuery; the job service on Drill passes Drill's). */
+  readonly run?: (o: QueryRunOptions) => Promise<QueryRunResult>;
 }
 
 export interface QueryRowsResult {
@@ -58,10 +60,10 @@ export async function queryRows(o: QueryRowsOptions): Promise<QueryRowsResult> {
     },
   });
   out.on('error', () => {}); // the rejection reaches runQuery through its wait for 'drain'
-  const { onRow: _onRow, ...rest0 } = o;
+  const { onRow: _onRow, run = runQuery, ...rest0 } = o;
   let result: QueryRunResult | null = null;
   try {
-    result = await runQuery({ ...rest0, format: 'ndjson', out } as QueryRunOptions);
+    result = await run({ ...rest0, format: 'ndjson', out } as QueryRunOptions);
   } catch (err) {
     if (!(err instanceof StopRows) && !stopped) throw err;
   }
@@ -72,7 +74,7 @@ export async function queryRows(o: QueryRowsOptions): Promise<QueryRowsResult> {
  * `SELECT count(*) FROM (<sql>)`: the number of rows a single SELECT returns, without fetching them.
  * With a bound it stops counting there (and answers at most `bound`).
  */
-export async function countQueryRows(o: Omit<QueryRunOptions, 'format' | 'out'> & { readonly sql: string }, bound?: number): Promise<number> {
+export async function countQueryRows(o: Omit<QueryRunOptions, 'format' | 'out'> & Pick<QueryRowsOptions, 'run'> & { readonly sql: string }, bound?: number): Promise<number> {
   const inner = o.sql.trim().replace(/;+\s*$/, '');
   const counted = bound === undefined ? inner : `SELECT 1 FROM (\n${inner}\n) AS wshed_bounded LIMIT ${bound}`;
   let count = 0;
