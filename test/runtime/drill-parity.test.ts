@@ -91,6 +91,14 @@ replay everything from archive+live orders_archive into stream parity_out_${uid}
 `;
 
 test.before(async () => {
+  // uvu reports a failed before hook only as tests not run: say why.
+  await setUp().catch((err: unknown) => {
+    console.error('drill-parity set-up failed:', err);
+    throw err;
+  });
+});
+
+async function setUp(): Promise<void> {
   kinesis = await startTestKinesis();
   drill = await startTestDrill();
   dir = await tempDir('wshed-drill-parity-');
@@ -133,7 +141,7 @@ ${replays}`;
     const archive = plan.steps.find((s): s is ArchiveStep => s.kind === 'archive' && s.reservoir === step.reservoir)!;
     await bindDrillViews(ws.session, { views: step, archive, store: new FsReservoirStore(archive.location.kind === 'local' ? archive.location.path : ''), streams, wanted: true, viewsWorkspace: ws.views });
   }
-});
+}
 
 test.after(async () => {
   await ws?.close();

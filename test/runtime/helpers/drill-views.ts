@@ -111,8 +111,14 @@ export async function drillWorkspaces(drill: TestDrill, plugin: string, reservoi
   for (const [name, folder] of Object.entries(reservoirs)) own[name] = { location: folder, writable: false };
   const locks: PidLock[] = [];
   // Sorted: two processes wanting the same names take them in the same order.
-  for (const name of Object.keys(reservoirs).sort()) locks.push(await lockWorkspace(drill, plugin, name));
-  await mergeWorkspaces(drill, plugin, own, fileSystem);
+  try {
+    for (const name of Object.keys(reservoirs).sort()) locks.push(await lockWorkspace(drill, plugin, name));
+    await mergeWorkspaces(drill, plugin, own, fileSystem);
+  } catch (err) {
+    for (const lock of locks) await lock.release();
+    await rm(viewsDir, { recursive: true, force: true });
+    throw err;
+  }
   const defaultSchema = `${plugin}.${viewsName}`;
   const post = async (sql: string) => {
     const r = (await call(drill, 'POST', '/query.json', {
