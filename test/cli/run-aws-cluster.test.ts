@@ -137,8 +137,11 @@ test('run --target aws goes through the cluster steps in plan order, archives in
   // Archived into the bucket by the built-in archiver, after the cluster was up.
   const s3 = createS3Client();
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'reservoir/orders/dt=' }));
-  s3.destroy();
   assert.ok((listed.Contents ?? []).length > 0, 'data files in the reservoir');
+  // Drill refuses an S3 workspace with nothing under it: the upload leaves a marker in the views folder.
+  const views = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'wshed/cluster/views/' }));
+  assert.equal((views.Contents ?? []).map((o) => o.Key), ['wshed/cluster/views/.keep']);
+  s3.destroy();
   assert.match(r.stdout, /archived 50 records of orders/);
   assert.match((await status()).stdout, /no cluster of watershed/);
 });

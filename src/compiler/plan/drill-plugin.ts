@@ -19,6 +19,8 @@ export interface PluginWorkspace {
  */
 /** The plugin's one writable workspace, where watershed keeps its Drill views (`<stream>_stream`). */
 export const DRILL_VIEWS_WORKSPACE = 'wshed_views';
+/** Its folder under the cluster's resources prefix. Drill refuses an S3 workspace with no object under it: the upload puts a marker there. */
+export const DRILL_VIEWS_FOLDER = 'views';
 
 /**
  * The plugin of a bucket: the configured bucket's is the settings' `drill.storagePlugin`, any other

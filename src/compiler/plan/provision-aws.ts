@@ -5,7 +5,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics.ts';
 import type { Location, Model, ReservoirModel } from '../model.ts';
 import { FILE_EXTENSION } from '../record-layout.ts';
 import type { AwsTargetConfig } from '../target-config.ts';
-import { DRILL_VIEWS_WORKSPACE, drillPluginName, drillStoragePlugin, type PluginWorkspace } from './drill-plugin.ts';
+import { DRILL_VIEWS_FOLDER, DRILL_VIEWS_WORKSPACE, drillPluginName, drillStoragePlugin, type PluginWorkspace } from './drill-plugin.ts';
 import { drillStreamViewSql, hiveLiveTableDdl, liveTableName, streamViewName } from './hive-live-table.ts';
 import { firehoseErrorPrefix, firehosePrefix, folder, mapLocalPath } from './s3-layout.ts';
 import { stepId, type StepList } from './step-list.ts';
@@ -223,7 +223,7 @@ function addDrillPlugin(model: Model, config: AwsTargetConfig, p: AwsProvisionin
       after: list.after(stepId.tunnel(), ...(reservoirSteps.get(bucket) ?? [])),
       name,
       bucket,
-      config: drillStoragePlugin(bucket, config.region, workspaces, main ? `${folder(config.resourcesPrefix)}views` : null, config.drill.s3a),
+      config: drillStoragePlugin(bucket, config.region, workspaces, main ? `${folder(config.resourcesPrefix)}${DRILL_VIEWS_FOLDER}` : null, config.drill.s3a),
     });
   }
 }

@@ -5,6 +5,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DRILL_VIEWS_FOLDER } from '../../../compiler/plan/drill-plugin.ts';
 import type { UploadResourcesStep } from '../../../compiler/plan/types.ts';
 import { RuntimeError } from '../../runtime-error.ts';
 import type { EmrClients } from './clients.ts';
@@ -41,6 +42,13 @@ export async function uploadResources(clients: EmrClients, step: UploadResources
       throw new RuntimeError('WS833', { what: `uploading s3://${step.bucket}/${key}`, why: (err as Error).message }, { cause: err });
     }
     urls.push(`s3://${step.bucket}/${key}`);
+  }
+  // Drill's views workspace is refused while no object lies under its prefix (drill-plugin.ts).
+  const marker = `${step.prefix}${DRILL_VIEWS_FOLDER}/.keep`;
+  try {
+    await clients.s3.send(new PutObjectCommand({ Bucket: step.bucket, Key: marker, Body: '' }));
+  } catch (err) {
+    throw new RuntimeError('WS833', { what: `writing s3://${step.bucket}/${marker}`, why: (err as Error).message }, { cause: err });
   }
   return urls;
 }
