@@ -36,7 +36,7 @@ test.before(async () => {
   ssh = await startTestSshServer({ hostKey: generateKeys().privateKey, clientPublicKey: keys.publicKey, execEnv: { PATH: `${dir}:/usr/bin:/bin`, HIVE_LOG: path.join(dir, 'hive.log') } });
 });
 test.after(async () => {
-  await ssh.close();
+  await ssh?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

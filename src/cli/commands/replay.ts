@@ -14,7 +14,7 @@ import { onInterrupt } from '../interrupt.ts';
 import { UsageError } from '../io.ts';
 import { progressBar } from '../progress.ts';
 import { planFor, runtimeFor, targetConfig } from '../session.ts';
-import { targetOptions } from './plan.ts';
+import { DEFAULT_TARGET, targetOptions } from './plan.ts';
 import { withHelp } from '../help.ts';
 import { terminalSafeJson } from '../../runtime/printable-text.ts';
 import { SQL_ENGINES, type SqlEngineName } from '../../runtime/drill/engine-choice.ts';
@@ -76,7 +76,7 @@ export const replayCommand = {
         file: argv.file,
         via: 'replay',
         // Repeated in the commands the hints print, so that they run on the same target.
-        flags: [...(argv.target !== 'local' ? ['--target', argv.target] : []), ...(argv.conf !== undefined ? ['--conf', argv.conf] : []), ...(argv.engine ? ['--engine', argv.engine] : [])],
+        flags: [...(argv.target !== DEFAULT_TARGET ? ['--target', argv.target] : []), ...(argv.conf !== undefined ? ['--conf', argv.conf] : []), ...(argv.engine ? ['--engine', argv.engine] : [])],
         ...(destinationShards ? { destinationShards } : {}),
       });
     } finally {
