@@ -4,7 +4,7 @@
 
 import type { Location } from '../../compiler/model.ts';
 import type { AwsTargetConfig } from '../../compiler/target-config.ts';
-import { clusterStepProvisioning } from '../aws/emr/step-provisioning.ts';
+import { clusterStepProvisioning, type ClusterProvisioning } from '../aws/emr/step-provisioning.ts';
 import { firehoseStepProvisioning } from '../aws/firehose/step-provisioning.ts';
 import { awsProvisioner, type FirehoseProvisioning } from '../aws/provisioner.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -26,6 +26,8 @@ const AWS_DUCKDB: DuckDbSettings = { threads: 2, memoryLimit: '512MB' };
 export interface AwsRuntimeOptions extends RuntimeOptions {
   /** Firehose delivery-stream provisioning (default: aws/firehose/step-provisioning.ts on the SDK's chain). */
   readonly firehose?: FirehoseProvisioning;
+  /** The cluster's steps (default: aws/emr/step-provisioning.ts on the SDK's chain). */
+  readonly cluster?: ClusterProvisioning;
 }
 
 export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions = {}): TargetRuntime {
@@ -36,7 +38,14 @@ export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions =
   const kinesis: KinesisEndpoint = { region: config.region };
   let storeS3: S3Client | undefined;
   // The cluster's Drill through the tunnel ('wshed cluster forward') unless told otherwise.
-  const sql: SqlEngineChoice = chooseSqlEngine('drill', (url) => awsDrillTarget(config, url), options.sql);
+  const chosen: SqlEngineChoice = chooseSqlEngine('drill', (url) => awsDrillTarget(config, url), options.sql);
+  const cluster = options.cluster ?? clusterStepProvisioning({ region: config.region, onNotice: options.onNotice ?? ((text) => process.stderr.write(`${text}\n`)) });
+  // Within `wshed run`, once its tunnel is open, Drill is at the tunnel's local end, which may be a
+  // port picked free (ssh.localDrillPort 0): the run's replays read there. A --drill-url still wins.
+  const sql = (): SqlEngineChoice => {
+    const tunnel = options.sql?.drillUrl === undefined ? cluster.drillUrl() : null;
+    return chosen.engine === 'drill' && tunnel ? { ...chosen, drill: { ...chosen.drill, url: tunnel } } : chosen;
+  };
   return {
     target: 'aws',
     cwd,
@@ -50,13 +59,15 @@ export function awsRuntime(config: AwsTargetConfig, options: AwsRuntimeOptions =
     store: (reservoir: string, location: Location) => openReservoirStore(reservoir, location, cwd, { s3: () => (storeS3 ??= createS3Client({ region: config.region })) }),
     // Beside the source reservoir, which every machine running the pipeline reaches; the home only for a replay without one.
     replayCheckpoints: (reservoir) => (reservoir ? reservoirCheckpointStore(reservoir) : homeCheckpointStore(home)),
-    openSqlEngine: (request) => openChosenSqlEngine(sql, (r) => openEmbeddedSqlEngine(AWS_DUCKDB, r), request),
-    sql,
+    openSqlEngine: (request) => openChosenSqlEngine(sql(), (r) => openEmbeddedSqlEngine(AWS_DUCKDB, r), request),
+    get sql() {
+      return sql();
+    },
     provisioner: awsProvisioner({
       kinesis: () => createKinesisClient(kinesis),
       s3: (region) => createS3Client({ region }),
       firehose: options.firehose ?? firehoseStepProvisioning(),
-      cluster: clusterStepProvisioning({ region: config.region, onNotice: options.onNotice ?? ((text) => process.stderr.write(`${text}\n`)) }),
+      cluster,
     }),
   };
 }
