@@ -61,7 +61,6 @@ let proxy: Server;
 let restoreEnvironment: (() => void) | undefined;
 const hivePlugin: { config?: unknown } = {};
 const hiveStatements: string[] = [];
-const forwarded: string[] = [];
 const keys = generateKeys();
 const bin = mkdtempSync(path.join(os.tmpdir(), 'wshed-e2e-hive-'));
 const hiveLog = path.join(bin, 'hive.log');
@@ -93,7 +92,6 @@ function drillProxy(target: string): Server {
           return answer({ queryId: 'stand-in', columns: ['ok', 'summary'], rows: [{ ok: 'true', summary: 'View created (stand-in)' }], queryState: 'COMPLETED' });
         }
       }
-      forwarded.push(`${req.method} ${url}`);
       const headers: Record<string, string> = {};
       if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
       fetch(`${target}${url}`, { method: req.method, headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body })
@@ -242,6 +240,8 @@ test('every declared resource exists: the streams, the bucket, the Drill plugin 
   assert.ok(plugin.config?.workspaces.orders_archive, 'the reservoir workspace');
   assert.is((hivePlugin.config as { type?: string } | undefined)?.type, 'hive');
   assert.match(readFileSync(hiveLog, 'utf8'), /CREATE EXTERNAL TABLE/i);
+  // The stream's view over Hive, answered by the stand-in (the only statement it answered).
+  assert.equal(hiveStatements.map((q) => /VIEW (\S+) AS/.exec(q)?.[1]), [`\`${PLUGIN}\`.\`wshed_views\`.\`orders_stream\``]);
 });
 
 test('the unified view on Drill counts archived and live records once each', async () => {
