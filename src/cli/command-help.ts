@@ -106,7 +106,7 @@ export const COMMAND_HELP = {
   serve: {
     examples: [
       ['wshed serve nightly.wshed', 'the job service and its page on http://127.0.0.1:8080'],
-      ['wshed serve *.wshed --port 0', 'on a free port (printed)'],
+      ['wshed serve nightly.wshed --target aws', "jobs run on the cluster's Drill (through the tunnel)"],
       ['wshed serve nightly.wshed --host 0.0.0.0 --token T', 'on every interface, with a token (16+ characters)'],
     ],
     exits: { 0: 'stopped by Ctrl-C or SIGTERM', 1: 'the service failed', 2: 'invalid input (a flag, a weak token, the port in use, a pipeline with errors)' },
