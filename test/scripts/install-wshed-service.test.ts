@@ -46,7 +46,7 @@ function fixture(dir: string, primary: boolean): { env: NodeJS.ProcessEnv; bundl
   );
   chmodSync(path.join(bin, 'aws'), 0o755);
   const prefix = path.join(dir, 'opt');
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, WSHED_INFO_DIR: info, WSHED_PREFIX: prefix, WSHED_NO_SYSTEMD: '1', WSHED_NODE: process.execPath, AWS_REGION: 'us-east-1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, WSHED_INFO_DIR: info, WSHED_PREFIX: prefix, WSHED_NO_SYSTEMD: '1', WSHED_NODE: process.execPath, AWS_REGION: 'us-east-1' };
   delete env.WSHED_TOKEN;
   return { env, bundle, conf, prefix };
 }
