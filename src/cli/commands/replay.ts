@@ -210,7 +210,8 @@ function printReplay(s: ReplaySummary, o: ReplayRunOptions): void {
     process.stdout.write(`(preview of replay '${s.replay}' into ${s.into}${since}: ${plural(s.preview?.length ?? 0, 'record')} shown, nothing emitted)\n`);
     return;
   }
-  const again = o.via === 'run' ? `wshed run ${o.file} --replay-again` : `wshed replay ${o.file} ${s.replay} --again`;
+  const flags = o.flags?.length ? ` ${o.flags.join(' ')}` : '';
+  const again = o.via === 'run' ? `wshed run ${o.file}${flags} --replay-again` : `wshed replay ${o.file} ${s.replay}${flags} --again`;
   if (s.upToDate) {
     process.stdout.write(
       `replay ${s.replay}: up to date: nothing entered its slice since run ${s.upToDateFrom!.replayId} (completed ${s.upToDateFrom!.completedAt}); ${s.mode === 'dry-run' ? 'a run would send nothing' : 'nothing sent'} (to replay it in full: ${again})\n`,

@@ -18,6 +18,7 @@ import { whyUnreadable } from '../../runtime/live-state/unreadable.ts';
 import { runnablePlan, runtimeFor } from '../session.ts';
 import { formatCount, formatDuration } from '../../compiler/format-numbers.ts';
 import { withHelp } from '../help.ts';
+import { DEFAULT_TARGET } from './plan.ts';
 
 export const runCommand = {
   command: 'run <file>',
@@ -43,6 +44,8 @@ export const runCommand = {
         acceptDataLoss: argv.acceptDataLoss,
         replayAgain: argv.replayAgain,
         deleteUndeclaredStreams: argv.deleteUndeclaredStreams,
+        // Hints name the command as it was run: on aws `wshed run FILE` alone would go to the local target.
+        flags: [...(argv.target !== DEFAULT_TARGET ? ['--target', argv.target] : []), ...(argv.conf !== undefined ? ['--conf', argv.conf] : [])],
       }).catch(async (err: unknown) => {
         // Cost safety: a cluster this run launched does not outlive a failed run the plan ends by terminating.
         const undone = await runtime.provisioner.afterFailure?.(plan).catch((e: unknown) => {
@@ -86,6 +89,8 @@ export interface ExecuteOptions {
   readonly kinds?: readonly PlanStep['kind'][];
   /** Delete streams the pipeline created and no longer declares (else they are kept and listed). */
   readonly deleteUndeclaredStreams?: boolean;
+  /** The options the run was given that a printed command must repeat (`--target aws`, `--conf F`). */
+  readonly flags?: readonly string[];
 }
 
 /** Steps every runtime runs itself; provisioning steps are its provisioner's. */
@@ -123,7 +128,7 @@ export async function executePlan(plan: Plan, runtime: TargetRuntime, options: E
             break;
           }
           if (!options.json) process.stdout.write(`${marker(step)} ${step.id}: `);
-          printArchive(await archiveWithProgress(step, await connected(), runtime, options.acceptDataLoss, { signal: interrupt.signal, command: `wshed run ${options.file}` }), options.json);
+          printArchive(await archiveWithProgress(step, await connected(), runtime, options.acceptDataLoss, { signal: interrupt.signal, command: `wshed run ${[options.file, ...(options.flags ?? [])].join(' ')}` }), options.json);
           break;
         case 'replay':
           if (!options.json) process.stdout.write(`${marker(step)} ${step.id}: `);
@@ -132,6 +137,7 @@ export async function executePlan(plan: Plan, runtime: TargetRuntime, options: E
               json: options.json,
               file: options.file,
               via: 'run',
+              ...(options.flags?.length ? { flags: options.flags } : {}),
               resumeUnfinished: true,
               again: options.replayAgain === true,
               signal: interrupt.signal,
