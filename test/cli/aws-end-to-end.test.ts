@@ -26,7 +26,6 @@
 
 import { ListClustersCommand, EMRClient } from '@aws-sdk/client-emr';
 import { CreateBucketCommand, HeadBucketCommand, ListObjectsV2Command, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { CreateInstanceProfileCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -38,7 +37,7 @@ import { createS3Client } from '../../src/runtime/aws/s3-client.ts';
 import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
 import { startTestDrill, type TestDrill } from '../runtime/helpers/drill.ts';
 import { startTestKinesis, type TestKinesis } from '../runtime/helpers/local-kinesis.ts';
-import { startTestMoto, useEnvironment, type TestMoto } from '../runtime/helpers/moto.ts';
+import { createEmrDefaultRoles, startTestMoto, useEnvironment, type TestMoto } from '../runtime/helpers/moto.ts';
 import { generateKeys, startTestSshServer, type TestSshServer } from '../runtime/helpers/ssh-server.ts';
 import { Scratch, type Run } from './helpers.ts';
 
@@ -158,12 +157,7 @@ test.before(async () => {
   const anyone = { Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] };
   await s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [anyone] }) }));
   s3.destroy();
-  const iam = new IAMClient({});
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [] });
-  await iam.send(new CreateRoleCommand({ RoleName: 'EMR_DefaultRole', AssumeRolePolicyDocument: trust }));
-  await iam.send(new CreateRoleCommand({ RoleName: 'EMR_EC2_DefaultRole', AssumeRolePolicyDocument: trust }));
-  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'EMR_EC2_DefaultRole' }));
-  iam.destroy();
+  await createEmrDefaultRoles();
 });
 
 test.after(async () => {

@@ -8,8 +8,7 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { CreateInstanceProfileCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { startTestMoto, type TestMoto } from '../runtime/helpers/moto.ts';
+import { createEmrDefaultRoles, startTestMoto, type TestMoto } from '../runtime/helpers/moto.ts';
 import { generateKeys, startTestSshServer, type TestSshServer } from '../runtime/helpers/ssh-server.ts';
 import { Scratch } from './helpers.ts';
 
@@ -41,12 +40,7 @@ test.before(async () => {
       ssh: { keyFile: path.join(scratch.dir, 'key.pem'), knownHostsFile: path.join(scratch.dir, 'known_hosts'), localDrillPort: 0, localHivePort: 0, localServicePort: 0 },
     }),
   );
-  const iam = new IAMClient({});
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [] });
-  await iam.send(new CreateRoleCommand({ RoleName: 'EMR_DefaultRole', AssumeRolePolicyDocument: trust }));
-  await iam.send(new CreateRoleCommand({ RoleName: 'EMR_EC2_DefaultRole', AssumeRolePolicyDocument: trust }));
-  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'EMR_EC2_DefaultRole' }));
-  iam.destroy();
+  await createEmrDefaultRoles();
 });
 test.after(async () => {
   scratch.dispose();

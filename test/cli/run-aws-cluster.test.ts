@@ -10,7 +10,6 @@
 // A failing step after the launch terminates the cluster the run launched (cost safety).
 
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { CreateInstanceProfileCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
@@ -20,7 +19,7 @@ import * as assert from 'uvu/assert';
 import { createS3Client } from '../../src/runtime/aws/s3-client.ts';
 import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
 import { jsonEntries, startTestKinesis, type TestKinesis } from '../runtime/helpers/local-kinesis.ts';
-import { startTestMoto, useEnvironment, type TestMoto } from '../runtime/helpers/moto.ts';
+import { createEmrDefaultRoles, startTestMoto, useEnvironment, type TestMoto } from '../runtime/helpers/moto.ts';
 import { generateKeys, startTestSshServer, type TestSshServer } from '../runtime/helpers/ssh-server.ts';
 import { Scratch, type Run } from './helpers.ts';
 
@@ -89,12 +88,7 @@ test.before(async () => {
       ssh: { keyFile: path.join(scratch.dir, 'key.pem'), knownHostsFile: path.join(scratch.dir, 'known_hosts'), localDrillPort: 0, localHivePort: 0, localServicePort: 0 },
     }),
   );
-  const iam = new IAMClient({});
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [] });
-  await iam.send(new CreateRoleCommand({ RoleName: 'EMR_DefaultRole', AssumeRolePolicyDocument: trust }));
-  await iam.send(new CreateRoleCommand({ RoleName: 'EMR_EC2_DefaultRole', AssumeRolePolicyDocument: trust }));
-  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'EMR_EC2_DefaultRole' }));
-  iam.destroy();
+  await createEmrDefaultRoles();
 });
 test.after(async () => {
   scratch.dispose();

@@ -89,3 +89,17 @@ export function useEnvironment(vars: Readonly<Record<string, string>>): () => vo
     }
   };
 }
+
+/** EMR's default roles as `aws emr create-default-roles` leaves them, in the emulator the environment points at. */
+export async function createEmrDefaultRoles(): Promise<void> {
+  const { CreateInstanceProfileCommand, CreateRoleCommand, IAMClient } = await import('@aws-sdk/client-iam');
+  const iam = new IAMClient({});
+  try {
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+    await iam.send(new CreateRoleCommand({ RoleName: 'EMR_DefaultRole', AssumeRolePolicyDocument: trust }));
+    await iam.send(new CreateRoleCommand({ RoleName: 'EMR_EC2_DefaultRole', AssumeRolePolicyDocument: trust }));
+    await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'EMR_EC2_DefaultRole' }));
+  } finally {
+    iam.destroy();
+  }
+}
