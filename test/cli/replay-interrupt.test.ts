@@ -4,7 +4,6 @@
 // command that — run here — finishes the replay with every record delivered exactly once. The same
 // terminal output shows the progress frames: the first one is right, none has a raw placeholder.
 
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -13,7 +12,8 @@ import { createStreamService } from '../../src/runtime/kinesis/aws-stream-servic
 import { localKinesisEndpoint } from '../../src/runtime/kinesis/client.ts';
 import type { StreamService } from '../../src/runtime/kinesis/stream-service.ts';
 import { readReplayed } from '../runtime/helpers/fault-proxy.ts';
-import { ensureBundle, Scratch } from './helpers.ts';
+import { Scratch } from './helpers.ts';
+import { frames, inTerminal } from './terminal.ts';
 
 const scratch = new Scratch();
 let streams: StreamService;
@@ -27,57 +27,6 @@ test.after(() => {
   streams?.close();
   scratch.dispose();
 });
-
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** A wshed command in a pseudo-terminal: its output as the terminal shows it, ^C, and its exit code. */
-function inTerminal(args: string[]) {
-  // The installed CLI (the bundle), as in the other CLI tests. `script` runs the command through
-  // $SHELL -c; `exec` makes node the terminal's foreground process itself, so ^C reaches wshed alone
-  // (dash, unlike bash, would otherwise stay in between and die of the SIGINT: exit 130).
-  const command = ['exec', ...[process.execPath, ensureBundle(), ...args].map(quote)].join(' ');
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    cwd: scratch.dir,
-    env: { ...process.env, SHELL: '/bin/sh', WSHED_HOME: path.join(scratch.dir, '.wshed'), FORCE_COLOR: '0', COLUMNS: '160', LINES: '40' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const waiters: { re: RegExp; resolve: () => void }[] = [];
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-    for (const w of waiters.filter((w) => w.re.test(output))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-  });
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  return {
-    get output() {
-      return output;
-    },
-    /** Resolves once the output matches; fails after a generous bound (the machine is shared). */
-    waitFor(re: RegExp, what: string, ms = 60_000): Promise<void> {
-      if (re.test(output)) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms; the terminal showed:\n${output}`)), ms);
-        waiters.push({ re, resolve: () => (clearTimeout(timer), resolve()) });
-      });
-    },
-    pressCtrlC(): void {
-      child.stdin.write('\x03');
-    },
-    exited,
-  };
-}
-
-/** The terminal's text without cursor controls, one line a frame. */
-function frames(output: string): string[] {
-  return output
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, '\n')
-    .split(/[\r\n]+/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-}
 
 function pipeline(name: string): string {
   return `
@@ -103,7 +52,7 @@ async function assertEachOnce(stream: string, records: number): Promise<void> {
 
 test('Ctrl-C during wshed replay stops after the batch in flight, says where, and the printed command finishes it', async () => {
   prepare('slow', 900);
-  const term = inTerminal(['replay', 'slow.wshed', 'slow']);
+  const term = inTerminal(scratch.dir, ['replay', 'slow.wshed', 'slow']);
   await term.waitFor(/\b[1-9][\d,]* emitted/, 'progress with records emitted');
   term.pressCtrlC();
   const code = await term.exited;
@@ -131,7 +80,7 @@ test('Ctrl-C during wshed replay stops after the batch in flight, says where, an
 
 test('Ctrl-C during wshed run stops its replay the same way; the printed `wshed run` goes on from there', async () => {
   prepare('nightly', 900);
-  const term = inTerminal(['run', 'nightly.wshed']);
+  const term = inTerminal(scratch.dir, ['run', 'nightly.wshed']);
   await term.waitFor(/\b[1-9][\d,]* emitted/, 'progress with records emitted');
   term.pressCtrlC();
   assert.is(await term.exited, 1, term.output);
@@ -169,7 +118,7 @@ test('Ctrl-C during wshed archive keeps the committed files and checkpoint; the 
   writeFileSync(path.join(scratch.dir, 'wide.ndjson'), Array.from({ length: total }, (_, n) => JSON.stringify({ n, pad: 'p'.repeat(200) })).join('\n') + '\n');
   const put = scratch.wshed(['put', 'wide_in', '--file', 'wide.ndjson', '--pipeline', 'wide.wshed', '--key', 'n']);
   assert.is(put.code, 0, put.stderr);
-  const term = inTerminal(['archive', 'wide.wshed']);
+  const term = inTerminal(scratch.dir, ['archive', 'wide.wshed']);
   await term.waitFor(/archive wide_archive [1-9][\d,]* records/, 'progress with records archived');
   term.pressCtrlC();
   assert.is(await term.exited, 1, term.output);

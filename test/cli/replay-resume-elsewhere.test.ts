@@ -6,7 +6,6 @@
 // `from live`: the embedded DuckDB cannot read an S3 archive here (no httpfs), Drill is not used.
 
 import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +16,8 @@ import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
 import { readReplayed } from '../runtime/helpers/fault-proxy.ts';
 import { startTestKinesis, type TestKinesis } from '../runtime/helpers/local-kinesis.ts';
 import { startTestMoto, useEnvironment, type TestMoto } from '../runtime/helpers/moto.ts';
-import { ensureBundle, Scratch, type Run } from './helpers.ts';
+import { Scratch, type Run } from './helpers.ts';
+import { frames, inTerminal } from './terminal.ts';
 
 const BUCKET = 'replay-elsewhere';
 // At 20/s the first run lasts about 20 s: the second machine's attempt comes well within it.
@@ -53,50 +53,6 @@ reservoir orders_archive { from stream orders_in at "s3://${BUCKET}/kinesis/orde
 replay slow from live orders_archive into stream orders_out rate 20/s
 `;
 
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** A wshed command on `machine` in a pseudo-terminal (as replay-interrupt.test.ts): its output, ^C, its exit code. */
-function inTerminal(machine: Scratch, args: string[]) {
-  const command = ['exec', ...[process.execPath, ensureBundle(), ...args].map(quote)].join(' ');
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    cwd: machine.dir,
-    env: { ...process.env, SHELL: '/bin/sh', WSHED_HOME: path.join(machine.dir, '.wshed'), FORCE_COLOR: '0', COLUMNS: '160', LINES: '40', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const waiters: { re: RegExp; resolve: () => void }[] = [];
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-    for (const w of waiters.filter((w) => w.re.test(output))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-  });
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  return {
-    get output() {
-      return output;
-    },
-    waitFor(re: RegExp, what: string, ms = 60_000): Promise<void> {
-      if (re.test(output)) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms; the terminal showed:\n${output}`)), ms);
-        waiters.push({ re, resolve: () => (clearTimeout(timer), resolve()) });
-      });
-    },
-    pressCtrlC: () => void child.stdin.write('\x03'),
-    exited,
-  };
-}
-
-/** The terminal's text without cursor controls, one line a frame. */
-const frames = (output: string) =>
-  output
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, '\n')
-    .split(/[\r\n]+/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-
 /** Runs the CLI on a machine without blocking this process, whose kinesalite must keep answering. */
 const wshed = (machine: Scratch, args: string[]): Promise<Run> => machine.start(args).done;
 
@@ -112,7 +68,7 @@ test('a replay interrupted on one machine is resumed from another through its ch
     Array.from({ length: RECORDS }, (_, n) => ({ partitionKey: `k${n % 97}`, data: Buffer.from(JSON.stringify({ n })) })),
   );
 
-  const term = inTerminal(machineA, replayArgs);
+  const term = inTerminal(machineA.dir, replayArgs);
   await term.waitFor(/\b[1-9][\d,]* emitted/, 'progress with records emitted');
 
   // Machine B while A runs: refused in one coded line naming A's lease, nothing sent.
