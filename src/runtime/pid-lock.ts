@@ -1,6 +1,7 @@
 // An exclusive lock held by a live process: a file created with O_EXCL holding the owner's pid.
 // A lock whose owner died (SIGKILL, power loss) is stale and is taken over.
 
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -15,10 +16,26 @@ export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return (err as NodeJS.ErrnoException).code === 'EPERM' && !isZombie(pid);
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * A process that ended but was not yet reaped (a zombie: a detached service whose new parent, in
+ * a container's init, reaps late or never) still answers kill(pid, 0); it holds nothing. Linux's
+ * /proc says so; elsewhere the answer is "alive", as before.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state follows the command name, which is in parentheses and may hold spaces.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
   }
 }
 
