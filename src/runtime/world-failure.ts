@@ -32,7 +32,8 @@ export interface FailureContext {
 }
 
 const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
-const NETWORK: Record<string, string> = {
+/** The reason words of each network failure, as every message says them. */
+export const NETWORK: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
   ECONNABORTED: 'connection aborted',

@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import { RuntimeError } from '../runtime-error.ts';
-import { systemFailureOf } from '../world-failure.ts';
+import { NETWORK, systemFailureOf } from '../world-failure.ts';
 
 /** Session options every query is sent with (docs/drill-rest.md, "Pitfalls found"). */
 export const DEFAULT_QUERY_OPTIONS: Readonly<Record<string, unknown>> = {
@@ -14,18 +14,6 @@ export const DEFAULT_QUERY_OPTIONS: Readonly<Record<string, unknown>> = {
   'drill.exec.http.rest.errors.verbose': true,
   // The v2 reader returns a whole map column as nulls past the first file.
   'store.json.enable_v2_reader': false,
-};
-
-/** The reason words of a network failure, as world-failure.ts says them. */
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed',
-  ETIMEDOUT: 'timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'name lookup failed',
 };
 
 /** What every query of a session is sent with. */
@@ -139,7 +127,7 @@ export class DrillClient {
   unreachable(err: unknown, during: string): RuntimeError | null {
     const failure = systemFailureOf(err);
     if (!failure) return null;
-    const reason = NETWORK_REASONS[failure.code] ?? failure.code;
+    const reason = NETWORK[failure.code] ?? failure.code;
     return new RuntimeError('WS850', { url: this.url, reason, during }, { cause: err });
   }
 
