@@ -69,7 +69,21 @@ export interface AwsTargetConfig {
   };
   readonly hive: { readonly database: string; readonly port: number };
   readonly firehose: { readonly roleArn: string | null };
+  /** The job service hosted on the primary node (see docs/service.md "On the cluster"). */
+  readonly service: ClusterServiceConfig;
   readonly replay: ReplayEmitConfig;
+}
+
+export interface ClusterServiceConfig {
+  /** Install and start `wshed serve` on the primary node at launch (a bootstrap action). */
+  readonly onCluster: boolean;
+  /** Its port on the primary node (127.0.0.1 there), the tunnel's `jobs` forward's remote end. */
+  readonly port: number;
+  /** Where the token is read: a file on this machine (uploaded beside the bundle), or an SSM parameter (read on the node); exactly one with onCluster. Never the token itself. */
+  readonly tokenFile: string | null;
+  readonly tokenParameter: string | null;
+  /** A Node.js 20 tarball to install instead of the release's `nodejs20` package. */
+  readonly nodeUrl: string | null;
 }
 
 export type TargetConfig = LocalTargetConfig | AwsTargetConfig;

@@ -13,7 +13,7 @@ export interface Problem {
 type Check<T> = (value: T, path: string) => Problem[];
 
 export type Rule =
-  | { readonly kind: 'object'; readonly fields: Readonly<Record<string, Rule>>; readonly check?: Check<Record<string, unknown>> }
+  | { readonly kind: 'object'; readonly fields: Readonly<Record<string, Rule>>; readonly check?: Check<Record<string, unknown>>; readonly refused?: Readonly<Record<string, string>> }
   | { readonly kind: 'list'; readonly items: Rule; readonly minItems: number; readonly check?: Check<readonly unknown[]> }
   | { readonly kind: 'string'; readonly expected: string; readonly test: (s: string) => boolean; readonly hints?: (s: string) => string[] }
   | { readonly kind: 'integer'; readonly expected: string; readonly min: number; readonly max: number }
@@ -23,7 +23,12 @@ export type Rule =
   | { readonly kind: 'nullable'; readonly inner: Rule }
   | { readonly kind: 'map'; readonly keyExpected: string; readonly keyTest: (key: string) => boolean; readonly values: Rule; readonly notSecrets: readonly string[] };
 
-export const obj = (fields: Record<string, Rule>, check?: Check<Record<string, unknown>>): Rule => ({ kind: 'object', fields, check });
+/**
+ * An object of known keys. A declared key is never taken for a secret's name (`tokenFile` names
+ * where a secret is, not the secret); `refused`: keys that are not settings, each with why (and
+ * what to give instead), checked before the secret-name rule.
+ */
+export const obj = (fields: Record<string, Rule>, check?: Check<Record<string, unknown>>, refused?: Record<string, string>): Rule => ({ kind: 'object', fields, check, refused });
 export const list = (items: Rule, minItems: number, check?: Check<readonly unknown[]>): Rule => ({ kind: 'list', items, minItems, check });
 export const str = (expected: string, test: (s: string) => boolean = () => true, hints?: (s: string) => string[]): Rule => ({
   kind: 'string',
@@ -151,8 +156,10 @@ function checkObject(rule: Extract<Rule, { kind: 'object' }>, value: unknown, pa
   const known = Object.keys(rule.fields);
   for (const key of Object.keys(value)) {
     const at = childPath(path, key);
-    if (isSecretName(key)) out.push(problem(at, SECRET_NAME_WHY));
-    else if (!Object.hasOwn(rule.fields, key)) {
+    if (Object.hasOwn(rule.fields, key)) continue;
+    if (rule.refused && Object.hasOwn(rule.refused, key)) out.push(problem(at, rule.refused[key]!));
+    else if (isSecretName(key)) out.push(problem(at, SECRET_NAME_WHY));
+    else {
       out.push(problem(at, 'unknown setting', didYouMean(key, known)));
       scanForSecrets(value[key], at, out);
     }
@@ -160,7 +167,7 @@ function checkObject(rule: Extract<Rule, { kind: 'object' }>, value: unknown, pa
   for (const key of known) {
     const at = childPath(path, key);
     if (!Object.hasOwn(value, key)) out.push(problem(at, `missing; expected ${expectation(rule.fields[key])}`));
-    else if (!isSecretName(key)) check(rule.fields[key], value[key], at, out);
+    else check(rule.fields[key], value[key], at, out);
   }
   if (out.length === before && rule.check) out.push(...rule.check(value, path));
 }

@@ -56,6 +56,47 @@ const instanceGroups = list(
   },
 );
 
+/**
+ * An SSM parameter name as GetParameter takes it: letters, digits and `_.-`, in `/`-separated
+ * levels (a hierarchical name starts with `/`), at most 2048 characters, not under the reserved
+ * `aws`/`ssm` prefixes.
+ */
+export function isSsmParameterName(s: string): boolean {
+  if (s.length === 0 || s.length > 2048 || !/^[A-Za-z0-9_.\-/]+$/.test(s)) return false;
+  if (s.includes('/') && !s.startsWith('/')) return false;
+  const levels = s.replace(/^\//, '').split('/');
+  if (levels.some((l) => l === '') || levels.length > 15) return false;
+  return !/^(aws|ssm)/i.test(levels[0]!);
+}
+const ssmHints = (s: string) =>
+  s.startsWith('arn:') ? ['give the parameter\'s name (e.g. "/wshed/service-token"), not its ARN'] : /^\/?(aws|ssm)/i.test(s) ? ['names starting with "aws" or "ssm" are reserved by AWS'] : [];
+
+/** The token is never a setting: only where it is read from. */
+export const SERVICE_TOKEN_WHY =
+  'the token itself is never a setting (settings files get committed and pasted): put it in a file and give its path as "tokenFile", or in an SSM SecureString parameter named by "tokenParameter"';
+
+// The job service hosted on the cluster's primary node (scripts/emr/install-wshed-service.sh).
+const service = obj(
+  {
+    onCluster: bool,
+    port,
+    tokenFile: nullable(nonEmpty('the path of a file holding the token')),
+    tokenParameter: nullable(str('an SSM parameter name such as "/wshed/service-token"', isSsmParameterName, ssmHints)),
+    nodeUrl: nullable(str('an https://, http:// or s3:// URL of a Node.js 20 tarball (linux-x64)', (s) => /^(https?|s3):\/\/\S+$/.test(s))),
+  },
+  (s, path) => {
+    if (s.onCluster !== true) return [];
+    const given = (['tokenFile', 'tokenParameter'] as const).filter((k) => s[k] !== null);
+    if (given.length === 1) return [];
+    const why =
+      given.length === 0
+        ? 'expected "tokenFile" or "tokenParameter" with "onCluster": true (the service on the cluster needs a token), got neither'
+        : 'expected one of "tokenFile" and "tokenParameter", got both';
+    return [{ path, why, hints: [] }];
+  },
+  { token: SERVICE_TOKEN_WHY },
+);
+
 export const AWS_RULES: Rule = obj({
   target: oneOf('aws'),
   region: str('an AWS region such as "us-east-1"', (s) => AWS_REGION_FORMAT.test(s)),
@@ -104,10 +145,17 @@ export const AWS_RULES: Rule = obj({
     s3a: map('an S3A property name such as "fs.s3a.endpoint"', (k) => /^fs\.s3a\.[\w.-]+$/.test(k), str('a string'), ['fs.s3a.aws.credentials.provider']),
   }),
   hive: obj({ database: identifier('a database name'), port }),
+  service,
   firehose: obj({
     roleArn: nullable(
       str('an IAM role ARN such as "arn:aws:iam::123456789012:role/wshed-firehose"', (s) => /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(s)),
     ),
   }),
   replay,
+}, (aws) => {
+  // On the primary node the service shares the host with Drill's REST port and HiveServer2.
+  const s = aws.service as { onCluster: boolean; port: number };
+  const taken = [['drill.port', (aws.drill as { port: number }).port], ['hive.port', (aws.hive as { port: number }).port]] as const;
+  const clash = s.onCluster ? taken.find(([, p]) => p === s.port) : undefined;
+  return clash ? [{ path: 'service.port', why: `expected a port other than ${clash[0]} (both listen on the primary node), got ${s.port} for both`, hints: [] }] : [];
 });

@@ -51,8 +51,38 @@ export function drillDownloadUrl(version: string): string {
   return `https://archive.apache.org/dist/drill/${version}/apache-drill-${version}.tar.gz`;
 }
 
-/** The job service's port on the primary node (what `wshed serve` listens on there). */
+/** The job service's default port on the primary node (what `wshed serve` listens on there; `service.port`). */
 export const CLUSTER_JOB_SERVICE_PORT = 8080;
+
+/** The job service's files among the uploads (`service.onCluster`), beside the Drill ones. */
+export const SERVICE_FILES = {
+  script: 'install-wshed-service.sh',
+  /** package/{package.json,conf,dist,node_modules}, built at upload time from the installed package. */
+  bundle: 'wshed-bundle.tgz',
+  settings: 'wshed-service-settings.json',
+  /** The content of `service.tokenFile`, read at upload time: never in the plan. */
+  token: 'wshed-service-token',
+  pipeline: (pipeline: string) => `pipelines/${pipeline}.wshed`,
+} as const;
+
+/** The bootstrap action that installs and starts `wshed serve` on the primary node, with its S3 files. */
+function serviceBootstrap(config: AwsTargetConfig, pipeline: string, url: (file: string) => string): { name: string; script: string; args: string[] } {
+  const s = config.service;
+  const token = s.tokenParameter !== null ? ['--token-parameter', s.tokenParameter] : ['--token-file', url(SERVICE_FILES.token)];
+  return {
+    name: 'install-wshed-service',
+    script: url(SERVICE_FILES.script),
+    args: [
+      '--bundle', url(SERVICE_FILES.bundle),
+      '--port', String(s.port),
+      '--drill-url', `http://localhost:${config.drill.port}`,
+      ...token,
+      '--conf', url(SERVICE_FILES.settings),
+      '--pipeline', url(SERVICE_FILES.pipeline(pipeline)),
+      ...(s.nodeUrl !== null ? ['--node-url', s.nodeUrl] : []),
+    ],
+  };
+}
 
 export interface AwsProvisioning {
   /** The pipeline's name (its file name without .wshed), tagged on the cluster. */
@@ -74,6 +104,15 @@ export function provisionAws(model: Model, config: AwsTargetConfig, p: AwsProvis
   for (const r of model.reservoirs) addFirehose(r, config, p, list);
 
   const resources = folder(config.resourcesPrefix);
+  const resourceUrl = (file: string) => `s3://${config.bucket}/${resources}${file}`;
+  const onCluster = config.service.onCluster;
+  const serviceFiles = [
+    SERVICE_FILES.script,
+    SERVICE_FILES.bundle,
+    SERVICE_FILES.settings,
+    SERVICE_FILES.pipeline(p.pipeline),
+    ...(config.service.tokenParameter === null ? [SERVICE_FILES.token] : []),
+  ];
   list.add({
     id: stepId.upload(),
     kind: 'upload-cluster-resources',
@@ -81,7 +120,10 @@ export function provisionAws(model: Model, config: AwsTargetConfig, p: AwsProvis
     after: [],
     bucket: config.bucket,
     prefix: resources,
-    files: [DRILL_BOOTSTRAP_SCRIPT, DRILL_PLUGIN_FILE],
+    files: [DRILL_BOOTSTRAP_SCRIPT, DRILL_PLUGIN_FILE, ...(onCluster ? serviceFiles : [])],
+    ...(onCluster
+      ? { service: { tokenFile: config.service.tokenParameter === null ? config.service.tokenFile : null, settings: config, pipelineFile: SERVICE_FILES.pipeline(p.pipeline) } }
+      : {}),
   });
   list.add({
     id: stepId.cluster(),
@@ -103,6 +145,7 @@ export function provisionAws(model: Model, config: AwsTargetConfig, p: AwsProvis
         script: `s3://${config.bucket}/${resources}${DRILL_BOOTSTRAP_SCRIPT}`,
         args: ['--version', config.emr.drillVersion, '--url', config.emr.drillUrl ?? drillDownloadUrl(config.emr.drillVersion), '--cluster-id', `${config.emr.name}-drillbits`],
       },
+      ...(onCluster ? [serviceBootstrap(config, p.pipeline, resourceUrl)] : []),
     ],
     tags: clusterTags(config, p.pipeline),
   });
@@ -120,7 +163,7 @@ export function provisionAws(model: Model, config: AwsTargetConfig, p: AwsProvis
     forwards: [
       { service: 'drill', localPort: config.ssh.localDrillPort, remotePort: config.drill.port },
       { service: 'hive', localPort: config.ssh.localHivePort, remotePort: config.hive.port },
-      { service: 'jobs', localPort: config.ssh.localServicePort, remotePort: CLUSTER_JOB_SERVICE_PORT },
+      { service: 'jobs', localPort: config.ssh.localServicePort, remotePort: config.service.port },
     ],
   });
   addDrillPlugin(model, config, p, list, diagnostics);

@@ -3,7 +3,7 @@
 
 import type { Key, JsonScalar, Location, ReplaySource } from '../model.ts';
 import type { PartitionScheme, ReservoirFormat } from '../record-layout.ts';
-import type { InstanceGroup, TargetName } from '../target-config.ts';
+import type { AwsTargetConfig, InstanceGroup, TargetName } from '../target-config.ts';
 
 export const PLAN_VERSION = 1;
 
@@ -111,6 +111,17 @@ export interface UploadResourcesStep extends StepBase {
   readonly prefix: string;
   /** Files the cluster needs (bootstrap script, Drill storage plugin), by name. */
   readonly files: readonly string[];
+  /** With `service.onCluster`: what the job service's files are made from (provision-aws.ts `SERVICE_FILES`). */
+  readonly service?: UploadServiceFiles;
+}
+
+export interface UploadServiceFiles {
+  /** The file on this machine whose content (the token) is uploaded for the node; null when the node reads an SSM parameter. Never the token. */
+  readonly tokenFile: string | null;
+  /** The settings the service runs with on the node (its --conf): these settings, which hold no secret. */
+  readonly settings: AwsTargetConfig;
+  /** The served pipeline's upload name (`pipelines/<name>.wshed`); its text is the plan's pipeline file. */
+  readonly pipelineFile: string;
 }
 
 export interface EmrClusterStep extends StepBase {
