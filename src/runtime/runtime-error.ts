@@ -262,6 +262,27 @@ export const RUNTIME_ERRORS = {
     (a) => `another job service (wshed serve, pid ${a.pid}) already owns the jobs of ${a.home}`,
     (a) => `stop it first (kill ${a.pid}), or give this one another home ($WSHED_HOME); if no such process runs, delete ${a.lock}`,
   ),
+  // WS781–WS789: the job service hosted on the cluster (service.onCluster): what the upload ships.
+  WS781: e(
+    'service token file unreadable',
+    (a) => `cannot read the job service's token file ${a.file} (service.tokenFile): ${a.why}`,
+    () => `write the token (16 characters or more, e.g. 'openssl rand -hex 16 > FILE') into that file, or name an SSM parameter in service.tokenParameter instead`,
+  ),
+  WS782: e(
+    'service token too weak',
+    (a) => `the token in ${a.file} (service.tokenFile) is too weak: it needs at least ${a.min} characters, not spaces; wshed serve on the cluster would refuse it`,
+    (a) => `write a stronger one into it, e.g. 'openssl rand -hex 16 > ${a.file}'`,
+  ),
+  WS783: e(
+    'service bundle not built',
+    (a) => `cannot build the job service's bundle from ${a.root}: ${a.why}`,
+    (a) => `${a.fix}`,
+  ),
+  WS784: e(
+    'served pipeline unreadable',
+    (a) => `cannot read the pipeline file ${a.file} to upload it for the job service on the cluster: ${a.why}`,
+    () => `run from the folder the plan was made in, or make the plan again ('wshed plan FILE --target aws')`,
+  ),
   // WS81x: target runtimes and their provisioners.
   WS810: e(
     'step not run on this target',
@@ -409,6 +430,16 @@ export const RUNTIME_ERRORS = {
     'query cancelled',
     (a) => `the query was interrupted and cancelled on Drill (query ${a.queryId})`,
     () => `the rows already printed are not the whole result; run the query again to get all of them`,
+  ),
+  WS855: e(
+    'replay query failed on Drill',
+    (a) => `replay '${a.replay}': Drill could not ${a.doing}: ${a.why}`,
+    (a) => `${a.hint}`,
+  ),
+  WS856: e(
+    'replay reads no archive on Drill',
+    (a) => `replay '${a.replay}' reads live records only, which a replay on Drill cannot yet (it reads the snapshot through the archive's workspace)`,
+    () => `run it with --engine duckdb, or read from archive+live`,
   ),
   // WS860–WS869: the reservoir views and live snapshots on Drill.
   WS860: e(

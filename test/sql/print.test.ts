@@ -20,12 +20,13 @@ const STORED: PayloadStorage[] = ['json', 'json-text', 'live'];
 const EXPRESSIONS: Record<SqlExpr['kind'], SqlExpr[]> = {
   column: [x, col(null, 'select'), col('t', 'odd "name"')],
   member: [{ kind: 'member', base: payload, name: 'a' }, { kind: 'member', base: payload, name: 'line\nbreak' }],
+  index: [{ kind: 'index', base: col('t', 'columns'), index: 0 }],
   'json-value': AS.map((as) => ({ kind: 'json-value', payload, path: ['customer', 'region'], as })),
   'stored-payload': STORED.map((stored) => ({ kind: 'stored-payload', column: payload, stored })),
   'union-payload': (['into', 'out'] as const).map((side) => ({ kind: 'union-payload', column: payload, side })),
   'partition-bound': [{ kind: 'partition-bound', table: 't', partition: 'dt', level: 0, op: '>=', value: '2026-11-01' }],
   literal: [str("it's"), num(-1.5e3), bool(true), nullLit, { kind: 'literal', value: { type: 'timestamp', text: '2026-11-01 00:00:00.000' } }],
-  binary: (['=', '<>', '<', '<=', '>', '>=', 'AND', 'OR', '||'] as const).map((op) => bin(op, x, x)),
+  binary: (['=', '<>', '<', '<=', '>', '>=', 'AND', 'OR', '||', '+', '-'] as const).map((op) => bin(op, x, x)),
   unary: [not(bin('=', x, num(1))), { kind: 'unary', op: '-', operand: x }],
   in: [{ kind: 'in', operand: x, list: [num(1), num(2)], negated: false }, { kind: 'in', operand: x, list: [str('a')], negated: true }],
   between: [{ kind: 'between', operand: x, low: num(1), high: num(2), negated: false }],
@@ -42,6 +43,8 @@ const RELATIONS: Record<Relation['kind'], Relation> = {
   subquery: { kind: 'subquery', query: select({ items: [{ expr: num(1), alias: 'one' }] }), alias: 't' },
   'reservoir-files': { kind: 'reservoir-files', reservoir: 'orders', root: '/data/orders', format: 'json', partition: 'hourly', storagePlugin: 'lake', alias: 't' },
   'live-records': { kind: 'live-records', reservoir: 'orders', stream: 'orders', hiveDatabase: 'wshed', alias: 't' },
+  join: { kind: 'join', left: { kind: 'table', path: ['a'], alias: 't' }, right: { kind: 'table', path: ['b'], alias: 'u' }, on: bin('=', col('t', 'x'), col('u', 'x')) },
+  'text-lines': { kind: 'text-lines', of: { kind: 'table', path: ['lake', 'orders', 'dt=*/*.json'], alias: null }, alias: 't' },
 };
 
 for (const dialect of DIALECTS) {
@@ -53,6 +56,10 @@ for (const dialect of DIALECTS) {
 
   test(`${dialect.name} prints every relation and query node`, () => {
     for (const from of Object.values(RELATIONS)) {
+      if (from.kind === 'text-lines' && dialect.textLines === null) {
+        assert.throws(() => printQuery(select({ items: [{ expr: x, alias: null }], from }), dialect), (e: unknown) => e instanceof SqlUnsupportedError);
+        continue;
+      }
       const q = select({
         with: [{ name: 'w', query: { kind: 'union-all', queries: [select({ items: [{ expr: x, alias: null }], from }), select({ items: [{ expr: x, alias: null }], from })] } }],
         items: [{ expr: x, alias: null }],

@@ -34,8 +34,9 @@ export const replayCommand = {
       .option('aggregate', { type: 'boolean', describe: 'KPL-aggregate emitted records (default: as the file says, on); --no-aggregate disables' })
       .option('part', { type: 'string', describe: 'run part i of N (i/N): only the records routed to the i-th of N groups of destination shards; see docs/replay-parts.md' })
       .option('engine', { choices: SQL_ENGINES, describe: "SQL engine reading the replay's source (default: duckdb on target local, drill on target aws)" })
+      .option('drill-url', { type: 'string', describe: "Drill's REST address for --engine drill (default: the local scripts/drill.sh Drill; on aws the tunnel's port)" })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary (and preview records) as JSON' }),
-  handler: async (argv: { file: string; name?: string; preview?: number; dryRun: boolean; resume: boolean; restart: boolean; again: boolean; aggregate?: boolean; part?: string; engine?: SqlEngineName; target: 'local' | 'aws'; conf?: string; json: boolean }) => {
+  handler: async (argv: { file: string; name?: string; preview?: number; dryRun: boolean; resume: boolean; restart: boolean; again: boolean; aggregate?: boolean; part?: string; engine?: SqlEngineName; drillUrl?: string; target: 'local' | 'aws'; conf?: string; json: boolean }) => {
     if (argv.preview !== undefined && !(Number.isInteger(argv.preview) && argv.preview > 0)) throw new UsageError('--preview takes a positive whole number');
     if (argv.preview !== undefined && argv.dryRun) throw new UsageError('use --preview or --dry-run, not both');
     if (argv.resume && (argv.restart || argv.again)) throw new UsageError('--resume continues the unfinished run as it started; it cannot be combined with --restart or --again');
@@ -47,7 +48,8 @@ export const replayCommand = {
     const plan = planFor(argv.file, config);
     const step = pickReplay(plan, argv.file, argv.name);
     const sends = argv.preview === undefined && !argv.dryRun;
-    const runtime = runtimeFor(config, argv.engine ? { sql: { engine: argv.engine } } : {});
+    const runtime = runtimeFor(config, { sql: { ...(argv.engine ? { engine: argv.engine } : {}), ...(argv.drillUrl !== undefined ? { drillUrl: argv.drillUrl } : {}) } });
+    if (argv.drillUrl !== undefined && runtime.sql.engine !== 'drill') throw new UsageError('--drill-url is for --engine drill');
     // Looking changes nothing: no service is started, no stream created.
     const streams = await runtime.streams({ start: sends });
     try {
@@ -76,7 +78,7 @@ export const replayCommand = {
         file: argv.file,
         via: 'replay',
         // Repeated in the commands the hints print, so that they run on the same target.
-        flags: [...(argv.target !== DEFAULT_TARGET ? ['--target', argv.target] : []), ...(argv.conf !== undefined ? ['--conf', argv.conf] : []), ...(argv.engine ? ['--engine', argv.engine] : [])],
+        flags: [...(argv.target !== DEFAULT_TARGET ? ['--target', argv.target] : []), ...(argv.conf !== undefined ? ['--conf', argv.conf] : []), ...(argv.engine ? ['--engine', argv.engine] : []), ...(argv.drillUrl !== undefined ? ['--drill-url', argv.drillUrl] : [])],
         ...(destinationShards ? { destinationShards } : {}),
       });
     } finally {

@@ -21,10 +21,18 @@ export type FunctionName =
   /** The payload value → JSON bytes (Drill `CONVERT_TO(x, 'JSON')`). */
   | 'json_encode'
   /** UTF-8 bytes → text (Drill `CONVERT_FROM(x, 'UTF8')`). */
-  | 'utf8_text';
+  | 'utf8_text'
+  /** `split_part(text, delimiter, n)`, n 1-based. */
+  | 'split_part'
+  /** `strpos(text, sub)`: 1-based position of the first `sub`, 0 when absent. */
+  | 'strpos'
+  /** `substr(text, start, length)`, in characters, start 1-based. */
+  | 'substr'
+  /** Length in characters. */
+  | 'length';
 
 export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
-export type BinaryOp = CompareOp | 'AND' | 'OR' | '||';
+export type BinaryOp = CompareOp | 'AND' | 'OR' | '||' | '+' | '-';
 
 export type LiteralValue =
   | { readonly type: 'string'; readonly value: string }
@@ -54,6 +62,8 @@ export type SqlExpr =
   | ColumnRef
   /** A member of a map/struct value: `base.name` (or `base['name']` when the name cannot be quoted). */
   | { readonly kind: 'member'; readonly base: SqlExpr; readonly name: string }
+  /** An element of a list value: `base[index]` (0-based, as Drill's `columns[0]`). */
+  | { readonly kind: 'index'; readonly base: SqlExpr; readonly index: number }
   /** Abstract: a value inside the JSON payload column, addressed by object keys. */
   | { readonly kind: 'json-value'; readonly payload: ColumnRef; readonly path: readonly string[]; readonly as: JsonValueType }
   /** Abstract: the payload column as stored by a source, turned into the dialect's payload value. */
@@ -121,7 +131,10 @@ export type Relation =
   | { readonly kind: 'table'; readonly path: readonly string[]; readonly alias: string | null }
   | { readonly kind: 'subquery'; readonly query: Query; readonly alias: string }
   | ReservoirFiles
-  | LiveRecords;
+  | LiveRecords
+  | { readonly kind: 'join'; readonly left: Relation; readonly right: Relation; readonly on: SqlExpr }
+  /** Abstract: the files of `of` (no alias) read as lines of text, one column per line (see `Dialect.textLines`). */
+  | { readonly kind: 'text-lines'; readonly of: Relation; readonly alias: string | null };
 
 export interface Cte {
   readonly name: string;

@@ -47,6 +47,12 @@ export interface Dialect {
    * (Drill 1.22 returns every map of a UNION ALL as `{}`, and a map parsed beside a window too).
    */
   readonly payloadAcrossUnion: 'value' | 'json-text';
+  /**
+   * A replay's payload text comes from the archived line (`record-lines.ts`): the dialect's JSON
+   * reader cannot give a payload back as JSON text with its numbers' types (Drill's all_text_mode
+   * reads every scalar as text).
+   */
+  readonly payloadTextFromLines: boolean;
   /** Which payload storages need `parse_json` to become the dialect's payload value. */
   readonly parseStoredPayload: Readonly<Record<PayloadStorage, boolean>>;
 
@@ -57,6 +63,11 @@ export interface Dialect {
   reservoirFiles(node: ReservoirFiles, h: PrintHelpers): string;
   /** Name parts of the relation holding live records. */
   liveTable(node: LiveRecords): readonly string[];
+  /**
+   * The files of `relation` (printed) read as text, each line whole in one column reached as
+   * `index(column, 0)` of the name it returns; null: the dialect cannot (printing one is unsupported).
+   */
+  readonly textLines: { print(relation: string): string; readonly column: string } | null;
 }
 
 /** A dialect cannot express something: a coded error, never silently different SQL. */

@@ -11,6 +11,8 @@ import { buildReplayQuery } from './replay-query.ts';
 export { formatExpr as whereText } from '../format/expr.ts';
 export { reservoirViews } from './reservoir-views.ts';
 export { planInputs } from './inputs.ts';
+export { liveRecordLines } from './replay-query.ts';
+export { PAYLOAD_TEXT } from './record-lines.ts';
 
 export interface SqlNaming {
   /** Drill storage plugin that maps the reservoir bucket (dfs/s3 type); each reservoir is a workspace named after it. */
@@ -29,8 +31,9 @@ export function replaySql(
   stream: StreamModel,
   naming: SqlNaming,
 ): { sql: SqlByDialect; inputs: PlanInput[]; operators: ReplayOperator[] } {
-  const { query, operators } = buildReplayQuery(replay, reservoir, stream, naming);
-  return { sql: byDialect((d) => printQuery(query, d)), inputs: planInputs(replay.source, reservoir, stream, naming), operators };
+  const { operators } = buildReplayQuery(replay, reservoir, stream, naming);
+  const sql = byDialect((d) => printQuery(buildReplayQuery(replay, reservoir, stream, naming, d.payloadTextFromLines).query, d));
+  return { sql, inputs: planInputs(replay.source, reservoir, stream, naming), operators };
 }
 
 /** A saved query runs as written in both engines; the reservoir views make its names resolve. */

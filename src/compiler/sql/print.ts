@@ -27,7 +27,7 @@ const CASTABLE: Readonly<Record<Exclude<SqlType, 'text'>, string>> = {
 function precedence(e: SqlExpr): number {
   switch (e.kind) {
     case 'binary':
-      return e.op === 'OR' ? 1 : e.op === 'AND' ? 2 : e.op === '||' ? 5 : 4;
+      return e.op === 'OR' ? 1 : e.op === 'AND' ? 2 : e.op === '||' || e.op === '+' || e.op === '-' ? 5 : 4;
     case 'unary':
       return e.op === 'NOT' ? 3 : 6;
     case 'in':
@@ -138,6 +138,12 @@ class Printer {
         return this.d.reservoirFiles(r, this.helpers) + as(r.alias);
       case 'live-records':
         return this.d.liveTable(r).map((p) => this.ident(p)).join('.') + as(r.alias);
+      case 'join':
+        return `${this.relation(r.left, depth)}\n${INDENT.repeat(depth)}JOIN ${this.relation(r.right, depth)} ON ${this.expr(r.on)}`;
+      case 'text-lines': {
+        if (!this.d.textLines) throw new SqlUnsupportedError(this.d.name, 'reading files as lines of text');
+        return this.d.textLines.print(this.relation(r.of, depth)) + as(r.alias);
+      }
     }
   }
 
@@ -159,6 +165,9 @@ class Printer {
         const base = this.operand(e.base, 7);
         return this.d.unquotableIdentifier.test(e.name) ? `${base}[${this.string(e.name)}]` : `${base}.${this.ident(e.name)}`;
       }
+      case 'index':
+        if (!Number.isSafeInteger(e.index) || e.index < 0) throw new Error(`invalid index ${e.index}`);
+        return `${this.operand(e.base, 7)}[${e.index}]`;
       case 'json-value':
         return this.expr(this.d.jsonValue(e.payload, e.path, e.as));
       case 'union-payload':
@@ -254,7 +263,7 @@ function guardedCast(operand: SqlExpr, type: Exclude<SqlType, 'text'>): SqlExpr 
  * reuses the inner alias, so the rest of cond (which may only name output columns) still resolves.
  */
 function lowerQualify(s: Select): Select {
-  const alias = s.from?.alias ?? 'q';
+  const alias = (s.from && 'alias' in s.from ? s.from.alias : null) ?? 'q';
   const names = s.items.map((it) => {
     const name = it.alias ?? (it.expr.kind === 'column' ? it.expr.name : null);
     if (name === null) throw new Error('QUALIFY lowering needs every select item named');

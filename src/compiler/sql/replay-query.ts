@@ -10,6 +10,7 @@ import type { SqlNaming } from './index.ts';
 import { formatExpr } from '../format/expr.ts';
 import { liveRecords, reservoirFiles } from './inputs.ts';
 import { WhereLowering } from './lower-where.ts';
+import { PAYLOAD_TEXT, recordLinesScan } from './record-lines.ts';
 import { ORIGIN_ORDER } from '../../consumer/version.ts';
 
 /** Every stage reads its input under this alias: Drill needs one to reach into the payload map. */
@@ -37,6 +38,12 @@ export function recordItems(stored: PayloadStorage | null = null): SelectItem[] 
   });
 }
 
+/** The record columns, and the payload's archived text after them when the query carries it (`lines`). */
+const stageItems = (lines: boolean, stored: PayloadStorage | null = null): SelectItem[] => [
+  ...recordItems(stored),
+  ...(lines ? [{ expr: col(T, PAYLOAD_TEXT), alias: null }] : []),
+];
+
 /** An origin-position column as it sorts; sequence numbers are decimal text longer than any number type. */
 function originExpr(name: (typeof ORIGIN)[number]): SqlExpr {
   const column = col(T, name);
@@ -60,17 +67,31 @@ export function pruneDays(since: string | null, until: string | null, archive: A
   };
 }
 
-function archiveScan(reservoir: ReservoirModel, naming: SqlNaming, days: DayRange): Select {
+function archiveScan(reservoir: ReservoirModel, naming: SqlNaming, days: DayRange, lines: boolean): Select {
   const level = partitionColumns(reservoir.partition).indexOf('dt');
-  const bound = (op: '>=' | '<=', value: string | null): SqlExpr[] =>
-    value === null ? [] : [{ kind: 'partition-bound', table: T, partition: 'dt', level, op, value }];
+  const bound = (table: string, op: '>=' | '<=', value: string | null): SqlExpr[] =>
+    value === null ? [] : [{ kind: 'partition-bound', table, partition: 'dt', level, op, value }];
+  const where = (table: string) => allOf([...bound(table, '>=', days.from), ...bound(table, '<=', days.to)]);
   const files: Relation = reservoirFiles(reservoir, naming, T);
   const stored = reservoir.format === 'parquet' ? 'json-text' : 'json';
-  return select({ items: recordItems(stored), from: files, where: allOf([...bound('>=', days.from), ...bound('<=', days.to)]) });
+  if (lines && reservoir.format === 'json') return recordLinesScan({ files, table: T, items: recordItems(stored), where });
+  // A Parquet payload is JSON text already: it is its own archived text.
+  const text: SelectItem[] = lines ? [{ expr: col(T, 'payload'), alias: PAYLOAD_TEXT }] : [];
+  return select({ items: [...recordItems(stored), ...text], from: files, where: where(T) });
 }
 
-function liveScan(reservoir: ReservoirModel, stream: StreamModel, naming: SqlNaming): Select {
-  return select({ items: recordItems('live'), from: liveRecords(reservoir, stream, naming, T) });
+/**
+ * What the live relation of a replay's query stands for when the query carries payload texts: the
+ * snapshot files at `path` (name parts of the dialect's table) read as records and as lines; with
+ * `empty`, none of their rows (a file that gives the columns only).
+ */
+export function liveRecordLines(path: readonly string[], empty: boolean): Select {
+  return recordLinesScan({ files: { kind: 'table', path, alias: T }, table: T, items: recordItems('live'), limit: empty ? 0 : null });
+}
+
+/** The live relation carries the payload's text itself when the query does (the runtime binds it so). */
+function liveScan(reservoir: ReservoirModel, stream: StreamModel, naming: SqlNaming, lines: boolean): Select {
+  return select({ items: stageItems(lines, 'live'), from: liveRecords(reservoir, stream, naming, T) });
 }
 
 /** The stages that produce the source records: `archive`, `live`, or both unioned and de-duplicated. */
@@ -80,9 +101,10 @@ export function sourceStages(
   stream: StreamModel,
   naming: SqlNaming,
   days: DayRange,
+  lines = false,
 ): { readonly ctes: Cte[]; readonly last: string } {
-  const archive: Cte = { name: 'archive', query: archiveScan(reservoir, naming, days) };
-  const live: Cte = { name: 'live', query: liveScan(reservoir, stream, naming) };
+  const archive: Cte = { name: 'archive', query: archiveScan(reservoir, naming, days, lines) };
+  const live: Cte = { name: 'live', query: liveScan(reservoir, stream, naming, lines) };
   if (source === 'archive') return { ctes: [archive], last: 'archive' };
   if (source === 'live') return { ctes: [live], last: 'live' };
   // Records past the archive checkpoint can also be in a file already (the archiver wrote them after
@@ -90,7 +112,7 @@ export function sourceStages(
   // the ones an archive-only replay would read later.
   // The payload crosses the union as the dialect can carry it (Drill: as JSON text, see its dialect).
   const unionItems = (side: 'into' | 'out'): SelectItem[] =>
-    recordItems().map((it) => (it.alias === null && it.expr.kind === 'column' && it.expr.name === 'payload' ? { expr: { kind: 'union-payload', column: it.expr, side }, alias: 'payload' } : it));
+    stageItems(lines).map((it) => (it.alias === null && it.expr.kind === 'column' && it.expr.name === 'payload' ? { expr: { kind: 'union-payload', column: it.expr, side }, alias: 'payload' } : it));
   const ranked = (name: string, rank: number) =>
     select({ items: [...unionItems('into'), { expr: num(rank), alias: COPY_RANK }], from: table(name, T) });
   const union: Cte = { name: 'source', query: { kind: 'union-all', queries: [ranked('archive', 0), ranked('live', 1)] } };
@@ -103,21 +125,26 @@ function keyExpr(key: Key): SqlExpr {
   return key.kind === 'meta' ? col(T, key.name) : { kind: 'json-value', payload: col(T, 'payload'), path: key.path, as: 'text' };
 }
 
+/**
+ * `lines`: every stage also carries the payload's archived JSON text (`payload_text`, see
+ * record-lines.ts), for a dialect that cannot give the payload back as JSON text.
+ */
 export function buildReplayQuery(
   replay: ReplayModel,
   reservoir: ReservoirModel,
   stream: StreamModel,
   naming: SqlNaming,
+  lines = false,
 ): { readonly query: Select; readonly operators: ReplayOperator[]; readonly readsLive: boolean } {
   const days = pruneDays(replay.since, replay.until, reservoir.archive);
-  const { ctes, last: first } = sourceStages(replay.source, reservoir, stream, naming, days);
+  const { ctes, last: first } = sourceStages(replay.source, reservoir, stream, naming, days, lines);
   const operators: ReplayOperator[] = [
     { op: 'scan', pushedDown: true, sources: replay.source === 'archive+live' ? ['archive', 'live'] : [replay.source] },
   ];
   if (replay.source === 'archive+live') operators.push({ op: 'dedupe', pushedDown: true, by: [...IDENTITY] });
   let last = first;
   const stage = (name: string, parts: Partial<Select>) => {
-    ctes.push({ name, query: select({ items: recordItems(), from: table(last, T), ...parts }) });
+    ctes.push({ name, query: select({ items: stageItems(lines), from: table(last, T), ...parts }) });
     last = name;
   };
 
@@ -147,6 +174,6 @@ export function buildReplayQuery(
   operators.push({ op: 'order', pushedDown: true, by: [...ORIGIN] });
   if (replay.limit !== null) operators.push({ op: 'limit', pushedDown: true, count: replay.limit });
 
-  const query = select({ with: ctes, items: recordItems(), from: table(last, T), orderBy: originOrder(false), limit: replay.limit });
+  const query = select({ with: ctes, items: stageItems(lines), from: table(last, T), orderBy: originOrder(false), limit: replay.limit });
   return { query, operators, readsLive: replay.source !== 'archive' };
 }

@@ -6,7 +6,8 @@ import { findInput } from '../../compiler/plan/inputs.ts';
 import type { ArchiveStep, Plan, PlanInput, ReplayStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
 import { cast, col, type SqlExpr } from '../../compiler/sql/ast.ts';
 import { drill } from '../../compiler/sql/dialects/drill.ts';
-import { printExpr, printIdentifierPath } from '../../compiler/sql/print.ts';
+import { printExpr, printIdentifierPath, printQuery } from '../../compiler/sql/print.ts';
+import { liveRecordLines } from '../../compiler/sql/index.ts';
 import type { StreamService } from '../kinesis/stream-service.ts';
 import { inferPayloadStructure, type FieldType, type PayloadStructure } from '../query/payload-structure.ts';
 import { listArchivedFiles, samplePayloads } from '../query/reservoir-snapshot.ts';
@@ -181,7 +182,11 @@ export function replayDrillSql(plan: Plan, step: ReplayStep, snapshot: LiveSnaps
   const inputs = findInput(step.inputs, 'archive') ? step.inputs : (views?.inputs ?? []);
   if (!findInput(step.inputs, 'archive') && (snapshot === null || snapshot.records === 0)) return null;
   const archive = drillArchiveRelation(inputs, `replay '${step.name}'`);
-  return `WITH\n  ${live.relation.drill} AS (\n    ${liveBody(archive, snapshot, oneArchivedFile)}\n  ),\n${sql.slice('WITH\n'.length)}`;
+  // The replay's SQL carries each payload's archived text: the live relation gives it too (its files read as records and as lines).
+  const hasRows = snapshot !== null && snapshot.records > 0;
+  const path = hasRows ? [archive.plugin, archive.workspace, snapshot.folder] : oneArchivedFile === null ? null : [archive.plugin, archive.workspace, oneArchivedFile];
+  const body = path === null ? liveBody(archive, null, null) : printQuery(liveRecordLines(path, !hasRows), drill).replaceAll('\n', '\n    ');
+  return `WITH\n  ${live.relation.drill} AS (\n    ${body}\n  ),\n${sql.slice('WITH\n'.length)}`;
 }
 
 /**

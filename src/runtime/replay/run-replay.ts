@@ -112,6 +112,7 @@ export async function runReplay(step: ReplayStep, ctx: ReplayContext, options: R
     const open = async (bound: SourceCut | null) =>
       ReplaySource.open({
         step: run,
+        engine: ctx.sql?.sql?.engine ?? 'duckdb',
         streams: ctx.streams,
         archive: ctx.reservoir ? await readArchiveCheckpoint(ctx.reservoir) : null,
         openEngine: (request) => (ctx.sql ? ctx.sql.openSqlEngine(request) : openEmbeddedSqlEngine({}, request)),

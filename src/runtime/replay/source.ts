@@ -1,4 +1,4 @@
-// The records a replay sends: the step's pushed-down DuckDB SQL (filter, bounds, compaction,
+// The records a replay sends (on DuckDB; on Drill see drill-source.ts): the step's pushed-down DuckDB SQL (filter, bounds, compaction,
 // order and limit all run there) on the target's SqlEngine, streamed a batch at a time in origin
 // order so memory stays flat however many rows it returns. Binds the SQL's named inputs first.
 
@@ -18,6 +18,8 @@ import type { ArchiveCheckpoint } from '../reservoir/checkpoint.ts';
 import { loadLiveTable } from './live-table.ts';
 import { isReplayError, ReplayError } from './replay-errors.ts';
 import { captureAtTip, cutAtArchive, type SourceCut } from './watermark.ts';
+import { DrillReplaySource } from './drill-source.ts';
+import type { SqlEngineName } from '../drill/engine-choice.ts';
 
 /** One row of the replay SQL: a reservoir record and its place in the replay order. */
 export interface SourceRow {
@@ -33,8 +35,21 @@ export interface SourceRow {
   readonly payload: string;
 }
 
+/** What the replay reads its records from, whichever engine runs its SQL. */
+export interface ReplayRowSource {
+  /** Where the replay ends in the source stream. */
+  readonly cut: SourceCut;
+  /** Live records read up to the cut (0 when the source has none). */
+  readonly liveRecords: number;
+  count(): Promise<number>;
+  rows(): AsyncGenerator<SourceRow>;
+  close(): Promise<void>;
+}
+
 export interface SourceOptions {
   readonly step: ReplayStep;
+  /** The engine `openEngine` opens (the target runtime's choice): DuckDB runs the plan's DuckDB SQL, Drill its Drill SQL (drill-source.ts). Default duckdb. */
+  readonly engine?: SqlEngineName;
   /** The target's SQL engine (TargetRuntime.openSqlEngine); the source closes it. */
   readonly openEngine: (request: SqlEngineRequest) => Promise<SqlEngine>;
   /** The reservoir's store, whose files the archive input is bound to (null: no files, no rows). */
@@ -55,7 +70,7 @@ export const DEFAULT_MEMORY_LIMIT = '512MB';
 
 const COLUMNS = ['stream', 'shard_id', 'sequence_number', 'sub_sequence_number', 'partition_key', 'arrival_time', 'payload'] as const;
 
-export class ReplaySource {
+export class ReplaySource implements ReplayRowSource {
   private constructor(
     private readonly step: ReplayStep,
     private readonly engine: SqlEngine,
@@ -71,7 +86,8 @@ export class ReplaySource {
    * archive to the files listed after it (a file published meanwhile may repeat live records, which
    * the SQL de-duplicates; one listed before could miss records archived in between).
    */
-  static async open(options: SourceOptions): Promise<ReplaySource> {
+  static async open(options: SourceOptions): Promise<ReplayRowSource> {
+    if (options.engine === 'drill') return DrillReplaySource.open(options);
     const { step } = options;
     const scratch = await makeScratch(options.scratchRoot ?? os.tmpdir());
     let engine: SqlEngine | null = null;

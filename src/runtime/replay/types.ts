@@ -23,7 +23,7 @@ export interface ReplayContext {
   /** The reservoir's store: its archive checkpoint says where live records start. Null when it has none (Firehose). */
   readonly reservoir: ReservoirStore | null;
   /** The target runtime's SQL engine and stores (default: the embedded engine, the store at the archive input's location). */
-  readonly sql?: Pick<TargetRuntime, 'openSqlEngine' | 'store'>;
+  readonly sql?: Pick<TargetRuntime, 'openSqlEngine' | 'store'> & Partial<Pick<TargetRuntime, 'sql'>>;
   /** The watershed home: scratch space, and the checkpoints unless `checkpoints` says otherwise. */
   readonly home: string;
   /** Where the checkpoints and the run's lock live (TargetRuntime.replayCheckpoints); default `<home>/replays/`. */

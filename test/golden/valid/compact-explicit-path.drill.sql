@@ -47,17 +47,21 @@ FROM `live` AS `t`;
 -- replay.customers
 WITH
   `archive` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `l`.`payload_text`
     FROM `wshed`.`orders_archive`.`dt=*/hour=*/*.json` AS `t`
+    JOIN (
+      SELECT `l`.`fqn`, SPLIT_PART(`l`.`columns`[0], '"', 8) AS `shard_id`, SPLIT_PART(`l`.`columns`[0], '"', 12) AS `sequence_number`, SPLIT_PART(SPLIT_PART(SPLIT_PART(`l`.`columns`[0], '"', 15), ':', 2), ',', 1) AS `sub_sequence_number`, SUBSTR(`l`.`columns`[0], STRPOS(`l`.`columns`[0], ',"payload":') + 11, LENGTH(`l`.`columns`[0]) - STRPOS(`l`.`columns`[0], ',"payload":') - 11) AS `payload_text`
+      FROM table(`wshed`.`orders_archive`.`dt=*/hour=*/*.json`(type => 'text', fieldDelimiter => U&'\0001', quote => U&'\0002', escape => U&'\0002', comment => U&'\0003', extractHeader => false)) AS `l`
+    ) AS `l` ON `l`.`fqn` = `t`.`fqn` AND `l`.`shard_id` = `t`.`shard_id` AND `l`.`sequence_number` = `t`.`sequence_number` AND `l`.`sub_sequence_number` = `t`.`sub_sequence_number`
   ),
   `compacted` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
     FROM (
-      SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, ROW_NUMBER() OVER (PARTITION BY CAST(`t`.`payload`.`customer`.`id` AS VARCHAR(65535)) ORDER BY `t`.`arrival_time` DESC, LPAD(`t`.`sequence_number`, 64, '0') DESC, `t`.`sub_sequence_number` DESC, `t`.`shard_id` DESC) AS `rn`
+      SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`, ROW_NUMBER() OVER (PARTITION BY CAST(`t`.`payload`.`customer`.`id` AS VARCHAR(65535)) ORDER BY `t`.`arrival_time` DESC, LPAD(`t`.`sequence_number`, 64, '0') DESC, `t`.`sub_sequence_number` DESC, `t`.`shard_id` DESC) AS `rn`
       FROM `archive` AS `t`
     ) AS `t`
     WHERE CAST(`t`.`payload`.`customer`.`id` AS VARCHAR(65535)) IS NULL OR `t`.`rn` = 1
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
 FROM `compacted` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`;

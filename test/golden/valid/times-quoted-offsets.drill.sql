@@ -47,31 +47,41 @@ FROM `live` AS `t`;
 -- replay.r-to-t
 WITH
   `archive` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `l`.`payload_text`
     FROM `wshed`.`r`.`dt=*/hour=*/*.json` AS `t`
+    JOIN (
+      SELECT `l`.`fqn`, SPLIT_PART(`l`.`columns`[0], '"', 8) AS `shard_id`, SPLIT_PART(`l`.`columns`[0], '"', 12) AS `sequence_number`, SPLIT_PART(SPLIT_PART(SPLIT_PART(`l`.`columns`[0], '"', 15), ':', 2), ',', 1) AS `sub_sequence_number`, SUBSTR(`l`.`columns`[0], STRPOS(`l`.`columns`[0], ',"payload":') + 11, LENGTH(`l`.`columns`[0]) - STRPOS(`l`.`columns`[0], ',"payload":') - 11) AS `payload_text`
+      FROM table(`wshed`.`r`.`dt=*/hour=*/*.json`(type => 'text', fieldDelimiter => U&'\0001', quote => U&'\0002', escape => U&'\0002', comment => U&'\0003', extractHeader => false)) AS `l`
+      WHERE `l`.`dir0` >= 'dt=2026-10-31' AND `l`.`dir0` <= 'dt=2026-11-02'
+    ) AS `l` ON `l`.`fqn` = `t`.`fqn` AND `l`.`shard_id` = `t`.`shard_id` AND `l`.`sequence_number` = `t`.`sequence_number` AND `l`.`sub_sequence_number` = `t`.`sub_sequence_number`
     WHERE `t`.`dir0` >= 'dt=2026-10-31' AND `t`.`dir0` <= 'dt=2026-11-02'
   ),
   `sliced` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
     FROM `archive` AS `t`
     WHERE `t`.`arrival_time` >= '2026-10-31T22:00:00.000Z' AND `t`.`arrival_time` < '2026-11-02T10:30:00.000Z'
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
 FROM `sliced` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`;
 
 -- replay.r-to-t-2
 WITH
   `archive` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `l`.`payload_text`
     FROM `wshed`.`r`.`dt=*/hour=*/*.json` AS `t`
+    JOIN (
+      SELECT `l`.`fqn`, SPLIT_PART(`l`.`columns`[0], '"', 8) AS `shard_id`, SPLIT_PART(`l`.`columns`[0], '"', 12) AS `sequence_number`, SPLIT_PART(SPLIT_PART(SPLIT_PART(`l`.`columns`[0], '"', 15), ':', 2), ',', 1) AS `sub_sequence_number`, SUBSTR(`l`.`columns`[0], STRPOS(`l`.`columns`[0], ',"payload":') + 11, LENGTH(`l`.`columns`[0]) - STRPOS(`l`.`columns`[0], ',"payload":') - 11) AS `payload_text`
+      FROM table(`wshed`.`r`.`dt=*/hour=*/*.json`(type => 'text', fieldDelimiter => U&'\0001', quote => U&'\0002', escape => U&'\0002', comment => U&'\0003', extractHeader => false)) AS `l`
+      WHERE `l`.`dir0` >= 'dt=2026-11-01' AND `l`.`dir0` <= 'dt=2026-11-01'
+    ) AS `l` ON `l`.`fqn` = `t`.`fqn` AND `l`.`shard_id` = `t`.`shard_id` AND `l`.`sequence_number` = `t`.`sequence_number` AND `l`.`sub_sequence_number` = `t`.`sub_sequence_number`
     WHERE `t`.`dir0` >= 'dt=2026-11-01' AND `t`.`dir0` <= 'dt=2026-11-01'
   ),
   `sliced` AS (
-    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+    SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
     FROM `archive` AS `t`
     WHERE `t`.`arrival_time` >= '2026-11-01T00:00:00.123Z' AND `t`.`arrival_time` < '2026-11-01T23:59:59.999Z'
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
 FROM `sliced` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`;

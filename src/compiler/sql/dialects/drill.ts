@@ -70,12 +70,25 @@ export const drill: Dialect = {
     json_type: null,
     json_encode: { name: 'CONVERT_TO', trailingArgs: [{ kind: 'literal', value: { type: 'string', value: 'JSON' } }] },
     utf8_text: { name: 'CONVERT_FROM', trailingArgs: [{ kind: 'literal', value: { type: 'string', value: 'UTF8' } }] },
+    split_part: { name: 'SPLIT_PART' },
+    strpos: { name: 'STRPOS' },
+    substr: { name: 'SUBSTR' },
+    length: { name: 'LENGTH' },
   },
   // Drill 1.21.1+ parses QUALIFY, but over the archive + live union 1.22 fails in Calcite
   // ("RexInputRef cannot be cast to class java.lang.Comparable"): the printer's ROW_NUMBER subquery runs.
   supportsQualify: false,
   safeCast: null,
   payloadAcrossUnion: 'json-text',
+  payloadTextFromLines: true,
+  // The text reader with delimiter, quote, escape and comment characters that never occur in a
+  // reservoir line (control characters are escaped inside JSON strings, and a line has no other
+  // place for them): each line is one field, whole, however long (1 MiB lines read fine).
+  textLines: {
+    print: (relation) =>
+      `table(${relation}(type => 'text', fieldDelimiter => U&'\\0001', quote => U&'\\0002', escape => U&'\\0002', comment => U&'\\0003', extractHeader => false))`,
+    column: 'columns',
+  },
   partitionColumns: 'directory-levels',
   parseStoredPayload: { json: false, 'json-text': true, live: false },
   jsonValue,

@@ -79,10 +79,17 @@ export const duckdb: Dialect = {
     json_type: { name: 'json_type' },
     json_encode: null,
     utf8_text: null,
+    split_part: { name: 'split_part' },
+    strpos: { name: 'strpos' },
+    substr: { name: 'substr' },
+    length: { name: 'length' },
   },
   supportsQualify: true,
   safeCast: 'TRY_CAST',
   payloadAcrossUnion: 'value',
+  // read_json's JSON column holds the payload as JSON text already.
+  payloadTextFromLines: false,
+  textLines: null,
   partitionColumns: 'hive-columns',
   // NDJSON is read with payload typed JSON (columns=...); the live table holds JSON too.
   parseStoredPayload: { json: false, 'json-text': true, live: false },

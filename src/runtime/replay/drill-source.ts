@@ -1,0 +1,141 @@
+// The records a replay sends, read through Drill: the live records past the archive checkpoint
+// written as the replay's own snapshot (its cut; a resumed run rewrites the same records from its
+// recorded cut), then the plan's Drill SQL with that snapshot bound in (views.ts replayDrillSql),
+// streamed a batch at a time. Each payload is its archived text written as DuckDB writes it
+// (duckdb-json.ts), so a replay emits the same bytes on either engine.
+
+import { findInput } from '../../compiler/plan/inputs.ts';
+import type { ReplayStep } from '../../compiler/plan/types.ts';
+import { PAYLOAD_TEXT } from '../../compiler/sql/index.ts';
+import { removeLiveSnapshot, writeLiveSnapshot, type LiveSnapshot } from '../drill/live-snapshot.ts';
+import { replayDrillSql } from '../drill/views.ts';
+import type { DrillClient } from '../drill/client.ts';
+import { ensureLocalWorkspaces } from '../drill/local-workspaces.ts';
+import { listArchivedFiles } from '../query/reservoir-snapshot.ts';
+import { SqlError, type SqlEngine, type SqlValue } from '../query/sql-engine.ts';
+import type { ReservoirStore } from '../reservoir/store.ts';
+import { isRuntimeError, RuntimeError } from '../runtime-error.ts';
+import { duckdbJsonText } from './duckdb-json.ts';
+import { ReplayError } from './replay-errors.ts';
+import type { SourceOptions, SourceRow } from './source.ts';
+import { captureAtTip, cutAtArchive, type SourceCut } from './watermark.ts';
+
+const COLUMNS = ['stream', 'shard_id', 'sequence_number', 'sub_sequence_number', 'partition_key', 'arrival_time', PAYLOAD_TEXT] as const;
+
+export class DrillReplaySource {
+  private constructor(
+    private readonly step: ReplayStep,
+    private readonly engine: SqlEngine,
+    private readonly store: ReservoirStore | null,
+    private readonly snapshot: LiveSnapshot | null,
+    private readonly sql: string | null,
+    readonly cut: SourceCut,
+    readonly liveRecords: number,
+  ) {}
+
+  static async open(options: SourceOptions): Promise<DrillReplaySource> {
+    const { step, store } = options;
+    const archiveInput = findInput(step.inputs, 'archive');
+    const liveInput = findInput(step.inputs, 'live');
+    if (!archiveInput) throw new ReplayError('WS856', { replay: step.name });
+    const engine = await drill(step, 'start', () => options.openEngine({}));
+    let snapshot: LiveSnapshot | null = null;
+    try {
+      // A reservoir in a local folder is a workspace of the plan's plugin on a Drill of this machine (as for queries).
+      const client = (engine as { client?: DrillClient }).client;
+      if (client) await drill(step, 'make the reservoir readable', () => ensureLocalWorkspaces(client, [archiveInput], process.cwd()));
+      const signal = options.signal ? { signal: options.signal } : {};
+      let cut: SourceCut;
+      if (liveInput && store) {
+        snapshot = await writeLiveSnapshot(store, options.streams, {
+          stream: step.stream,
+          checkpoint: options.archive,
+          use: 'replay',
+          ...(options.bound ? { bound: options.bound } : {}),
+          ...signal,
+        });
+        cut = snapshot.cut;
+      } else if (options.bound) {
+        cut = options.bound;
+      } else if (options.archive) {
+        cut = await cutAtArchive(options.streams, step.stream, options.archive);
+      } else {
+        cut = await captureAtTip(options.streams, step.stream, { archive: null, ...signal });
+      }
+      // Listed after the snapshot was written, as on DuckDB; Drill fails on a glob that matches no file.
+      const files = store ? await listArchivedFiles(store, archiveInput.format, archiveInput.partition) : [];
+      if (files.length === 0) {
+        if (snapshot) await removeLiveSnapshot(store!, snapshot);
+        throw new ReplayError('WS756', { reservoir: step.reservoir, why: 'Drill cannot read a reservoir without files' });
+      }
+      const root = store!.location.replace(/\/+$/, '');
+      const last = files[files.length - 1]!.url;
+      const oneFile = last.startsWith(`${root}/`) ? last.slice(root.length + 1) : null;
+      const sql = replayDrillSql({ steps: [] } as never, step, snapshot, oneFile);
+      return new DrillReplaySource(step, engine, store, snapshot, sql, cut, snapshot?.records ?? 0);
+    } catch (err) {
+      if (snapshot && store) await removeLiveSnapshot(store, snapshot).catch(() => {});
+      await engine.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** How many rows the SQL returns (for progress). */
+  async count(): Promise<number> {
+    if (this.sql === null) return 0;
+    const rows = await drill(this.step, "count the replay's rows", () => this.engine.rows(`SELECT count(*) AS n FROM (${this.sql}) AS replayed`));
+    return Number(rows[0]?.[0] ?? 0);
+  }
+
+  async *rows(): AsyncGenerator<SourceRow> {
+    if (this.sql === null) return;
+    const result = await drill(this.step, 'run the replay query', () => this.engine.stream(this.sql!));
+    const names = result.columns.map((c) => c.name);
+    const index = COLUMNS.map((c) => names.indexOf(c));
+    if (index.some((i) => i < 0)) throw new Error(`the replay's Drill SQL returns columns ${names.join(', ')}, not ${COLUMNS.join(', ')}`);
+    const [stream, shard, seq, sub, key, arrival, payload] = index as [number, number, number, number, number, number, number];
+    let ordinal = 0;
+    for (;;) {
+      const batch = await drill(this.step, 'run the replay query', () => result.next());
+      if (batch === null) return;
+      for (const row of batch) {
+        yield {
+          ordinal: ++ordinal,
+          stream: text(row[stream]!),
+          shardId: text(row[shard]!),
+          sequenceNumber: text(row[seq]!),
+          // Every scalar reads as text on Drill (all_text_mode).
+          subSequenceNumber: Number(row[sub] ?? 0),
+          partitionKey: text(row[key]!),
+          arrivalTime: text(row[arrival]!),
+          payload: row[payload] === null ? 'null' : duckdbJsonText(text(row[payload]!)),
+        };
+      }
+    }
+  }
+
+  /** Closes the engine and removes the replay's snapshot (only this replay reads it). */
+  async close(): Promise<void> {
+    await this.engine.close();
+    if (this.snapshot && this.store) await removeLiveSnapshot(this.store, this.snapshot);
+  }
+}
+
+function text(value: SqlValue): string {
+  return value !== null && typeof value === 'object' && 'text' in value ? String(value.text) : String(value);
+}
+
+/** Runs a Drill call; a failure of the query becomes WS855 (Drill's coded errors, unreachable and the like, pass as they are). */
+async function drill<T>(step: ReplayStep, doing: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isRuntimeError(err)) throw err;
+    const first = String((err as Error)?.message ?? err).split('\n')[0]!.trim();
+    const hint =
+      err instanceof SqlError
+        ? `check the replay's where clause and the reservoir's files ('wshed plan FILE --sql --target aws' shows the Drill SQL), and Drill's log; --engine duckdb reads the same records on this machine`
+        : `check that Drill runs and is reachable, then run the replay again (--resume goes on from its checkpoint)`;
+    throw new RuntimeError('WS855', { replay: step.name, doing, why: first || 'unknown error', hint }, { cause: err });
+  }
+}
