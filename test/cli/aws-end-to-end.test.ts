@@ -16,13 +16,10 @@
 //   reads moto anonymously, so the test makes the bucket beforehand with a policy that lets anyone
 //   in (moto refuses anonymous reads of a private bucket). The run finds the bucket there.
 // - `hive` on the primary node is a script that logs the statements it is given (no Hive here).
-// NOT YET CHECKED, because the product cannot do it yet: the replay reading its source through
-// Drill. On aws a replay loads its live records with DuckDB's statements sent to Drill (`CREATE
-// SCHEMA IF NOT EXISTS "wshed_live"`: WS762, "Lexical error at line 1, column 15"), so `wshed run`
-// of the whole file fails at replay.rebuild. The run here is of the file without its replay.
-// `--engine duckdb` is no way round here: DuckDB reads S3 through its httpfs extension, which it
-// downloads on first use (no network in CI). So "the replay emits exactly the compacted, filtered,
-// annotated set" is not checked by this file yet (test/cli/replay-runs.test.ts checks it locally).
+// The replay (`replay rebuild`: since 30d ago, compact by key, annotate) runs in the same `wshed run`
+// as step 4, reading its source through Drill behind the tunnel (the plan's Drill SQL, the
+// replay's own live snapshot on S3), and emits into kinesalite's `orders_rebuilt`; the test reads
+// that stream back and compares it with the set computed from what it put.
 
 import { ListClustersCommand, EMRClient } from '@aws-sdk/client-emr';
 import { CreateBucketCommand, HeadBucketCommand, ListObjectsV2Command, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
@@ -35,6 +32,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createS3Client } from '../../src/runtime/aws/s3-client.ts';
 import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
+import { readReplayed } from '../runtime/helpers/fault-proxy.ts';
 import { startTestDrill, type TestDrill } from '../runtime/helpers/drill.ts';
 import { startTestKinesis, type TestKinesis } from '../runtime/helpers/local-kinesis.ts';
 import { createEmrDefaultRoles, startTestMoto, useEnvironment, type TestMoto } from '../runtime/helpers/moto.ts';
@@ -126,9 +124,7 @@ test.before(async () => {
   const shipped = readFileSync(path.join(ROOT, 'pipelines/aws-orders.wshed'), 'utf8');
   const copy = shipped.replace('archive via firehose buffer 64MB 300s', 'archive via archiver').replace('at "s3://my-wshed-bucket/', `at "s3://${BUCKET}/`);
   assert.is(copy.split('\n').filter((l, i) => l !== shipped.split('\n')[i]).length, 2, 'the copy changes the archive line and the bucket alone');
-  const replayAt = copy.indexOf('\nreplay rebuild ');
-  assert.ok(replayAt > 0 && !copy.slice(replayAt + 1).includes('\n\n'), 'the replay is the last block of the file');
-  writeFileSync(path.join(scratch.dir, 'aws-orders.wshed'), `${copy.slice(0, replayAt)}\n`);
+  writeFileSync(path.join(scratch.dir, 'aws-orders.wshed'), copy);
   writeFileSync(path.join(scratch.dir, 'key.pem'), keys.privateKey, { mode: 0o600 });
   const settings = (drillPort: number) => ({
     bucket: BUCKET,
@@ -215,9 +211,28 @@ test('wshed run --target aws brings the orders pipeline up: every step, the arch
   assert.match(runOut, /ssh\.tunnel: open for this run: drill on 127\.0\.0\.1:\d+/);
   assert.match(runOut, /archived 30 records of orders/);
   assert.match(runOut, /= query\.shipped_per_day: saved/);
+  assert.match(runOut, /replay\.rebuild: replay rebuild \([0-9a-f-]{36}\): emitted 20 records/);
   const id = /launched cluster (j-\w+)/.exec(runOut)?.[1];
   assert.ok(id, runOut);
   assert.match(runOut, new RegExp(`emr\\.terminate: terminating cluster ${id}`));
+});
+
+test('the replay emits exactly the compacted, filtered, annotated set', async () => {
+  // Compacted by key (order_id), the last record per key in arrival order; all within `since 30d ago`.
+  const latest = new Map<string, Order>();
+  for (const o of ARCHIVED) latest.set(o.order_id, o);
+  const { records } = await readReplayed(kinesis.streams, 'orders_rebuilt');
+  const sent = records.map((r) => ({ key: r.partitionKey, data: JSON.parse(r.data.toString('utf8')) as Record<string, unknown> }));
+  assert.is(sent.length, latest.size, 'one record per order, each once');
+  for (const { key, data } of sent) {
+    const expected = latest.get(String(data.order_id));
+    assert.ok(expected, `an order that was put: ${JSON.stringify(data)}`);
+    assert.is(key, expected.order_id, 'the stream key (order_id) is the partition key');
+    const { _wshed, ...fields } = data;
+    assert.equal(fields, { ...expected, replay: true, overwrite: true }, 'the latest record of its order, annotated');
+    assert.is((_wshed as { v?: number } | undefined)?.v, 2, 'with the replay metadata');
+  }
+  assert.equal(new Set(sent.map((s) => s.key)), new Set(latest.keys()));
 });
 
 test('every declared resource exists: the streams, the bucket, the Drill plugin on the real Drill, hive, the Hive tables', async () => {
