@@ -10,9 +10,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { DrillClient } from '../../src/runtime/drill/client.ts';
 import { openDrillEngine } from '../../src/runtime/drill/engine.ts';
+import { jsonLineRows } from '../../src/runtime/drill/drill-values.ts';
 import { DrillResponseParser } from '../../src/runtime/drill/response-parser.ts';
+import { createJsonLineWriter, createRowWriter } from '../../src/runtime/query/output.ts';
 import { RuntimeError } from '../../src/runtime/runtime-error.ts';
 import { SqlError, type SqlValue } from '../../src/runtime/query/sql-engine.ts';
 import { startTestDrill, type TestDrill } from './helpers/drill.ts';
@@ -96,6 +99,70 @@ test('maps and lists read from JSON files become structs and lists; nested big i
       [list(1n, 2n, 3n), struct(['d', 1234567890123456789n], ['e', list(struct(['x', 1.5]))], ['f', 'z']), 'x\nyé😀', 1234567890123456789n],
       [list(), struct(['d', null], ['e', list()], ['f', 'w']), 'q', null],
     ]);
+  } finally {
+    await engine.close();
+  }
+});
+
+/** What a writer wrote, as one text. */
+function collector(): { out: Writable; text: () => string } {
+  let text = '';
+  const out = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { out, text: () => text };
+}
+
+test('JSON rows rendered from Drill\'s text are exactly what --format json|ndjson writes for the values read', async () => {
+  const file = path.join(dir, 'tricky.json');
+  writeFileSync(
+    file,
+    [
+      '{"a":[1,-2,12345678901234567],"b":{"d":1234567890123456789,"e":[{"x":1.5e3}],"f":"z\\u0007\\"q"},"s":"x\\ny\u00e9\ud83d\ude00\u007f","k":true,"n":-0.0,"u":"\\u00e9\\/"}',
+      '{"a":[],"b":{"f":"w","g":{}},"s":"","k":false,"n":1e21,"u":null}',
+      '{"b":{"d":-9007199254740993},"s":"tab\\there"}',
+    ].join('\n') + '\n',
+  );
+  const queries = [
+    `SELECT t.a, t.b, t.s, t.b.d AS d, t.k, t.n, t.u, t.b AS b, t.b.g AS g FROM dfs.\`${file}\` AS t`,
+    `SELECT CAST(9007199254740993 AS BIGINT) AS b, CAST(-9223372036854775808 AS BIGINT) AS minb, CAST(5 AS INT) AS i, CAST(-0.0 AS DOUBLE) AS z,
+       CAST(1.5 AS DOUBLE) AS d, CAST('NaN' AS DOUBLE) AS nan, CAST('Infinity' AS DOUBLE) AS inf, CAST(1e300 AS DOUBLE) AS big, CAST('12.50' AS DECIMAL(10,2)) AS dec,
+       CAST('-1234567890123456.78' AS DECIMAL(20,2)) AS longdec, TRUE AS t, DATE '2026-11-01' AS dt, TIMESTAMP '2026-11-01 10:00:00.120' AS ts,
+       TIME '10:11:12.5' AS tm, CAST(NULL AS VARCHAR) AS n, 'a"b\\c' AS s, 1 AS \`n\`
+     FROM (VALUES(1), (2))`,
+  ];
+  const engine = await openDrillEngine({ url: drill.url });
+  try {
+    for (const sql of queries) {
+      for (const format of ['ndjson', 'json'] as const) {
+        const fromValues = collector();
+        const result = await engine.stream(sql);
+        const rows = createRowWriter(format, result.columns, fromValues.out);
+        for (let batch = await result.next(); batch !== null; batch = await result.next()) await rows.write(batch);
+        await rows.end();
+        const fromText = collector();
+        const lines = await engine.streamJsonLines(sql);
+        assert.equal(lines.columns, result.columns);
+        const writer = createJsonLineWriter(format, fromText.out);
+        for (let batch = await lines.next(); batch !== null; batch = await lines.next()) await writer.write(batch);
+        await writer.end();
+        assert.ok(fromValues.text().length > 20, fromValues.text());
+        assert.is(fromText.text(), fromValues.text(), `${format}: ${sql}`);
+      }
+    }
+    // The same lines whatever the pieces the body comes in.
+    const answer = await engine.client.submit(queries[0], {});
+    let body = '';
+    for await (const piece of answer.body) body += piece;
+    const whole = new DrillResponseParser(jsonLineRows).push(body);
+    const split = new DrillResponseParser(jsonLineRows);
+    const pieces: string[] = [];
+    for (const ch of body) pieces.push(...split.push(ch));
+    assert.equal(pieces, whole);
+    assert.is(whole.length, 3);
   } finally {
     await engine.close();
   }

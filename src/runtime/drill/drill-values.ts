@@ -1,7 +1,10 @@
 // Drill's JSON row values onto the engine-neutral SqlValue, exactly: one pass over a row's text
 // that keeps integers as bigint from their digits (JSON.parse would round BIGINTs past 2^53) and
 // decimals as their digits, and turns Drill's epoch milliseconds back into date and time text.
+// The same pass can render a row straight to the JSON object text output.ts gives for those
+// values (`--format json|ndjson`), without a SqlValue per cell.
 
+import { jsonText, uniqueNames } from '../query/output.ts';
 import { SqlError, type SqlValue } from '../query/sql-engine.ts';
 
 /** How a column's scalar values read, from Drill's metadata type (lists report their items' type). */
@@ -19,81 +22,243 @@ export function valueKindOf(drillType: string): ValueKind {
 }
 
 /**
- * Reads one row object `{"col":value,…}` from `text[start, end)` into `out` (one slot per column,
- * null where the row has no key). Keys are matched to columns by name.
+ * Reads the row objects of one answer. `decode` reads the row starting at `start` (its `{`) and
+ * returns the offset just past it, leaving the row in `row`; with `exact` false, `end` is merely
+ * where the text received so far ends, and -1 says the row continues past it (nothing is kept).
  */
-export function readRow(text: string, start: number, end: number, columns: ReadonlyMap<string, number>, kinds: readonly ValueKind[], out: SqlValue[]): void {
-  const p = new RowReader(text, start, end);
-  p.ws();
-  p.expect(0x7b); // {
-  p.ws();
-  if (p.peek() === 0x7d) return;
-  for (;;) {
-    p.ws();
-    const key = p.string();
-    p.ws();
-    p.expect(0x3a); // :
-    p.ws();
-    const at = columns.get(key);
-    if (at === undefined) p.value('any');
-    else out[at] = p.value(kinds[at]);
-    p.ws();
-    const c = p.next();
-    if (c === 0x7d) return;
-    if (c !== 0x2c) p.fail('"," or "}"');
-  }
+export interface RowDecoder<T> {
+  decode(text: string, start: number, end: number, exact: boolean): number;
+  readonly row: T;
 }
 
-class RowReader {
+/** The rows as SqlValues, one slot per column (null where the row has no key). */
+export function valueRows(names: readonly string[], kinds: readonly ValueKind[]): RowDecoder<SqlValue[]> {
+  return new ValueRowReader(names, kinds);
+}
+
+/** The rows as the JSON object text output.ts's json formats write for them (keys the column names). */
+export function jsonLineRows(names: readonly string[], kinds: readonly ValueKind[]): RowDecoder<string> {
+  return new JsonLineReader(names, kinds);
+}
+
+/** Thrown inside a reader when the text ends before the row does (caught by `decode`, never further). */
+const INCOMPLETE = Symbol('incomplete row');
+
+abstract class RowScanner<T> implements RowDecoder<T> {
+  protected text = '';
+  protected i = 0;
+  protected end = 0;
+  protected exact = true;
+  private readonly index: Map<string, number>;
+  /** Each column's key as Drill writes it (`"name"`), tried first: keys come in column order. */
+  private readonly quoted: string[];
+  /** False for a name given twice (the later column takes the key, as a map would). */
+  private readonly predictable: boolean[];
+  abstract readonly row: T;
+
   constructor(
-    private readonly text: string,
-    private i: number,
-    private readonly end: number,
-  ) {}
-
-  peek(): number {
-    return this.i < this.end ? this.text.charCodeAt(this.i) : -1;
+    names: readonly string[],
+    protected readonly kinds: readonly ValueKind[],
+  ) {
+    this.index = new Map(names.map((name, i) => [name, i]));
+    this.quoted = names.map((name) => JSON.stringify(name));
+    this.predictable = names.map((name, i) => this.index.get(name) === i);
   }
 
-  next(): number {
-    return this.i < this.end ? this.text.charCodeAt(this.i++) : -1;
+  decode(text: string, start: number, end: number, exact: boolean): number {
+    this.text = text;
+    this.i = start;
+    this.end = end;
+    this.exact = exact;
+    this.clear();
+    try {
+      this.readObjectInto();
+    } catch (err) {
+      if (err === INCOMPLETE) return -1;
+      throw err;
+    }
+    return this.i;
   }
 
-  ws(): void {
+  /** Resets `row` for the next row. */
+  protected abstract clear(): void;
+  /** Reads the value at `i` into column `at`. */
+  protected abstract store(at: number): void;
+  /** Reads (and drops) the value of a key that is not a column. */
+  protected abstract skip(): void;
+
+  private readObjectInto(): void {
+    this.ws();
+    this.expect(0x7b); // {
+    this.ws();
+    if (this.peek() === 0x7d) {
+      this.i++;
+      return;
+    }
+    let expected = 0;
+    for (;;) {
+      this.ws();
+      let at: number | undefined;
+      const quoted = this.quoted[expected];
+      if (quoted !== undefined && this.predictable[expected] && this.i + quoted.length <= this.end && this.text.startsWith(quoted, this.i)) {
+        at = expected;
+        this.i += quoted.length;
+      } else {
+        at = this.index.get(this.string());
+      }
+      this.ws();
+      this.expect(0x3a); // :
+      this.ws();
+      if (at === undefined) this.skip();
+      else {
+        this.store(at);
+        expected = at + 1;
+      }
+      this.ws();
+      const c = this.next();
+      if (c === 0x7d) return;
+      if (c !== 0x2c) this.fail('"," or "}"');
+    }
+  }
+
+  protected peek(): number {
+    if (this.i < this.end) return this.text.charCodeAt(this.i);
+    if (!this.exact) throw INCOMPLETE;
+    return -1;
+  }
+
+  protected next(): number {
+    const c = this.peek();
+    if (c >= 0) this.i++;
+    return c;
+  }
+
+  protected ws(): void {
     for (; this.i < this.end; this.i++) {
       const c = this.text.charCodeAt(this.i);
       if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return;
     }
   }
 
-  expect(c: number): void {
+  protected expect(c: number): void {
     if (this.next() !== c) this.fail(JSON.stringify(String.fromCharCode(c)));
   }
 
-  fail(wanted: string): never {
+  protected fail(wanted: string): never {
     throw new SqlError(`Drill sent a row that is not valid JSON (expected ${wanted} at offset ${this.i}): ${this.text.slice(0, 200)}`);
   }
 
-  string(): string {
+  /** The string at `i` (its opening quote), decoded. */
+  protected string(): string {
     this.expect(0x22);
     const from = this.i;
-    let escaped = false;
-    for (; this.i < this.end; this.i++) {
-      const c = this.text.charCodeAt(this.i);
-      if (c === 0x5c) {
-        escaped = true;
-        this.i++;
-      } else if (c === 0x22) {
-        const raw = this.text.slice(from, this.i++);
-        return escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
-      }
+    // The closing quote is the first one unless a backslash comes before it (then one may be escaped).
+    let close = this.text.indexOf('"', from);
+    if (close < 0 || close >= this.end) return this.unterminated();
+    let raw = this.text.slice(from, close);
+    if (!raw.includes('\\')) {
+      this.i = close + 1;
+      return raw;
     }
+    for (close = from; close < this.end; close++) {
+      const c = this.text.charCodeAt(close);
+      if (c === 0x5c) close++;
+      else if (c === 0x22) break;
+    }
+    if (close >= this.end) return this.unterminated();
+    raw = this.text.slice(from, close);
+    this.i = close + 1;
+    return JSON.parse(`"${raw}"`) as string;
+  }
+
+  private unterminated(): never {
+    this.i = this.end;
+    this.peek();
     return this.fail('the end of a string');
   }
 
-  value(kind: ValueKind): SqlValue {
-    const c = this.peek();
-    switch (c) {
+  /** Moves past `true`, `false` or `null` at `i`. */
+  protected word(word: string): void {
+    if (this.i + word.length > this.end) {
+      if (!this.exact && word.startsWith(this.text.slice(this.i, this.end))) throw INCOMPLETE;
+      this.fail('a JSON value');
+    }
+    if (!this.text.startsWith(word, this.i)) this.fail('a JSON value');
+    this.i += word.length;
+  }
+
+  /** The number at `i` as the SqlValue of a `kind` column. */
+  protected number(kind: ValueKind): SqlValue {
+    const from = this.i;
+    const integral = this.skipNumber();
+    return this.numberValue(this.text.slice(from, this.i), integral, kind);
+  }
+
+  /** Moves past the number at `i`; whether it is written as an integer (no fraction, no exponent). */
+  protected skipNumber(): boolean {
+    const from = this.i;
+    let integral = true;
+    for (; this.i < this.end; this.i++) {
+      const c = this.text.charCodeAt(this.i);
+      if (c >= 0x30 && c <= 0x39) continue;
+      if (c === 0x2d || c === 0x2b) continue;
+      if (c === 0x2e || c === 0x65 || c === 0x45) {
+        integral = false;
+        continue;
+      }
+      break;
+    }
+    // A number is never last in a row: one that reaches the end of the text may go on.
+    if (this.i === this.end && !this.exact) throw INCOMPLETE;
+    if (this.i === from) this.fail('a JSON value');
+    return integral;
+  }
+
+  protected numberValue(digits: string, integral: boolean, kind: ValueKind): SqlValue {
+    if (kind === 'decimal') return { kind: 'decimal', text: digits };
+    const n = Number(digits);
+    if (Number.isNaN(n)) this.fail('a JSON number');
+    switch (kind) {
+      case 'float':
+        return n;
+      case 'date':
+        return dateText(n);
+      case 'timestamp':
+        return timestampText(n);
+      case 'time':
+        return timeText(n);
+      default:
+        // Short integers go through Number, which is exact below 2^53 and cheaper than parsing digits.
+        if (!integral) return n;
+        return digits.length < 16 ? BigInt(n) : BigInt(digits);
+    }
+  }
+}
+
+class ValueRowReader extends RowScanner<SqlValue[]> {
+  row: SqlValue[] = [];
+
+  constructor(
+    private readonly names: readonly string[],
+    kinds: readonly ValueKind[],
+  ) {
+    super(names, kinds);
+  }
+
+  protected clear(): void {
+    this.row = new Array<SqlValue>(this.names.length).fill(null);
+  }
+
+  protected store(at: number): void {
+    this.row[at] = this.value(this.kinds[at]);
+  }
+
+  protected skip(): void {
+    this.value('any');
+  }
+
+  private value(kind: ValueKind): SqlValue {
+    switch (this.peek()) {
       case 0x22: {
         const s = this.string();
         // Drill writes non-finite doubles as text.
@@ -105,20 +270,17 @@ class RowReader {
       case 0x5b:
         return this.list(kind);
       case 0x74:
-        return this.word('true', true);
+        this.word('true');
+        return true;
       case 0x66:
-        return this.word('false', false);
+        this.word('false');
+        return false;
       case 0x6e:
-        return this.word('null', null);
+        this.word('null');
+        return null;
       default:
         return this.number(kind);
     }
-  }
-
-  private word<T extends SqlValue>(word: string, value: T): T {
-    if (!this.text.startsWith(word, this.i)) this.fail('a JSON value');
-    this.i += word.length;
-    return value;
   }
 
   private object(): SqlValue {
@@ -160,39 +322,241 @@ class RowReader {
       if (c !== 0x2c) this.fail('"," or "]"');
     }
   }
+}
 
-  private number(kind: ValueKind): SqlValue {
-    const from = this.i;
-    let integral = true;
-    for (; this.i < this.end; this.i++) {
-      const c = this.text.charCodeAt(this.i);
-      if (c >= 0x30 && c <= 0x39) continue;
-      if (c === 0x2d || c === 0x2b) continue;
-      if (c === 0x2e || c === 0x65 || c === 0x45) {
-        integral = false;
-        continue;
+/** What JSON.stringify writes otherwise than it reads (an escape, a control character, a surrogate). */
+const UNCLEAN = /[\\\u0000-\u001f\ud800-\udfff]/;
+
+/** Thrown by the verbatim pass at anything it does not copy as it is (then the row is rendered value by value). */
+const NOT_VERBATIM = Symbol('not verbatim');
+
+/**
+ * Renders each value as jsonText renders the SqlValue ValueRowReader reads for it: strings through
+ * JSON.stringify, numbers through jsonText of the same SqlValue, maps and lists item by item.
+ * Most of Drill's row text already is that text (its keys are the column names in order, compact,
+ * strings needing no escape, integers in their shortest form): a first pass copies such runs of
+ * the row as they are and puts only the values whose text differs (timestamps, say) in their place.
+ */
+class JsonLineReader extends RowScanner<string> {
+  row = '';
+  private readonly slots: string[];
+  /** `"name":` per column, names made unique as output.ts makes them. */
+  private readonly keys: string[];
+  /** The verbatim pass: the line so far and where in the text the part not yet copied starts. */
+  private line = '';
+  private copied = 0;
+  /** The row's text up to here holds no backslash, control character or surrogate: strings end at their next quote. */
+  private cleanUntil = 0;
+
+  constructor(names: readonly string[], kinds: readonly ValueKind[]) {
+    super(names, kinds);
+    this.slots = names.map(() => 'null');
+    this.keys = uniqueNames(names).map((name) => `${JSON.stringify(name)}:`);
+  }
+
+  override decode(text: string, start: number, end: number, exact: boolean): number {
+    const verbatim = this.verbatim(text, start, end, exact);
+    if (verbatim !== null) return verbatim;
+    const next = super.decode(text, start, end, exact);
+    if (next < 0) return next;
+    let line = '{';
+    for (let i = 0; i < this.slots.length; i++) line += (i === 0 ? '' : ',') + this.keys[i] + this.slots[i];
+    this.row = line + '}';
+    return next;
+  }
+
+  /** The row copied from the text where its text is already the line's; null when it is not that simple. */
+  private verbatim(text: string, start: number, end: number, exact: boolean): number | null {
+    this.text = text;
+    this.i = start;
+    this.end = end;
+    this.line = '';
+    this.copied = start;
+    // Drill writes a row per line: one native search over it spares looking at each string's characters.
+    const lineEnd = text.indexOf('\n', start);
+    const until = lineEnd >= 0 && lineEnd < end ? lineEnd : end;
+    this.cleanUntil = UNCLEAN.test(text.slice(start, until)) ? start : until;
+    try {
+      this.exact = exact;
+      this.expect(0x7b);
+      const width = this.keys.length;
+      if (width === 0) return null;
+      for (let k = 0; k < width; k++) {
+        const key = this.keys[k];
+        if (this.i + key.length > this.end) this.short();
+        if (!text.startsWith(key, this.i)) throw NOT_VERBATIM;
+        this.i += key.length;
+        this.copyValue(this.kinds[k]);
+        const c = this.next();
+        if (c !== (k === width - 1 ? 0x7d : 0x2c)) throw NOT_VERBATIM;
       }
-      break;
+    } catch (err) {
+      if (err === NOT_VERBATIM) return null;
+      if (err === INCOMPLETE) return -1;
+      throw err;
     }
-    if (this.i === from) this.fail('a JSON value');
-    const digits = this.text.slice(from, this.i);
-    switch (kind) {
-      case 'decimal':
-        return { kind: 'decimal', text: digits };
-      case 'float':
-        return Number(digits);
-      case 'date':
-        return dateText(Number(digits));
-      case 'timestamp':
-        return timestampText(Number(digits));
-      case 'time':
-        return timeText(Number(digits));
-      default:
-        // Short integers go through Number, which is exact below 2^53 and cheaper than parsing digits.
-        if (!integral) return Number(digits);
-        return digits.length < 16 ? BigInt(Number(digits)) : BigInt(digits);
+    this.row = this.copied === start ? text.slice(start, this.i) : this.line + text.slice(this.copied, this.i);
+    return this.i;
+  }
+
+  /** The text ends before what is being read does: more may come, or (all of it given) it is for the careful pass to say why. */
+  private short(): never {
+    throw this.exact ? NOT_VERBATIM : INCOMPLETE;
+  }
+
+  /** Moves past the value at `i`, replacing its text in the line when jsonText writes it otherwise. */
+  private copyValue(kind: ValueKind): void {
+    const c = this.peek();
+    if (c === 0x22) {
+      // Copied when JSON.stringify would write it back the same: no escape, control character or surrogate.
+      const text = this.text;
+      const close = text.indexOf('"', this.i + 1);
+      if (close >= 0 && close < this.cleanUntil) {
+        this.i = close + 1;
+        return;
+      }
+      let i = this.i + 1;
+      for (; i < this.end; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x22) break;
+        if (d < 0x20 || d === 0x5c || (d >= 0xd800 && d <= 0xdfff)) throw NOT_VERBATIM;
+      }
+      if (i >= this.end) this.short();
+      this.i = i + 1;
+    } else if (c === 0x7b) {
+      this.i++;
+      if (this.peek() === 0x7d) {
+        this.i++;
+        return;
+      }
+      for (;;) {
+        if (this.peek() !== 0x22) throw NOT_VERBATIM;
+        this.copyValue('any');
+        if (this.next() !== 0x3a) throw NOT_VERBATIM;
+        this.copyValue('any');
+        const d = this.next();
+        if (d === 0x7d) return;
+        if (d !== 0x2c) throw NOT_VERBATIM;
+      }
+    } else if (c === 0x5b) {
+      this.i++;
+      if (this.peek() === 0x5d) {
+        this.i++;
+        return;
+      }
+      for (;;) {
+        this.copyValue(kind);
+        const d = this.next();
+        if (d === 0x5d) return;
+        if (d !== 0x2c) throw NOT_VERBATIM;
+      }
+    } else if (c === 0x74) this.word('true');
+    else if (c === 0x66) this.word('false');
+    else if (c === 0x6e) this.word('null');
+    else {
+      const from = this.i;
+      const integral = this.skipNumber();
+      // An integer in its shortest form below 2^53 is what jsonText writes for its bigint.
+      if (integral && (kind === 'integer' || kind === 'any') && this.i - from < 16 && shortestInteger(this.text, from, this.i)) return;
+      const value = this.numberValue(this.text.slice(from, this.i), integral, kind);
+      // Dates and times are digits, '-', ':', '.' and a space: JSON.stringify would only add the quotes.
+      const rendered = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? `"${value}"` : jsonText(value);
+      if (this.text.startsWith(rendered, from) && rendered.length === this.i - from) return;
+      this.line += this.text.slice(this.copied, from) + rendered;
+      this.copied = this.i;
     }
   }
+
+  protected clear(): void {
+    this.slots.fill('null');
+  }
+
+  protected store(at: number): void {
+    this.slots[at] = this.value(this.kinds[at]);
+  }
+
+  protected skip(): void {
+    this.value('any');
+  }
+
+  private value(kind: ValueKind): string {
+    switch (this.peek()) {
+      case 0x22: {
+        const s = this.string();
+        if (kind === 'float' && (s === 'NaN' || s === 'Infinity' || s === '-Infinity')) return jsonText(Number(s));
+        return JSON.stringify(s);
+      }
+      case 0x7b:
+        return this.object();
+      case 0x5b:
+        return this.list(kind);
+      case 0x74:
+        this.word('true');
+        return 'true';
+      case 0x66:
+        this.word('false');
+        return 'false';
+      case 0x6e:
+        this.word('null');
+        return 'null';
+      default:
+        return jsonText(this.number(kind));
+    }
+  }
+
+  private object(): string {
+    this.i++;
+    this.ws();
+    if (this.peek() === 0x7d) {
+      this.i++;
+      return '{}';
+    }
+    let text = '{';
+    for (let first = true; ; first = false) {
+      this.ws();
+      const key = this.string();
+      this.ws();
+      this.expect(0x3a);
+      this.ws();
+      text += (first ? '' : ',') + JSON.stringify(key) + ':' + this.value('any');
+      this.ws();
+      const c = this.next();
+      if (c === 0x7d) return text + '}';
+      if (c !== 0x2c) this.fail('"," or "}"');
+    }
+  }
+
+  private list(kind: ValueKind): string {
+    this.i++;
+    this.ws();
+    if (this.peek() === 0x5d) {
+      this.i++;
+      return '[]';
+    }
+    let text = '[';
+    for (let first = true; ; first = false) {
+      this.ws();
+      text += (first ? '' : ',') + this.value(kind);
+      this.ws();
+      const c = this.next();
+      if (c === 0x5d) return text + ']';
+      if (c !== 0x2c) this.fail('"," or "]"');
+    }
+  }
+}
+
+/** `text[from, to)` is `0` or an optional `-` and digits without a leading zero (String(Number(x)) gives it back). */
+function shortestInteger(text: string, from: number, to: number): boolean {
+  let i = text.charCodeAt(from) === 0x2d ? from + 1 : from;
+  if (i >= to) return false;
+  const first = text.charCodeAt(i);
+  if (first === 0x30) return i + 1 === to && i === from;
+  if (first < 0x31 || first > 0x39) return false;
+  for (i++; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -203,15 +567,43 @@ export function dateText(ms: number): string {
   return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
+const DAY_MS = 86_400_000;
+/** Years 1970–9999: where the arithmetic below is the Date code's result (the rest goes through Date). */
+const FAST_UNTIL_MS = 253_402_300_800_000;
+/** The last day's text: a result's timestamps mostly fall on few days, and Date is slow. */
+let lastDay = -1;
+let lastDayText = '';
+
 /** `2026-11-01 10:00:00.12`: DuckDB's text for a TIMESTAMP (fraction without trailing zeros). */
 export function timestampText(ms: number): string {
-  return `${dateText(ms)} ${timeText(((ms % 86_400_000) + 86_400_000) % 86_400_000)}`;
+  if (Number.isInteger(ms) && ms >= 0 && ms < FAST_UNTIL_MS) {
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== lastDay) {
+      lastDayText = dateText(ms);
+      lastDay = day;
+    }
+    return `${lastDayText} ${clockText(ms - day * DAY_MS)}`;
+  }
+  return `${dateText(ms)} ${timeText(((ms % DAY_MS) + DAY_MS) % DAY_MS)}`;
 }
 
 /** `10:11:12.5` from milliseconds since midnight. */
 export function timeText(ms: number): string {
+  if (Number.isInteger(ms) && ms >= 0 && ms < DAY_MS) return clockText(ms);
   const d = new Date(ms);
   const fraction = d.getUTCMilliseconds();
   const base = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
   return fraction === 0 ? base : `${base}.${pad(fraction, 3).replace(/0+$/, '')}`;
+}
+
+const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/** timeText's text for a whole number of milliseconds in one day, by arithmetic. */
+function clockText(t: number): string {
+  const base = `${two(Math.floor(t / 3_600_000))}:${two(Math.floor(t / 60_000) % 60)}:${two(Math.floor(t / 1000) % 60)}`;
+  const f = t % 1000;
+  if (f === 0) return base;
+  if (f % 100 === 0) return `${base}.${f / 100}`;
+  const digits = f < 10 ? `00${f}` : f < 100 ? `0${f}` : `${f}`;
+  return `${base}.${f % 10 === 0 ? digits.slice(0, 2) : digits}`;
 }

@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { RuntimeError } from '../runtime-error.ts';
 import type { ArchiveInput } from '../../compiler/plan/types.ts';
-import { SqlError, type ArchiveBinding, type SqlColumn, type SqlEngine, type SqlResultStream, type SqlStatementDescription, type SqlStatementInfo, type SqlValue } from '../query/sql-engine.ts';
+import { SqlError, type ArchiveBinding, type SqlColumn, type SqlEngine, type SqlJsonLineStream, type SqlResultStream, type SqlStatementDescription, type SqlStatementInfo, type SqlValue } from '../query/sql-engine.ts';
 import { DrillClient, type DrillAnswer, type DrillSession } from './client.ts';
-import { DrillResponseParser, type DrillColumns } from './response-parser.ts';
+import { jsonLineRows, valueRows } from './drill-values.ts';
+import { DrillResponseParser, type DrillColumns, type RowReading } from './response-parser.ts';
 import { splitStatements, statementKind } from './statements.ts';
 
 export interface DrillEngineOptions {
@@ -36,7 +37,7 @@ export async function openDrillEngine(options: DrillEngineOptions): Promise<Dril
 }
 
 export class DrillEngine implements SqlEngine {
-  private readonly running = new Set<DrillQuery>();
+  private readonly running = new Set<DrillQuery<unknown>>();
   private session: DrillSession;
   private readonly onAbort = () => {
     for (const q of this.running) void q.cancel();
@@ -96,6 +97,17 @@ export class DrillEngine implements SqlEngine {
   }
 
   /**
+   * The rows rendered from Drill's own JSON text straight to output.ts's JSON objects (the same
+   * text as jsonText of the values `stream` reads, without a SqlValue per cell).
+   */
+  async streamJsonLines(sql: string): Promise<SqlJsonLineStream> {
+    const statements = splitStatements(sql);
+    if (statements.length === 0) throw new SqlError('the SQL holds no statement');
+    for (const statement of statements.slice(0, -1)) await this.drain(statement);
+    return this.start(statements[statements.length - 1], jsonLineRows);
+  }
+
+  /**
    * Drill has no parse-only call: the last statement is planned (EXPLAIN … WITHOUT IMPLEMENTATION,
    * nothing runs) and only a syntax error fails; unknown tables are left for the run to report.
    */
@@ -136,9 +148,11 @@ export class DrillEngine implements SqlEngine {
     while ((await result.next()) !== null);
   }
 
-  private async start(statement: string): Promise<DrillQuery> {
+  private async start(statement: string): Promise<DrillQuery<SqlValue[]>>;
+  private async start<T>(statement: string, reading: RowReading<T>): Promise<DrillQuery<T>>;
+  private async start<T>(statement: string, reading: RowReading<T> = valueRows as unknown as RowReading<T>): Promise<DrillQuery<T>> {
     if (this.settings.signal?.aborted) throw new RuntimeError('WS854', { queryId: 'none: it was interrupted before it started' });
-    const query = new DrillQuery(this.client, statement, this.session, () => this.running.delete(query));
+    const query: DrillQuery<T> = new DrillQuery(this.client, statement, this.session, () => this.running.delete(query), reading);
     this.running.add(query);
     try {
       await query.open();
@@ -154,7 +168,7 @@ export class DrillEngine implements SqlEngine {
 }
 
 /** One statement running on Drill, read a batch at a time. */
-class DrillQuery implements SqlResultStream {
+class DrillQuery<T> {
   /** A comment naming this run, so a cancel finds it among Drill's running queries before Drill names it. */
   private readonly tag = `wshed-query ${randomUUID()}`;
   private readonly sql: string;
@@ -162,8 +176,8 @@ class DrillQuery implements SqlResultStream {
   /** Drops the connection, whether Drill has begun answering or not. */
   private readonly drop = new AbortController();
   private pieces: AsyncIterator<string> | null = null;
-  private readonly parser = new DrillResponseParser();
-  private pending: SqlValue[][] = [];
+  private readonly parser: DrillResponseParser<T>;
+  private pending: T[] = [];
   private pendingChars = 0;
   private ended = false;
   private cancelling: Promise<void> | null = null;
@@ -175,8 +189,10 @@ class DrillQuery implements SqlResultStream {
     statement: string,
     private readonly session: DrillSession,
     private readonly finished: () => void,
+    reading: RowReading<T>,
   ) {
     this.sql = `${statement}\n/* ${this.tag} */`;
+    this.parser = new DrillResponseParser(reading);
   }
 
   async open(): Promise<void> {
@@ -202,7 +218,7 @@ class DrillQuery implements SqlResultStream {
     this.columns = named.names.map((name, i) => ({ name, type: sqlTypeName(named!.types[i] ?? 'ANY') }));
   }
 
-  async next(): Promise<SqlValue[][] | null> {
+  async next(): Promise<T[] | null> {
     while (!this.ended && this.pending.length < BATCH_ROWS && this.pendingChars < BATCH_CHARS) await this.readPiece();
     // The last rows go out only once the outcome is known: a failure after rows makes them a partial result.
     if (this.ended) await this.settle();

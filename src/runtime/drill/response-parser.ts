@@ -4,7 +4,7 @@
 
 import type { SqlValue } from '../query/sql-engine.ts';
 import { SqlError } from '../query/sql-engine.ts';
-import { readRow, valueKindOf, type ValueKind } from './drill-values.ts';
+import { valueKindOf, valueRows, type RowDecoder, type ValueKind } from './drill-values.ts';
 
 /** What the body says besides its rows. */
 export interface DrillOutcome {
@@ -25,7 +25,10 @@ type Phase = 'start' | 'key' | 'colon' | 'value' | 'skip' | 'rows' | 'row' | 'do
 /** Top-level members whose values are kept (others, such as stackTrace, are skipped unread). */
 const KEPT = new Set(['queryId', 'columns', 'metadata', 'queryState', 'errorMessage', 'exception']);
 
-export class DrillResponseParser {
+/** How rows are read, once the columns are known (drill-values.ts: as SqlValues, or as JSON text). */
+export type RowReading<T> = (names: readonly string[], kinds: readonly ValueKind[]) => RowDecoder<T>;
+
+export class DrillResponseParser<T = SqlValue[]> {
   private buf = '';
   private pos = 0;
   /** Start of the token being read in `buf`, or -1. */
@@ -37,15 +40,15 @@ export class DrillResponseParser {
   private inString = false;
   private escape = false;
   private readonly fields = new Map<string, unknown>();
-  private columnIndex: Map<string, number> | null = null;
-  private kinds: ValueKind[] = [];
-  private width = 0;
+  private decoder: RowDecoder<T> | null = null;
   private maxHeld = 0;
 
+  constructor(private readonly reading: RowReading<T> = valueRows as unknown as RowReading<T>) {}
+
   /** Feeds the next piece of the body; returns the rows it completed. */
-  push(text: string): SqlValue[][] {
+  push(text: string): T[] {
     this.buf = this.buf.length === 0 ? text : this.buf + text;
-    const rows: SqlValue[][] = [];
+    const rows: T[] = [];
     this.scan(rows);
     const keep = this.mark >= 0 ? this.mark : this.pos;
     if (keep > 0) {
@@ -93,7 +96,7 @@ export class DrillResponseParser {
     return { queryId: this.queryId, queryState: text('queryState'), errorMessage: text('errorMessage'), exception: text('exception') };
   }
 
-  private scan(rows: SqlValue[][]): void {
+  private scan(rows: T[]): void {
     const buf = this.buf;
     const n = buf.length;
     while (this.pos < n) {
@@ -153,6 +156,14 @@ export class DrillResponseParser {
             this.phase = 'key';
             this.pos++;
           } else if (c === 0x7b) {
+            // Read in one pass as far as the text goes; a row the piece cuts off is delimited
+            // first (resumably, so a long row is not re-read with every piece), then read.
+            const end = this.decoder!.decode(buf, this.pos, n, false);
+            if (end >= 0) {
+              rows.push(this.decoder!.row);
+              this.pos = end;
+              break;
+            }
             this.mark = this.pos;
             this.depth = 0;
             this.inString = false;
@@ -163,9 +174,8 @@ export class DrillResponseParser {
         case 'row': {
           const end = this.valueEnd(buf, false);
           if (end < 0) return;
-          const row: SqlValue[] = new Array<SqlValue>(this.width).fill(null);
-          readRow(buf, this.mark, end, this.columnIndex!, this.kinds, row);
-          rows.push(row);
+          this.decoder!.decode(buf, this.mark, end, true);
+          rows.push(this.decoder!.row);
           this.mark = -1;
           this.pos = end;
           this.phase = 'rows';
@@ -182,9 +192,7 @@ export class DrillResponseParser {
   private startRows(): void {
     const columns = this.columns;
     if (!columns) throw new SqlError('Drill sent rows before naming the columns');
-    this.columnIndex = new Map(columns.names.map((name, i) => [name, i]));
-    this.kinds = columns.types.map(valueKindOf);
-    this.width = columns.names.length;
+    this.decoder = this.reading(columns.names, columns.types.map(valueKindOf));
     this.phase = 'rows';
   }
 

@@ -196,8 +196,8 @@ export function plainText(v: Exclude<SqlValue, null>): string {
   return v.kind === 'json' || v.kind === 'decimal' ? v.text : jsonText(v);
 }
 
-/** `a, a, b` → `a, a_2, b`: JSON objects cannot hold a key twice. */
-function uniqueNames(names: readonly string[]): string[] {
+/** `a, a, b` → `a, a_2, b`: JSON objects cannot hold a key twice (Drill's JSON rows use it too). */
+export function uniqueNames(names: readonly string[]): string[] {
   const seen = new Set<string>();
   return names.map((name) => {
     let candidate = name;
