@@ -141,9 +141,11 @@ test('timestamps: from year 1 on as DuckDB writes them, before it (year 0, BC) a
 test('JSON values as written (spacing, upper-case escapes, line breaks as spaces), booleans and NULLs', async () => {
   const sql = `
     SELECT j, b, {'j': j, 'b': b} AS st FROM (VALUES
-      ('{"k":  [1.0, 2], "e": "\\u001B"}'::JSON, true), ('{"a":' || chr(10) || '1}', false), (NULL, NULL), ('null'::JSON, true)
+      ('{"k":  [1.0, 2], "e": "\\u001B"}'::JSON, true), ('{"a":' || chr(10) || '1}', false), (NULL, NULL), ('null'::JSON, true),
+      ('[' || chr(13) || chr(10) || '2,' || chr(13) || '3]', false), ('"plain"', true)
     ) AS t(j, b)`;
   const text = await same(sql);
+  assert.match(text, /"j":\[  2, 3\]/);
   assert.match(text, /"j":{"k": {2}\[1\.0, 2\], "e": "\\u001B"}/);
   assert.match(text, /"j":{"a": 1}/);
 });
