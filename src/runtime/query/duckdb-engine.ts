@@ -25,6 +25,7 @@ import {
   StatementType,
   VARCHAR,
   type DuckDBConnection,
+  type DuckDBPreparedStatement,
   type DuckDBResult,
   type DuckDBType,
   type DuckDBValue,
@@ -86,23 +87,45 @@ class DuckDbEngine implements SqlEngine {
   }
 
   async stream(sql: string): Promise<SqlResultStream> {
-    const rendered = await this.nestedAsText(sql);
-    const result = rendered ? rendered.result : await guard(() => this.connection.stream(sql));
+    const select = await this.selectColumns(sql);
+    let rendered: Awaited<ReturnType<DuckDbEngine['nestedAsText']>> = null;
+    let result: DuckDBResult;
+    try {
+      rendered = select && (await this.nestedAsText(sql, select));
+      // Not wrapped: the statement already prepared (and bound) runs as it is, not bound again.
+      result = rendered ? rendered.result : select ? await guard(() => select.prepared.stream()) : await guard(() => this.connection.stream(sql));
+    } catch (err) {
+      select?.prepared.destroySync();
+      throw err;
+    }
+    // Kept while its result streams; the wrapped statement needs it no more.
+    let prepared = select?.prepared ?? null;
+    if (rendered) prepared = release(prepared);
     const types = rendered ? rendered.types : result.columnTypes();
     const columns: SqlColumn[] = (rendered ? rendered.names : result.columnNames()).map((name, i) => ({ name, type: types[i].toString() }));
     const convert = rendered ? renderedRowConverter(rendered.wrapped) : rowConverter(types);
     let done = false;
     let chunk: DuckDBDataChunk | null = null;
     let cursor = 0;
+    const finish = () => {
+      done = true;
+      chunk = null;
+      prepared = release(prepared);
+    };
     return {
       columns,
       async next() {
         while (chunk === null || cursor >= chunk.rowCount) {
           if (done) return null;
-          const fetched = await guard(() => result.fetchChunk());
+          let fetched: DuckDBDataChunk | null;
+          try {
+            fetched = await guard(() => result.fetchChunk());
+          } catch (err) {
+            finish();
+            throw err;
+          }
           if (!fetched || fetched.rowCount === 0) {
-            done = true;
-            chunk = null;
+            finish();
             return null;
           }
           chunk = fetched;
@@ -117,9 +140,7 @@ class DuckDbEngine implements SqlEngine {
    * A single SELECT with struct or list columns runs wrapped so DuckDB renders them as JSON text
    * (duckdb-nested-text.ts); anything else, or a wrap DuckDB refuses, runs as written.
    */
-  private async nestedAsText(sql: string): Promise<{ result: DuckDBResult; types: DuckDBType[]; names: string[]; wrapped: NestedAsText } | null> {
-    const select = await this.selectColumns(sql);
-    if (!select) return null;
+  private async nestedAsText(sql: string, select: SelectColumns): Promise<{ result: DuckDBResult; types: DuckDBType[]; names: string[]; wrapped: NestedAsText } | null> {
     const { names, types } = select;
     const wrapped = nestedAsText(sql, names, types);
     if (!wrapped) return null;
@@ -130,31 +151,36 @@ class DuckDbEngine implements SqlEngine {
     }
   }
 
-  /** The columns of `sql` when it is one SELECT; null otherwise, or when it does not bind (run as written, it reports its own error). */
-  private async selectColumns(sql: string): Promise<{ names: string[]; types: DuckDBType[] } | null> {
+  /**
+   * The columns of `sql` when it is one SELECT, with the statement prepared (the caller destroys
+   * it); null otherwise, or when it does not bind (run as written, it reports its own error).
+   */
+  private async selectColumns(sql: string): Promise<SelectColumns | null> {
     const types: DuckDBType[] = [];
     const names: string[] = [];
+    let prepared: DuckDBPreparedStatement | undefined;
     try {
       const extracted = await this.connection.extractStatements(sql);
       if (extracted.count !== 1) return null;
-      const prepared = await extracted.prepare(0);
-      try {
-        if (prepared.statementType !== StatementType.SELECT) return null;
-        for (let i = 0; i < prepared.columnCount; i++) {
-          names.push(prepared.columnName(i));
-          types.push(prepared.columnType(i));
-        }
-      } finally {
+      prepared = await extracted.prepare(0);
+      if (prepared.statementType !== StatementType.SELECT) {
         prepared.destroySync();
+        return null;
+      }
+      for (let i = 0; i < prepared.columnCount; i++) {
+        names.push(prepared.columnName(i));
+        types.push(prepared.columnType(i));
       }
     } catch {
+      prepared?.destroySync();
       return null;
     }
-    return { names, types };
+    return { names, types, prepared };
   }
 
   async streamJsonLines(sql: string): Promise<SqlJsonLineStream | null> {
     const select = await this.selectColumns(sql);
+    select?.prepared.destroySync();
     const wrapped = select && jsonLinesSql(sql, select.names, select.types);
     if (!select || !wrapped) return null;
     let result: DuckDBResult;
@@ -259,6 +285,17 @@ class DuckDbEngine implements SqlEngine {
     this.instance.closeSync();
     await fs.rm(this.spill, { recursive: true, force: true });
   }
+}
+
+function release(prepared: DuckDBPreparedStatement | null): null {
+  prepared?.destroySync();
+  return null;
+}
+
+interface SelectColumns {
+  readonly names: string[];
+  readonly types: DuckDBType[];
+  readonly prepared: DuckDBPreparedStatement;
 }
 
 const NO_STATEMENT = 'Error in native callback';

@@ -106,10 +106,14 @@ export function nestedAsText(sql: string, names: readonly string[], types: reado
     return { kind: 'plain', at: plain.length - 1 };
   });
   if (rendered === 0 && packed.length < 2) return null;
-  const lengths = packed.map((p) => `coalesce(CAST(length(${p}) AS VARCHAR), '-')`).join(` || ',' || `);
-  const texts = packed.map((p) => `coalesce(${p}, '')`).join(' || ');
-  const items = [...plain, `${lengths} || ':' || ${texts} AS wshed_packed`];
-  return { sql: `SELECT ${items.join(', ')} FROM (\n${sql.replace(/[\s;]+$/, '')}\n) AS wshed_rendered`, plainTypes, places };
+  // Each text computed once, in an inner projection, then measured and joined: spelled out twice
+  // (length and text) the renderings were bound, optimized and evaluated twice.
+  const inner = [...plain.map((p, i) => `${p} AS wshed_v${i}`), ...packed.map((p, i) => `${p} AS wshed_p${i}`)];
+  const lengths = packed.map((_, i) => `coalesce(CAST(length(wshed_p${i}) AS VARCHAR), '-')`).join(` || ',' || `);
+  const texts = packed.map((_, i) => `coalesce(wshed_p${i}, '')`).join(' || ');
+  const items = [...plain.map((_, i) => `wshed_v${i}`), `${lengths} || ':' || ${texts} AS wshed_packed`];
+  const body = `SELECT ${inner.join(', ')} FROM (\n${sql.replace(/[\s;]+$/, '')}\n) AS wshed_rendered`;
+  return { sql: `SELECT ${items.join(', ')} FROM (${body}) AS wshed_texts`, plainTypes, places };
 }
 
 /** The pieces of a packed text (see nestedAsText), null for NULL. */

@@ -2,7 +2,7 @@
 // streams the rows to `out`, preparing only the reservoirs the SQL reads.
 
 import path from 'node:path';
-import type { ArchiveStep, Plan, QueryStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
+import type { ArchiveStep, Plan, QueryStep, ReservoirView, ReservoirViewsStep } from '../../compiler/plan/types.ts';
 import type { StreamService } from '../kinesis/stream-service.ts';
 import { firehoseLiveSince } from '../reservoir/live.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
@@ -150,6 +150,8 @@ interface ReservoirSteps {
   readonly archive: ArchiveStep;
   /** Whether the SQL may read live records of this reservoir (false when it names `<r>_archived` only). */
   readonly readsLive: boolean;
+  /** The views the SQL names; null: it may read any. */
+  readonly roles: ReadonlySet<ReservoirView['role']> | null;
 }
 
 function reservoirSteps(plan: Plan): ReservoirSteps[] {
@@ -158,7 +160,7 @@ function reservoirSteps(plan: Plan): ReservoirSteps[] {
     .map((views) => {
       const archive = plan.steps.find((s): s is ArchiveStep => s.kind === 'archive' && s.reservoir === views.reservoir);
       if (!archive) throw new Error(`the plan has views but no archive step for reservoir '${views.reservoir}'`);
-      return { views, archive, readsLive: true };
+      return { views, archive, readsLive: true, roles: null };
     });
 }
 
@@ -174,7 +176,7 @@ function reservoirsRead(reservoirs: readonly ReservoirSteps[], tables: readonly 
     const names = r.views.views.filter((v) => read.has(v.name.toLowerCase()));
     const liveTable = read.has(r.views.reservoir.toLowerCase());
     if (names.length === 0 && !liveTable) return [];
-    return [{ ...r, readsLive: liveTable || names.some((v) => v.role !== 'archived') }];
+    return [{ ...r, readsLive: liveTable || names.some((v) => v.role !== 'archived'), roles: new Set(names.map((v) => v.role)) }];
   });
 }
 
@@ -206,11 +208,12 @@ async function prepareReservoir(
     notes.push(`payload keys of '${r.archive.reservoir}' that are not columns (reach them through payload): ${structure.skipped.join(', ')}`);
   }
   const definitions = defineReservoirViews(
-    { views: r.views, archive: r.archive, files: splitByOverlap(files, live.firstSequence), liveRows: live.rows, structure },
+    { views: r.views, archive: r.archive, files: splitByOverlap(files, live.firstSequence), liveRows: live.rows, structure, ...(r.roles ? { wanted: r.roles } : {}) },
     usage,
   );
   for (const b of definitions.bindings) await engine.bindArchive(b.input, b.files, { as: b.as, ...(b.payloadType ? { payloadType: b.payloadType } : {}) });
-  for (const statement of definitions.statements) await engine.exec(statement);
+  // One round trip for all of them.
+  if (definitions.statements.length > 0) await engine.exec(definitions.statements.join(';\n'));
   return { notes, payloads: structure.sampled };
 }
 

@@ -20,6 +20,8 @@ export interface ReservoirViewInputs {
   readonly files: ArchivedFiles;
   readonly liveRows: number;
   readonly structure: PayloadStructure;
+  /** The views the SQL names (default all): only those are defined, with what they read. */
+  readonly wanted?: ReadonlySet<ReservoirView['role']>;
 }
 
 export interface ViewDefinitions {
@@ -100,25 +102,32 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
   const live = plan('live');
   const unified = plan('unified');
   const create = (name: string, body: string) => statements.push(`CREATE VIEW ${quoteIdent(name)} AS ${body}`);
+  // Each view DuckDB binds on creation costs a few milliseconds: only those the SQL can reach.
+  const wanted = (role: ReservoirView['role']) => !inputs.wanted || inputs.wanted.has(role);
+  const unifiedIsArchive = archive.via === 'archiver' && inputs.liveRows === 0;
 
-  create(archived.name, withFields(scanOf(archived.sql.duckdb, all, archivedMode), archivedMode));
-  create(live.name, withFields(live.sql.duckdb, 'json'));
-  if (archive.via !== 'archiver') {
-    // Only the archiver guarantees each record is in one file once; otherwise keep the plan's
-    // de-duplication over everything.
-    create(unified.name, withFields(scanOf(unified.sql.duckdb, all, 'json'), 'json'));
-  } else if (inputs.liveRows === 0) {
+  if (wanted('archived') || (wanted('unified') && unifiedIsArchive)) {
+    create(archived.name, withFields(scanOf(archived.sql.duckdb, all, archivedMode), archivedMode));
+  }
+  if (wanted('live')) create(live.name, withFields(live.sql.duckdb, 'json'));
+  if (wanted('unified')) create(unified.name, unifiedBody());
+  return { bindings, statements };
+
+  function unifiedBody(): string {
+    if (archive.via !== 'archiver') {
+      // Only the archiver guarantees each record is in one file once; otherwise keep the plan's
+      // de-duplication over everything.
+      return withFields(scanOf(unified.sql.duckdb, all, 'json'), 'json');
+    }
     // Nothing live to repeat, and the archiver writes each record once: the unified view is the archive.
-    create(unified.name, `SELECT * FROM ${quoteIdent(archived.name)}`);
-  } else {
+    if (unifiedIsArchive) return `SELECT * FROM ${quoteIdent(archived.name)}`;
     // The plan's de-duplication (archived copy kept) over the files that may repeat live records,
     // and the rest of the archive as is: de-duplicating a million archived rows that cannot
     // repeat anything would cost more than the query.
     const overlapping = withFields(scanOf(unified.sql.duckdb, fileSet('overlapping', files.overlapping), 'json'), 'json');
     const settled = withFields(scanOf(archived.sql.duckdb, fileSet('settled', files.settled), archivedMode), archivedMode);
-    create(unified.name, `${overlapping}\nUNION ALL\n${settled}`);
+    return `${overlapping}\nUNION ALL\n${settled}`;
   }
-  return { bindings, statements };
 }
 
 /**
