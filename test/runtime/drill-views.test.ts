@@ -183,7 +183,7 @@ test('a query of the archive only reads no stream and writes no snapshot; snapsh
   assert.is(archivedOnly.snapshot, null);
   // Empty, with the columns of one archived file: not a plan over the whole glob.
   const empty = archivedOnly.created.get(`wshed_live_${f.reservoir}`) ?? '';
-  assert.match(empty, /\.json` LIMIT 0$/);
+  assert.match(empty, /\.json` AS `wshed_v_[0-9a-f]+` LIMIT 0$/);
   assert.not.match(empty, 'dt=*', 'the empty live relation names one file, not the glob');
   assert.is(await count(`${f.reservoir}_live`), 0);
   assert.is(await count(f.reservoir), 10);
@@ -198,6 +198,42 @@ test('a query of the archive only reads no stream and writes no snapshot; snapsh
   assert.ok(existsSync(path.join(f.root, replay.folder, LIVE_SNAPSHOT_FILE)), 'the replay\'s snapshot outlives a query\'s');
   assert.is(await expireLiveSnapshots(f.store, made + 8 * 24 * 3600_000), 1);
   assert.not.ok(existsSync(path.join(f.root, replay.folder, LIVE_SNAPSHOT_FILE)));
+});
+
+test('binding again replaces only what changed: views Drill already holds as made are kept, one replaced by someone else is made again', async () => {
+  const f = await fixture();
+  await putAllRecords(kinesis.streams, f.stream, entries(0, 20));
+  await archiveReservoir(archiveStep(f.reservoir, f.stream, f.root), { streams: kinesis.streams });
+  const all = [`wshed_live_${f.reservoir}`, f.reservoir, `${f.reservoir}_archived`, `${f.reservoir}_live`].sort();
+  const first = await bind(f, false);
+  assert.equal([...first.created.keys()].sort(), all);
+  const again = await bind(f, false);
+  assert.equal([...again.created.keys()], [], 'nothing changed: no view is planned again');
+  assert.equal([...again.kept].sort(), all);
+  assert.is(await count(`${f.reservoir}_archived`), 20);
+
+  await ws!.session.exec(`CREATE OR REPLACE VIEW \`${f.reservoir}_archived\` AS SELECT 1 AS x FROM (VALUES(1))`);
+  const repaired = await bind(f, false);
+  assert.equal([...repaired.created.keys()], [`${f.reservoir}_archived`]);
+  assert.is(await count(`${f.reservoir}_archived`), 20);
+
+  // Live records: the live relation is bound to each new snapshot; the views over it stay.
+  await putAllRecords(kinesis.streams, f.stream, entries(20, 25));
+  const live = await bind(f);
+  assert.equal([...live.created.keys()], [`wshed_live_${f.reservoir}`]);
+  assert.is(await count(f.reservoir), 25);
+  assert.is(await count(`${f.reservoir}_live`), 5);
+  const next = await bind(f);
+  assert.equal([...next.created.keys()], [`wshed_live_${f.reservoir}`], 'a new snapshot is a new live relation');
+  assert.is(await count(f.reservoir), 25);
+
+  // A payload key the views have no column for yet: their SQL changes, so they are made again.
+  await putAllRecords(kinesis.streams, f.stream, [{ partitionKey: 'new', data: Buffer.from(JSON.stringify({ ...order(25), coupon: 'X1' })) }]);
+  await archiveReservoir(archiveStep(f.reservoir, f.stream, f.root), { streams: kinesis.streams });
+  const widened = await bind(f, false);
+  assert.ok(widened.created.has(`${f.reservoir}_archived`), [...widened.created.keys()].join(', '));
+  const { rows } = await ws!.session.query(`SELECT COUNT(coupon) AS n FROM \`${f.reservoir}_archived\``);
+  assert.is(Number(rows[0]!.n), 1);
 });
 
 test('a reservoir with no archived file yet is a clear error, not a Drill trace', async () => {

@@ -17,6 +17,7 @@ import { ensureLocalWorkspaces } from './local-workspaces.ts';
 import { bindDrillViews, DRILL_VIEW_OPTIONS } from './views.ts';
 import type { QuerySandbox } from '../query/sandbox.ts';
 import { boundedDrillSql, checkDrillConfined, checkDrillSelect } from './sandbox.ts';
+import { splitStatements } from './statements.ts';
 import path from 'node:path';
 
 export type DrillQueryOptions = QueryText & {
@@ -57,9 +58,12 @@ export async function runDrillQuery(o: DrillQueryOptions): Promise<QueryRunResul
   });
   try {
     if (o.sandbox) checkDrillSelect(sql);
-    // Parse first: a typo fails at once, before any live record is read.
-    const info = await userSql(engine.inspect(sql));
-    if (info.statements === 0) throw new RuntimeError('WS771', {});
+    if (splitStatements(sql).length === 0) throw new RuntimeError('WS771', {});
+    // Planned before anything slow or shared happens (a live read, a view replaced), so a typo fails
+    // at once and changes nothing; when the views are current and no live record is read, the
+    // query itself says what is wrong, a round trip sooner.
+    let planned: Promise<void> | null = null;
+    const beforeChanges = () => (planned ??= userSql(engine.inspect(sql)).then(() => undefined));
     const used = reservoirsNamed(reservoirs, sql);
     await ensureLocalWorkspaces(
       engine.client,
@@ -78,6 +82,7 @@ export async function runDrillQuery(o: DrillQueryOptions): Promise<QueryRunResul
         streams: o.streams,
         wanted: r.readsLive,
         viewsWorkspace: o.drill.viewsWorkspace,
+        beforeChanges,
       });
       notes.push(...bound.notes);
     }

@@ -2,6 +2,7 @@
 // DuckDB, bound at query time: the live records written as a snapshot (live-snapshot.ts), the
 // plan's live relation (`wshed_live_<r>`) a view over it, the plan's Drill view SQL under each view.
 
+import { createHash } from 'node:crypto';
 import { findInput } from '../../compiler/plan/inputs.ts';
 import type { ArchiveStep, Plan, PlanInput, ReplayStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
 import { cast, col, type SqlExpr } from '../../compiler/sql/ast.ts';
@@ -28,7 +29,7 @@ import { expireLiveSnapshots, writeLiveSnapshot, type LiveSnapshot } from './liv
 export const DRILL_VIEW_OPTIONS: Readonly<Record<string, unknown>> = { 'store.json.all_text_mode': true };
 
 /** What the binder needs of an engine: one opened with the views workspace as its default schema. */
-export type DrillStatements = Pick<SqlEngine, 'exec'>;
+export type DrillStatements = Pick<SqlEngine, 'exec' | 'rows'>;
 
 export interface DrillViewsRequest {
   readonly views: ReservoirViewsStep;
@@ -43,6 +44,13 @@ export interface DrillViewsRequest {
   readonly viewsWorkspace: readonly [plugin: string, workspace: string];
   /** Time the snapshot is named by and expiry is measured from (default now). */
   readonly now?: Date;
+  /**
+   * Called once before the first slow or shared step (reading the stream, replacing a view), not
+   * at all when the views on Drill are already these and no live record is read: the query's
+   * own checks (its syntax) go there, so a typo changes nothing, yet costs no round trip when
+   * there is nothing to protect.
+   */
+  readonly beforeChanges?: () => Promise<void>;
 }
 
 export interface BoundDrillViews {
@@ -55,6 +63,8 @@ export interface BoundDrillViews {
   readonly notes: readonly string[];
   /** The SQL of each view created, by name (for `--explain`-like output and tests). */
   readonly created: ReadonlyMap<string, string>;
+  /** The views left as they were: Drill's copy already had this SQL (views.ts `fingerprinted`). */
+  readonly kept: readonly string[];
 }
 
 /** Payloads sampled from the live records, beside the archived files' first lines. */
@@ -74,6 +84,8 @@ export async function bindDrillViews(engine: DrillStatements, request: DrillView
   const notes: string[] = [];
   const workspace = printIdentifierPath(request.viewsWorkspace, drill);
   const archiveRelation = drillArchiveRelation(views.inputs, `the views of '${views.reservoir}'`);
+  let checked: Promise<void> | null = null;
+  const beforeChanges = () => (checked ??= request.beforeChanges?.() ?? Promise.resolve());
 
   await expireLiveSnapshots(store, now.getTime());
   const sample: unknown[] = [];
@@ -84,6 +96,7 @@ export async function bindDrillViews(engine: DrillStatements, request: DrillView
     if (!(await request.streams.describeStream(archive.stream))) {
       notes.push(`stream '${archive.stream}' does not exist: '${views.reservoir}_live' is empty`);
     } else {
+      await beforeChanges();
       const checkpoint = await readArchiveCheckpoint(store);
       // A Firehose reservoir has no checkpoint: its live part is the window Firehose may not have delivered (as on DuckDB).
       const since = archive.via === 'firehose' ? { since: firehoseLiveSince(archive.everySeconds, now) } : {};
@@ -103,6 +116,7 @@ export async function bindDrillViews(engine: DrillStatements, request: DrillView
   const created = new Map<string, string>();
   const create = async (name: string, body: string) => {
     const sql = `CREATE OR REPLACE VIEW ${workspace}.${ident(name)} AS\n${body}`;
+    await beforeChanges();
     try {
       await engine.exec(sql);
     } catch (err) {
@@ -116,9 +130,52 @@ export async function bindDrillViews(engine: DrillStatements, request: DrillView
   // With no live record the live relation is empty, with the columns of one archived file: the
   // whole glob would have Drill plan a scan of every file only to return nothing.
   const oneFile = storePathOf(store, files[files.length - 1]!.url);
-  if (liveInput) await create(liveRelationName(liveInput.relation.drill), liveBody(archiveRelation, snapshot, oneFile));
-  for (const view of views.views) await create(view.name, fieldsView(view.sql.drill, structure));
-  return { defaultSchema: request.viewsWorkspace.join('.'), options: DRILL_VIEW_OPTIONS, snapshot, notes, created };
+  const live = liveInput ? fingerprinted(liveRelationName(liveInput.relation.drill), (alias) => liveBody(archiveRelation, snapshot, oneFile, alias)) : null;
+  const planned = views.views.map((view) => fingerprinted(view.name, (alias) => fieldsView(view.sql.drill, structure, alias)));
+  const onDrill = await viewDefinitions(engine, request.viewsWorkspace, [...(live ? [live.name] : []), ...planned.map((v) => v.name)]);
+  const current = (v: Fingerprinted) => onDrill.get(v.name)?.includes(v.mark) ?? false;
+  const stale = planned.filter((v) => !current(v));
+  // The live relation is only read by queries of live records, which always bind it: an archive-only
+  // query leaves it (a concurrent query's snapshot) alone unless a view over it is to be planned.
+  const liveNeeded = live !== null && !current(live) && (request.wanted || stale.length > 0 || !onDrill.has(live.name));
+  if (live && liveNeeded) await create(live.name, live.body);
+  for (const view of stale) await create(view.name, view.body);
+  const kept = [...(live && !liveNeeded ? [live.name] : []), ...planned.filter((v) => current(v)).map((v) => v.name)];
+  return { defaultSchema: request.viewsWorkspace.join('.'), options: DRILL_VIEW_OPTIONS, snapshot, notes, created, kept };
+}
+
+interface Fingerprinted {
+  readonly name: string;
+  readonly body: string;
+  /** The derived table's alias naming the body's hash: Drill keeps it in the SQL it stores (which it rewrites). */
+  readonly mark: string;
+}
+
+/**
+ * A view's body with its hash as the alias of its outer FROM: Drill stores a view's SQL rewritten
+ * (quoted, expanded), never as sent, but keeps aliases; the alias says which body it was made
+ * from, so an unchanged view is seen as such and not re-created (each CREATE plans the body).
+ */
+function fingerprinted(name: string, body: (alias: string) => string): Fingerprinted {
+  const hash = createHash('sha256').update(`${name}\n${body('v')}`).digest('hex').slice(0, 20);
+  const alias = `wshed_v_${hash}`;
+  return { name, body: body(alias), mark: ident(alias) };
+}
+
+/**
+ * The SQL Drill stores for these views (read from their `.view.drill` files in one statement), by
+ * name; empty when any is missing or cannot be read: then all of them are created again.
+ */
+async function viewDefinitions(engine: DrillStatements, workspace: readonly [string, string], names: readonly string[]): Promise<Map<string, string>> {
+  if (names.length === 0) return new Map();
+  const reads = names.map((name) => `SELECT ${printExpr(col('t', 'name'), drill)} AS ${ident('name')}, ${printExpr(col('t', 'sql'), drill)} AS ${ident('sql')} FROM TABLE(${printIdentifierPath([...workspace, `${name}.view.drill`], drill)}(type => 'json')) AS ${ident('t')}`);
+  try {
+    const rows = await engine.rows(reads.join('\nUNION ALL\n'));
+    return new Map(rows.map((row) => [String(row[0]), String(row[1] ?? '')]));
+  } catch (err) {
+    if (err instanceof SqlError) return new Map();
+    throw err;
+  }
 }
 
 interface ArchiveRelation {
@@ -146,10 +203,11 @@ function snapshotRelation(archive: ArchiveRelation, snapshot: LiveSnapshot): str
 }
 
 /** What the live relation stands for: the snapshot, or (no live record) an empty relation with the archive's columns. */
-function liveBody(archive: ArchiveRelation, snapshot: LiveSnapshot | null, oneFile: string | null): string {
-  if (snapshot !== null && snapshot.records > 0) return `SELECT * FROM ${snapshotRelation(archive, snapshot)}`;
+function liveBody(archive: ArchiveRelation, snapshot: LiveSnapshot | null, oneFile: string | null, alias?: string): string {
+  const as = alias === undefined ? '' : ` AS ${ident(alias)}`;
+  if (snapshot !== null && snapshot.records > 0) return `SELECT * FROM ${snapshotRelation(archive, snapshot)}${as}`;
   const empty = oneFile === null ? archive.text : printIdentifierPath([archive.plugin, archive.workspace, oneFile], drill);
-  return `SELECT * FROM ${empty} LIMIT 0`;
+  return `SELECT * FROM ${empty}${as} LIMIT 0`;
 }
 
 /** A listed file's path inside the store (its readable URL below the store's location). */
@@ -195,8 +253,8 @@ export function replayDrillSql(plan: Plan, step: ReplayStep, snapshot: LiveSnaps
  * one number and each typed field are cast back; a value that does not fit reads as NULL, as on
  * DuckDB. Nested objects and lists stay Drill maps and lists.
  */
-function fieldsView(planSql: string, structure: PayloadStructure): string {
-  const v = 'v';
+function fieldsView(planSql: string, structure: PayloadStructure, alias: string): string {
+  const v = alias;
   const metadata = METADATA_COLUMNS.map((c) => {
     const column = col(v, c);
     return `${printExpr(c === '_sub_sequence_number' ? cast(column, 'bigint', true) : column, drill)} AS ${ident(c)}`;

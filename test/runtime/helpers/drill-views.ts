@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DRILL_VIEW_OPTIONS } from '../../../src/runtime/drill/views.ts';
-import { SqlError } from '../../../src/runtime/query/sql-engine.ts';
+import { SqlError, type SqlValue } from '../../../src/runtime/query/sql-engine.ts';
 import { acquirePidLock, type PidLock } from '../../../src/runtime/pid-lock.ts';
 import type { TestDrill } from './drill.ts';
 
@@ -31,6 +31,8 @@ export interface DrillSession {
   exec(sql: string): Promise<void>;
   /** Rows as Drill's JSON gives them (values as JSON.parse reads them: compare big integers as text). */
   query(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }>;
+  /** The same as arrays in column order, for what reads text only (bindDrillViews reading its views back). */
+  rows(sql: string): Promise<SqlValue[][]>;
 }
 
 export interface DrillWorkspaces {
@@ -132,7 +134,15 @@ export async function drillWorkspaces(drill: TestDrill, plugin: string, reservoi
   };
   return {
     views: [plugin, viewsName],
-    session: { defaultSchema, exec: async (sql) => void (await post(sql)), query: post },
+    session: {
+      defaultSchema,
+      exec: async (sql) => void (await post(sql)),
+      query: post,
+      rows: async (sql) => {
+        const r = await post(sql);
+        return r.rows.map((row) => r.columns.map((c) => (row[c] ?? null) as SqlValue));
+      },
+    },
     async close() {
       try {
         await mergeWorkspaces(drill, plugin, Object.fromEntries(Object.keys(own).map((k) => [k, null])), fileSystem);
