@@ -438,8 +438,8 @@ export const RUNTIME_ERRORS = {
   ),
   WS856: e(
     'replay reads no archive on Drill',
-    (a) => `replay '${a.replay}' reads live records only, which a replay on Drill cannot yet (it reads the snapshot through the archive's workspace)`,
-    () => `run it with --engine duckdb, or read from archive+live`,
+    (a) => `replay '${a.replay}' reads live records only, and its plan does not say which Drill workspace holds its reservoir (where its snapshot is read)`,
+    () => `run it from its file ('wshed replay FILE NAME'), or with --engine duckdb`,
   ),
   // WS860–WS869: the reservoir views and live snapshots on Drill.
   WS860: e(

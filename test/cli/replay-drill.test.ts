@@ -2,8 +2,9 @@
 // the local Kinesis service: over one reservoir (archived files + live records past the checkpoint,
 // with payloads whose bytes DuckDB rewrites and one of ~1 MiB), each replay emits into its
 // destination exactly the records, bytes, partition keys and per-shard order the same replay
-// emits with --engine duckdb (the replay's own names and ids aside); a refused Drill URL is one
-// coded line without a stack.
+// emits with --engine duckdb (the replay's own names and ids aside), for archive+live replays with
+// each operator, split into parts, and a live-only one; a refused Drill URL is one coded line
+// without a stack.
 
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -34,6 +35,8 @@ const CASES: Record<string, string> = {
   compacted: 'compact by key',
   annotated: 'annotate <replay: true, source: "drill-test">',
   parted: '',
+  // Live records only: the snapshot read through the reservoir's workspace, which the views step names.
+  live: `where status = 'new'`,
 };
 
 function pipeline(): string {
@@ -41,7 +44,7 @@ function pipeline(): string {
   for (const [name, clause] of Object.entries(CASES)) {
     for (const engine of ['duck', 'drill']) {
       lines.push(`stream ${name}_${engine} { shards 3 }`);
-      lines.push(`replay ${name}_${engine} from archive+live ${reservoir} ${clause} aggregate off into stream ${name}_${engine}`);
+      lines.push(`replay ${name}_${engine} from ${name === 'live' ? 'live' : 'archive+live'} ${reservoir} ${clause} aggregate off into stream ${name}_${engine}`);
     }
   }
   return lines.join('\n') + '\n';

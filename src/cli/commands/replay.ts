@@ -178,6 +178,7 @@ export async function replayWithProgress(step: ReplayStep, streams: StreamServic
         ...(o.destinationShards ? { destinationShards: o.destinationShards } : {}),
         reservoir,
         sql: runtime,
+        plan,
         home: runtime.home,
         checkpoints,
         ...(partsStore ? { partsStore } : {}),

@@ -5,7 +5,7 @@
 // (duckdb-json.ts), so a replay emits the same bytes on either engine.
 
 import { findInput } from '../../compiler/plan/inputs.ts';
-import type { ReplayStep } from '../../compiler/plan/types.ts';
+import type { Plan, ReplayStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
 import { PAYLOAD_TEXT } from '../../compiler/sql/index.ts';
 import { removeLiveSnapshot, writeLiveSnapshot, type LiveSnapshot } from '../drill/live-snapshot.ts';
 import { replayDrillSql } from '../drill/views.ts';
@@ -26,7 +26,7 @@ export class DrillReplaySource {
   private constructor(
     private readonly step: ReplayStep,
     private readonly engine: SqlEngine,
-    private readonly store: ReservoirStore | null,
+    private readonly store: ReservoirStore,
     private readonly snapshot: LiveSnapshot | null,
     private readonly sql: string | null,
     readonly cut: SourceCut,
@@ -35,9 +35,12 @@ export class DrillReplaySource {
 
   static async open(options: SourceOptions): Promise<DrillReplaySource> {
     const { step, store } = options;
-    const archiveInput = findInput(step.inputs, 'archive');
     const liveInput = findInput(step.inputs, 'live');
-    if (!archiveInput) throw new ReplayError('WS856', { replay: step.name });
+    // A live-only replay reads its snapshot through the reservoir's workspace, named by its views step.
+    const views = options.plan?.steps.find((s): s is ReservoirViewsStep => s.kind === 'reservoir-views' && s.reservoir === step.reservoir);
+    const archiveInput = findInput(step.inputs, 'archive') ?? (views ? findInput(views.inputs, 'archive') : undefined);
+    if (!archiveInput || !store) throw new ReplayError('WS856', { replay: step.name });
+    const readsArchive = findInput(step.inputs, 'archive') !== undefined;
     const engine = await drill(step, 'start', () => options.openEngine({}));
     let snapshot: LiveSnapshot | null = null;
     try {
@@ -46,7 +49,7 @@ export class DrillReplaySource {
       if (client) await drill(step, 'make the reservoir readable', () => ensureLocalWorkspaces(client, [archiveInput], process.cwd()));
       const signal = options.signal ? { signal: options.signal } : {};
       let cut: SourceCut;
-      if (liveInput && store) {
+      if (liveInput) {
         snapshot = await writeLiveSnapshot(store, options.streams, {
           stream: step.stream,
           checkpoint: options.archive,
@@ -63,18 +66,18 @@ export class DrillReplaySource {
         cut = await captureAtTip(options.streams, step.stream, { archive: null, ...signal });
       }
       // Listed after the snapshot was written, as on DuckDB; Drill fails on a glob that matches no file.
-      const files = store ? await listArchivedFiles(store, archiveInput.format, archiveInput.partition) : [];
-      if (files.length === 0) {
-        if (snapshot) await removeLiveSnapshot(store!, snapshot);
-        throw new ReplayError('WS756', { reservoir: step.reservoir, why: 'Drill cannot read a reservoir without files' });
+      let oneFile: string | null = null;
+      if (readsArchive) {
+        const files = await listArchivedFiles(store, archiveInput.format, archiveInput.partition);
+        if (files.length === 0) throw new ReplayError('WS756', { reservoir: step.reservoir, why: 'Drill cannot read a reservoir without files' });
+        const root = store.location.replace(/\/+$/, '');
+        const last = files[files.length - 1]!.url;
+        oneFile = last.startsWith(`${root}/`) ? last.slice(root.length + 1) : null;
       }
-      const root = store!.location.replace(/\/+$/, '');
-      const last = files[files.length - 1]!.url;
-      const oneFile = last.startsWith(`${root}/`) ? last.slice(root.length + 1) : null;
-      const sql = replayDrillSql({ steps: [] } as never, step, snapshot, oneFile);
+      const sql = replayDrillSql({ steps: views ? [views] : [] } as Pick<Plan, 'steps'> as Plan, step, snapshot, oneFile);
       return new DrillReplaySource(step, engine, store, snapshot, sql, cut, snapshot?.records ?? 0);
     } catch (err) {
-      if (snapshot && store) await removeLiveSnapshot(store, snapshot).catch(() => {});
+      if (snapshot) await removeLiveSnapshot(store, snapshot).catch(() => {});
       await engine.close().catch(() => {});
       throw err;
     }
@@ -117,7 +120,7 @@ export class DrillReplaySource {
   /** Closes the engine and removes the replay's snapshot (only this replay reads it). */
   async close(): Promise<void> {
     await this.engine.close();
-    if (this.snapshot && this.store) await removeLiveSnapshot(this.store, this.snapshot);
+    if (this.snapshot) await removeLiveSnapshot(this.store, this.snapshot);
   }
 }
 

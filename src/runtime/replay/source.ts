@@ -12,7 +12,7 @@ import { isProcessAlive } from '../pid-lock.ts';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ReplayStep } from '../../compiler/plan/types.ts';
+import type { Plan, ReplayStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
 import type { StreamService } from '../kinesis/stream-service.ts';
 import type { ArchiveCheckpoint } from '../reservoir/checkpoint.ts';
 import { loadLiveTable } from './live-table.ts';
@@ -56,6 +56,8 @@ export interface SourceOptions {
   readonly store: ReservoirStore | null;
   readonly streams: StreamService;
   readonly archive: ArchiveCheckpoint | null;
+  /** The plan the step is from (a live-only replay on Drill needs its reservoir views' workspace). */
+  readonly plan?: Pick<Plan, 'steps'>;
   /** A resumed run's cut, reused as is. */
   readonly bound?: SourceCut;
   readonly threads?: number;
@@ -199,8 +201,10 @@ export class ReplaySource implements ReplayRowSource {
  * Where the archive input's files are listed: the reservoir's store when the context has it (the
  * archiver's), else the store at the input's location (a Firehose reservoir's files are read too).
  */
-export function archiveStore(step: ReplayStep, reservoir: ReservoirStore | null, runtime?: Pick<TargetRuntime, 'store'>): ReservoirStore | null {
-  const input = findInput(step.inputs, 'archive');
+export function archiveStore(step: ReplayStep, reservoir: ReservoirStore | null, runtime?: Pick<TargetRuntime, 'store'>, plan?: Pick<Plan, 'steps'>): ReservoirStore | null {
+  // A live-only replay's reservoir (where a Drill replay writes its snapshot): its views' archive input.
+  const views = plan?.steps.find((s): s is ReservoirViewsStep => s.kind === 'reservoir-views' && s.reservoir === step.reservoir);
+  const input = findInput(step.inputs, 'archive') ?? (views ? findInput(views.inputs, 'archive') : undefined);
   if (!input) return null;
   return reservoir ?? (runtime ? runtime.store(input.reservoir, input.location) : openReservoirStore(input.reservoir, input.location));
 }

@@ -2,6 +2,7 @@
 // (summary, preview records). Plain data; the CLI renders them and prints them as JSON.
 
 import type { Origin, Watermark } from '../../consumer/metadata.ts';
+import type { Plan } from '../../compiler/plan/types.ts';
 import type { ShardInfo, StreamService } from '../kinesis/stream-service.ts';
 import type { TargetRuntime } from '../target/target-runtime.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
@@ -24,6 +25,11 @@ export interface ReplayContext {
   readonly reservoir: ReservoirStore | null;
   /** The target runtime's SQL engine and stores (default: the embedded engine, the store at the archive input's location). */
   readonly sql?: Pick<TargetRuntime, 'openSqlEngine' | 'store'> & Partial<Pick<TargetRuntime, 'sql'>>;
+  /**
+   * The plan the step is from. A live-only replay on Drill reads its snapshot through the
+   * reservoir's workspace, which its own step does not name (the reservoir views step does).
+   */
+  readonly plan?: Pick<Plan, 'steps'>;
   /** The watershed home: scratch space, and the checkpoints unless `checkpoints` says otherwise. */
   readonly home: string;
   /** Where the checkpoints and the run's lock live (TargetRuntime.replayCheckpoints); default `<home>/replays/`. */
