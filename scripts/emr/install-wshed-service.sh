@@ -2,11 +2,12 @@
 # EMR bootstrap action: hosts the job service (`wshed serve --target aws`) on the primary node, as
 # the original deployed its pump at launch. Installs Node.js 20, the uploaded watershed bundle (a
 # tarball of package.json, conf/, dist/ and the production node_modules, top folder `package/`), writes
-# the service token into a 0600 file (from a file or an SSM parameter; it is never echoed), and
-# starts a systemd unit that serves on 127.0.0.1 only (reached through the SSH tunnel).
+# the service token into a 0600 file (from a file, a URL such as s3://…, or an SSM parameter; it is
+# never echoed), and starts a systemd unit that serves on 127.0.0.1 only (reached through the SSH
+# tunnel).
 #
 #   install-wshed-service.sh --bundle URL [--port 8080] [--drill-url http://localhost:8047]
-#                            [--token-file PATH | --token-parameter NAME] [--node-url URL]
+#                            [--token-file PATH|URL | --token-parameter NAME] [--node-url URL]
 #                            [--conf URL] [--pipeline URL]...
 #
 # Paths can be overridden for tests: WSHED_INFO_DIR (/mnt/var/lib/info), WSHED_PREFIX (/opt/wshed),
@@ -103,14 +104,19 @@ umask 077
 if [ -n "$token_parameter" ]; then
   aws ssm get-parameter --name "$token_parameter" --with-decryption --query Parameter.Value --output text > "${prefix}/token"
 else
-  cp "$token_file" "${prefix}/token"
+  # A path on the node, or where the upload put it (s3://…, beside the bundle).
+  case "$token_file" in
+    s3://*|file://*|http://*|https://*) fetch "$token_file" "${prefix}/token" ;;
+    *) cp "$token_file" "${prefix}/token" ;;
+  esac
 fi
 chmod 600 "${prefix}/token"
 [ -s "${prefix}/token" ] || { echo "install-wshed-service: the token is empty" >&2; exit 1; }
 umask 022
 
 if [ "${WSHED_NO_SYSTEMD:-}" = "1" ]; then
-  (cd "$work" && WSHED_HOME="${prefix}/home" nohup "$node" "${prefix}/package/dist/wshed.mjs" "${serve_args[@]}" < /dev/null > "${prefix}/serve.log" 2>&1 &)
+  # exec: no shell stays behind holding the caller's output open while the service runs.
+  (cd "$work" && WSHED_HOME="${prefix}/home" exec nohup "$node" "${prefix}/package/dist/wshed.mjs" "${serve_args[@]}" < /dev/null > "${prefix}/serve.log" 2>&1) &
   echo "install-wshed-service: started wshed serve on 127.0.0.1:${port} (log ${prefix}/serve.log)"
   exit 0
 fi

@@ -56,9 +56,10 @@ async function withContext(argv: Args, run: (c: Context) => Promise<void>): Prom
 
 async function upload(c: Context): Promise<void> {
   const upload = c.step('upload-cluster-resources') as UploadResourcesStep;
-  if (await ensureBucket(c.clients.s3, upload.bucket, c.config.region)) say(`created bucket ${upload.bucket} (${c.config.region})`);
   // One plugin per bucket holding a reservoir: the uploaded file lists them all ({name, config} each).
-  const urls = await uploadResources(c.clients, upload, clusterResourceBodies(c.plan));
+  const bodies = await clusterResourceBodies(c.plan);
+  if (await ensureBucket(c.clients.s3, upload.bucket, c.config.region)) say(`created bucket ${upload.bucket} (${c.config.region})`);
+  const urls = await uploadResources(c.clients, upload, bodies);
   for (const u of urls) say(`uploaded ${u}`);
 }
 

@@ -11,12 +11,14 @@ import { failure, jobsTable, replaysTable, shownStage, summaryLine } from '../jo
 import { progressBar } from '../progress.ts';
 import { DEFAULT_PUMP_SERVER, PumpClient, PumpHttpError, PumpUnavailableError, type PumpJob } from '../pump-client.ts';
 import { withHelp } from '../help.ts';
+import { readTokenFile } from '../token-file.ts';
 
 export { summaryLine } from '../job-view.ts';
 
 interface ServerArgs {
   server?: string;
   token?: string;
+  tokenFile?: string;
 }
 
 const POLL_MS = 500;
@@ -28,6 +30,7 @@ export const jobsCommand = {
     withHelp(y, 'jobs')
       .option('server', { type: 'string', describe: `the job service's URL (default $WSHED_SERVER or ${DEFAULT_PUMP_SERVER})` })
       .option('token', { type: 'string', describe: 'bearer token the service expects (default $WSHED_TOKEN)' })
+      .option('token-file', { type: 'string', describe: 'read the token from this file (its first line), e.g. the service.tokenFile of the cluster\'s service' })
       .command(createCommand)
       .command(previewCommand)
       .command(getCommand)
@@ -177,14 +180,16 @@ const runReplayCommand = {
 async function withClient(argv: ServerArgs, run: (client: PumpClient) => Promise<void>): Promise<void> {
   const server = argv.server ?? (process.env.WSHED_SERVER || DEFAULT_PUMP_SERVER);
   if (!/^https?:\/\/[^/]/.test(server)) throw new UsageError(`--server takes an http(s) URL such as ${DEFAULT_PUMP_SERVER} (got '${server}')`);
-  const client = new PumpClient(server, { token: argv.token ?? process.env.WSHED_TOKEN });
+  if (argv.token !== undefined && argv.tokenFile !== undefined) throw new UsageError('give --token or --token-file, not both');
+  const token = argv.tokenFile !== undefined ? readTokenFile(argv.tokenFile) : (argv.token ?? process.env.WSHED_TOKEN);
+  const client = new PumpClient(server, { token });
   try {
     await run(client);
   } catch (e) {
     if (e instanceof PumpUnavailableError) return fail(e.message);
     if (e instanceof PumpHttpError) {
       if (e.status === 401 || e.status === 403) {
-        return fail(`the job service refused the request (${e.status}: ${e.message}); pass its token with --token or $WSHED_TOKEN`);
+        return fail(`the job service refused the request (${e.status}: ${e.message}); pass its token with --token, --token-file or $WSHED_TOKEN`);
       }
       // A mistake in what was asked (bad SQL, unknown job) is the user's to fix: exit code 2.
       // The status goes on the first line: DuckDB's messages go on with the SQL and a caret under the error.

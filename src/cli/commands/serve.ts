@@ -2,13 +2,13 @@
 // the given pipeline files, on 127.0.0.1 unless given a token; runs until interrupted.
 
 import type { Argv } from 'yargs';
-import { readFileSync } from 'node:fs';
 import type { Location } from '../../compiler/model.ts';
 import type { Plan } from '../../compiler/plan/types.ts';
 import { mergePlans } from '../../service/context.ts';
 import { JobStore } from '../../service/job-store.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_PORT, PumpConfigError, startPumpServer, tokenProblem } from '../../service/server.ts';
 import { UsageError } from '../io.ts';
+import { readTokenFile } from '../token-file.ts';
 import { planFor, runtimeFor, targetConfig } from '../session.ts';
 import { targetOptions } from './plan.ts';
 import { plural } from '../../compiler/format-numbers.ts';
@@ -98,14 +98,3 @@ export const serveCommand = {
     destination.close();
   },
 };
-
-/** The token in a file (its first line, spaces trimmed): one line naming the file when it cannot be read. */
-function readTokenFile(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read --token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return (text.split(/\r?\n/)[0] ?? '').trim();
-}

@@ -15,6 +15,7 @@ import { openTunnel, type Tunnel, type TunnelTarget } from '../tunnel/tunnel.ts'
 import { closeEmrClients, createEmrClients, type EmrClients } from './clients.ts';
 import { findCluster, launchCluster, terminateClusters, waitForCluster, type ClusterInfo } from './cluster.ts';
 import { configureDrill, createHiveTables, createStreamViews } from './configure.ts';
+import { serviceUploadBodies } from './service-resources.ts';
 import { DRILL_PLUGIN_UPLOAD, uploadResources } from './upload.ts';
 
 export type ClusterStepKind = Extract<PlanStep['kind'], 'upload-cluster-resources' | 'emr-cluster' | 'ssh-tunnel' | 'drill-storage-plugin' | 'hive-live-table' | 'emr-terminate'>;
@@ -48,10 +49,16 @@ export interface ClusterProvisioningOptions {
   readonly clients?: EmrClients;
 }
 
-/** Files the upload step writes from the plan: the Drill plugin configuration (every bucket's plugin), beside the bootstrap script. */
-export function clusterResourceBodies(plan: ClusterPlan): Record<string, string> {
+/**
+ * Files the upload step writes from the plan: the Drill plugin configuration (every bucket's
+ * plugin), beside the bootstrap script; with `service.onCluster` the job service's bundle,
+ * settings, pipeline and token (service-resources.ts).
+ */
+export async function clusterResourceBodies(plan: ClusterPlan): Promise<Record<string, string | Buffer>> {
   const plugins = plan.steps.filter((s): s is DrillStoragePluginStep => s.kind === 'drill-storage-plugin').map((p) => ({ name: p.name, config: p.config }));
-  return { [DRILL_PLUGIN_UPLOAD]: `${JSON.stringify(plugins, null, 2)}\n` };
+  const upload = plan.steps.find((s): s is UploadResourcesStep => s.kind === 'upload-cluster-resources');
+  const service = upload ? await serviceUploadBodies(upload, { pipeline: plan.pipeline }) : {};
+  return { [DRILL_PLUGIN_UPLOAD]: `${JSON.stringify(plugins, null, 2)}\n`, ...service };
 }
 
 export function clusterStepProvisioning(options: ClusterProvisioningOptions): ClusterProvisioning {
@@ -95,9 +102,11 @@ export function clusterStepProvisioning(options: ClusterProvisioningOptions): Cl
       switch (step.kind) {
         case 'upload-cluster-resources': {
           const upload = step as UploadResourcesStep;
-          // The resources bucket (conf `bucket`) need not hold a reservoir: made here when absent.
+          // What is uploaded is read first (a missing token file changes nothing), then the
+          // resources bucket (conf `bucket`, which need not hold a reservoir) made when absent.
+          const bodies = await clusterResourceBodies(plan);
           const created = await ensureBucket(emr().s3, upload.bucket, options.region);
-          const urls = await uploadResources(emr(), upload, clusterResourceBodies(plan));
+          const urls = await uploadResources(emr(), upload, bodies);
           return { outcome: 'updated', text: `${created ? `created bucket ${upload.bucket}; ` : ''}uploaded ${urls.join(', ')}`, data: { urls, bucketCreated: created } };
         }
         case 'emr-cluster': {

@@ -1,11 +1,12 @@
-// upload-resources: what the cluster reads at launch (the bootstrap script, the Drill storage
-// plugin configuration) put under s3://<bucket>/<resourcesPrefix>. Written every time: the
+// upload-resources: what the cluster reads at launch (the bootstrap scripts, the Drill storage
+// plugin configuration, and with service.onCluster the job service's bundle and files) put under s3://<bucket>/<resourcesPrefix>. Written every time: the
 // objects are small, and a changed script must reach the next launch.
 
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DRILL_VIEWS_FOLDER } from '../../../compiler/plan/drill-plugin.ts';
+import { SERVICE_FILES } from '../../../compiler/plan/provision-aws.ts';
 import type { UploadResourcesStep } from '../../../compiler/plan/types.ts';
 import { RuntimeError } from '../../runtime-error.ts';
 import type { EmrClients } from './clients.ts';
@@ -30,6 +31,13 @@ export function readClusterScript(name: string): Buffer {
   throw new RuntimeError('WS835', { what: `the cluster file ${name}`, path: candidates.join(', '), why: 'not found' });
 }
 
+function contentType(name: string): string {
+  if (name.endsWith('.json')) return 'application/json';
+  if (name.endsWith('.tgz')) return 'application/gzip';
+  if (name.endsWith('.sh')) return 'text/x-shellscript';
+  return 'text/plain';
+}
+
 /** Puts each named file; `bodies` gives the content of files not shipped in scripts/emr/ (the plugin JSON). */
 export async function uploadResources(clients: EmrClients, step: UploadResourcesStep, bodies: Readonly<Record<string, string | Buffer>> = {}): Promise<string[]> {
   const urls: string[] = [];
@@ -37,7 +45,16 @@ export async function uploadResources(clients: EmrClients, step: UploadResources
     const body = bodies[name] ?? readClusterScript(name);
     const key = `${step.prefix}${name}`;
     try {
-      await clients.s3.send(new PutObjectCommand({ Bucket: step.bucket, Key: key, Body: body, ContentType: name.endsWith('.json') ? 'application/json' : 'text/x-shellscript' }));
+      await clients.s3.send(
+        new PutObjectCommand({
+          Bucket: step.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType(name),
+          // The service's token (service.tokenFile) is encrypted at rest; its readers are the instance profile's.
+          ...(name === SERVICE_FILES.token ? { ServerSideEncryption: 'AES256' as const } : {}),
+        }),
+      );
     } catch (err) {
       throw new RuntimeError('WS833', { what: `uploading s3://${step.bucket}/${key}`, why: (err as Error).message }, { cause: err });
     }
