@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { DrillClient } from '../../src/runtime/drill/client.ts';
 import { openDrillEngine } from '../../src/runtime/drill/engine.ts';
-import { jsonLineRows } from '../../src/runtime/drill/drill-values.ts';
+import { jsonLineRows } from '../../src/runtime/drill/drill-json-lines.ts';
 import { DrillResponseParser } from '../../src/runtime/drill/response-parser.ts';
 import { createJsonLineWriter, createRowWriter } from '../../src/runtime/query/output.ts';
 import { RuntimeError } from '../../src/runtime/runtime-error.ts';

@@ -7,7 +7,8 @@ import { RuntimeError } from '../runtime-error.ts';
 import type { ArchiveInput } from '../../compiler/plan/types.ts';
 import { SqlError, type ArchiveBinding, type SqlColumn, type SqlEngine, type SqlJsonLineStream, type SqlResultStream, type SqlStatementDescription, type SqlStatementInfo, type SqlValue } from '../query/sql-engine.ts';
 import { DrillClient, type DrillAnswer, type DrillSession } from './client.ts';
-import { jsonLineRows, valueRows } from './drill-values.ts';
+import { jsonLineRows } from './drill-json-lines.ts';
+import { valueRows } from './drill-values.ts';
 import { DrillResponseParser, type DrillColumns, type RowReading } from './response-parser.ts';
 import { splitStatements, statementKind } from './statements.ts';
 
