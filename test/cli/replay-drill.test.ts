@@ -6,7 +6,7 @@
 // each operator, split into parts, and a live-only one; a refused Drill URL is one coded line
 // without a stack.
 
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -131,6 +131,18 @@ test('a refused Drill URL is one coded line, exit 1, no stack', async () => {
   const r = scratch.wshed(['replay', 'p.wshed', 'plain_drill', '--again', '--engine', 'drill', '--drill-url', `http://127.0.0.1:${port}`]);
   assert.is(r.code, 1, r.stderr);
   assert.match(r.stderr, /WS85\d.*Drill/);
+  assert.not.match(r.stderr, /\n\s+at /);
+});
+
+// Last: it breaks the reservoir for every replay after it.
+test('a file Drill cannot read is WS855 naming Drill, with a fix, exit 1, no stack', () => {
+  const folder = path.join(scratch.dir, 'reservoir', 'orders', 'dt=2026-11-30', 'hour=00');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, 'part-broken.json'), '{"stream":"orders", broken\n');
+  const r = scratch.wshed(['replay', 'p.wshed', 'plain_drill', '--again', '--engine', 'drill', '--drill-url', drill.url]);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^wshed: error\[WS855\]: replay 'plain_drill': Drill could not run the replay query: /m);
+  assert.match(r.stderr, /= fix: a file of '.*' is not valid JSON/);
   assert.not.match(r.stderr, /\n\s+at /);
 });
 

@@ -135,10 +135,17 @@ async function drill<T>(step: ReplayStep, doing: string, call: () => Promise<T>)
   } catch (err) {
     if (isRuntimeError(err)) throw err;
     const first = String((err as Error)?.message ?? err).split('\n')[0]!.trim();
-    const hint =
-      err instanceof SqlError
-        ? `check the replay's where clause and the reservoir's files ('wshed plan FILE --sql --target aws' shows the Drill SQL), and Drill's log; --engine duckdb reads the same records on this machine`
-        : `check that Drill runs and is reachable, then run the replay again (--resume goes on from its checkpoint)`;
+    let hint: string;
+    if (!(err instanceof SqlError)) {
+      hint = `check that Drill runs and is reachable, then run the replay again (--resume goes on from its checkpoint)`;
+    } else if (/end-of-input|unexpected character|JsonParseException|malformed/i.test(first)) {
+      // Drill's message names no file; DuckDB's names it, where DuckDB can read the reservoir.
+      hint = `a file of '${step.reservoir}' is not valid JSON (Drill does not say which; on a local reservoir 'wshed replay FILE NAME --engine duckdb --dry-run' names it): restore it from a copy, or move it out of the reservoir's folders, then run the replay again`;
+    } else if (/lists of different types/i.test(first)) {
+      hint = `a payload of '${step.reservoir}' holds a list whose elements have different JSON types, which Drill cannot read; replay it with --engine duckdb, or narrow the replay's bounds to leave that file out`;
+    } else {
+      hint = `check the replay's where clause and the reservoir's files ('wshed plan FILE --sql' shows the Drill SQL the replay runs), and Drill's log`;
+    }
     throw new RuntimeError('WS855', { replay: step.name, doing, why: first || 'unknown error', hint }, { cause: err });
   }
 }
