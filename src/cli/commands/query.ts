@@ -2,6 +2,7 @@
 // de-duplicated) on embedded DuckDB or on Drill (`--engine drill`, the default on aws), streamed out
 // as a table, JSON, NDJSON or CSV.
 
+import path from 'node:path';
 import type { Argv } from 'yargs';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../runtime/query/output.ts';
 import { runQuery } from '../../runtime/query/run-query.ts';
@@ -51,7 +52,7 @@ export const queryCommand = {
       const r =
         runtime.sql.engine === 'drill'
           ? await runDrillQuery({ ...common, drill: runtime.sql.drill, store: runtime.store, signal: cancel.signal })
-          : await runQuery({ ...common, duckdb: runtime.duckdb, runtime });
+          : await runQuery({ ...common, duckdb: runtime.duckdb, runtime, structureCache: path.join(runtime.home, 'cache', 'query-structure') });
       if (!argv.quiet) {
         for (const note of r.notes) process.stderr.write(`note: ${note}\n`);
         process.stderr.write(`${plural(r.rows, 'row')} in ${formatDuration(r.durationMs)}\n`);

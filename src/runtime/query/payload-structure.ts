@@ -56,21 +56,90 @@ const JSON_TYPE: FieldType = { kind: 'scalar', name: 'JSON' };
  * them, ignoring case as DuckDB does, stays reachable through `payload` only.
  */
 export function inferPayloadStructure(payloads: Iterable<unknown>, reserved: readonly string[]): PayloadStructure {
-  // One accumulator updated in place: samples of thousands of payloads cost a few milliseconds.
-  const top = seen();
-  let sampled = 0;
-  let objects = 0;
-  for (const payload of payloads) {
-    sampled++;
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) continue;
-    objects++;
-    add(top, payload, 0);
+  const sample = PayloadSample.empty();
+  for (const payload of payloads) sample.add(payload);
+  return sample.structure(reserved);
+}
+
+/**
+ * What payloads showed so far, updated in place (samples of thousands of payloads cost a few
+ * milliseconds), as plain data that can be kept and read back (structure-cache.ts): more payloads
+ * added to a sample read back give the structure the same payloads give in one go.
+ */
+export class PayloadSample {
+  private constructor(
+    private readonly top: Seen,
+    private sampled: number,
+    private objects: number,
+  ) {}
+
+  static empty(): PayloadSample {
+    return new PayloadSample(seen(), 0, 0);
   }
-  if (top.tooManyKeys) {
-    return { fields: [], skipped: [`payload objects have more than ${MAX_STRUCT_KEYS} distinct keys, so none is a column`], sampled, objects };
+
+  add(payload: unknown): void {
+    this.sampled++;
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return;
+    this.objects++;
+    add(this.top, payload, 0);
   }
-  const skipped: string[] = [];
-  return { fields: top.fields ? structFields(top.fields, skipped, '', reserved) : [], skipped, sampled, objects };
+
+  /** See inferPayloadStructure. */
+  structure(reserved: readonly string[]): PayloadStructure {
+    const { top, sampled, objects } = this;
+    if (top.tooManyKeys) {
+      return { fields: [], skipped: [`payload objects have more than ${MAX_STRUCT_KEYS} distinct keys, so none is a column`], sampled, objects };
+    }
+    const skipped: string[] = [];
+    return { fields: top.fields ? structFields(top.fields, skipped, '', reserved) : [], skipped, sampled, objects };
+  }
+
+  /** The sample as JSON-ready data (keys in first-seen order). */
+  toData(): unknown {
+    return { sampled: this.sampled, objects: this.objects, top: seenData(this.top) };
+  }
+
+  /** A sample from toData's value; null when the value is not one (a damaged or older cache). */
+  static fromData(data: unknown): PayloadSample | null {
+    if (data === null || typeof data !== 'object') return null;
+    const { sampled, objects, top } = data as Record<string, unknown>;
+    if (!Number.isSafeInteger(sampled) || !Number.isSafeInteger(objects)) return null;
+    const restored = seenFrom(top);
+    return restored ? new PayloadSample(restored, sampled as number, objects as number) : null;
+  }
+}
+
+type SeenData = { k: number; f?: [string, SeenData][]; t?: true; i?: SeenData };
+
+function seenData(at: Seen): SeenData {
+  return {
+    k: at.kinds,
+    ...(at.fields ? { f: [...at.fields].map(([name, s]): [string, SeenData] => [name, seenData(s)]) } : {}),
+    ...(at.tooManyKeys ? { t: true as const } : {}),
+    ...(at.item ? { i: seenData(at.item) } : {}),
+  };
+}
+
+function seenFrom(data: unknown): Seen | null {
+  if (data === null || typeof data !== 'object') return null;
+  const { k, f, t, i } = data as Record<string, unknown>;
+  if (!Number.isSafeInteger(k)) return null;
+  const at: Seen = { kinds: k as number, fields: null, tooManyKeys: t === true, item: null };
+  if (f !== undefined) {
+    if (!Array.isArray(f)) return null;
+    at.fields = new Map();
+    for (const entry of f) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string') return null;
+      const field = seenFrom(entry[1]);
+      if (!field) return null;
+      at.fields.set(entry[0], field);
+    }
+  }
+  if (i !== undefined) {
+    at.item = seenFrom(i);
+    if (!at.item) return null;
+  }
+  return at;
 }
 
 function seen(): Seen {

@@ -12,6 +12,8 @@ export interface SnapshotFile {
   readonly path: string;
   /** What the SQL engine reads: a local path or an s3:// URL. */
   readonly url: string;
+  /** Bytes, as listed. */
+  readonly size: number;
   /** From the archiver's file name; null for a file named otherwise (Firehose's), which may hold anything. */
   readonly shardId: string | null;
   readonly lastSequenceNumber: bigint | null;
@@ -42,6 +44,7 @@ export async function listArchivedFiles(store: ReservoirStore, format: Reservoir
       file: {
         path: stored.path,
         url: store.readableUrl(stored.path),
+        size: stored.size,
         shardId: range?.shardId ?? null,
         lastSequenceNumber: range ? BigInt(range.lastSequenceNumber) : null,
       },
@@ -80,7 +83,7 @@ export interface SampleLimits {
  * file's head is read through the store (a ranged GET on S3). Only NDJSON files can be read in part
  * (the caller samples Parquet through SQL).
  */
-export async function samplePayloads(store: ReservoirStore, files: readonly SnapshotFile[], limits: SampleLimits = {}): Promise<unknown[]> {
+export async function samplePayloads(store: ReservoirStore, files: readonly Pick<SnapshotFile, 'path'>[], limits: SampleLimits = {}): Promise<unknown[]> {
   const count = Math.min(files.length, limits.files ?? 32);
   const bytes = limits.bytesPerFile ?? 32 * 1024;
   const picked = new Set<number>();

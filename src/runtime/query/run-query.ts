@@ -13,11 +13,12 @@ import { openEmbeddedSqlEngine } from '../target/embedded-sql.ts';
 import type { DuckDbSettings } from './duckdb-engine.ts';
 import { loadLiveTable } from './live-table.ts';
 import { createJsonLineWriter, createRowWriter, writesJsonObjects, type OutputFormat } from './output.ts';
-import { inferPayloadStructure, type PayloadStructure } from './payload-structure.ts';
+import { PayloadSample, type PayloadStructure } from './payload-structure.ts';
 import { payloadUsage, type PayloadUsage } from './payload-usage.ts';
 import { listArchivedFiles, samplePayloads, splitByOverlap, type SnapshotFile } from './reservoir-snapshot.ts';
 import { boundedSql, checkOneStatement, checkParsedSelect, checkReadOnly, isConfinementError, type QuerySandbox } from './sandbox.ts';
 import { quoteString, SqlError, type SqlEngine, type SqlValue } from './sql-engine.ts';
+import { cachedArchiveSample } from './structure-cache.ts';
 import { defineReservoirViews, METADATA_COLUMNS, PAYLOAD_COLUMN } from './views.ts';
 
 export type QueryText = { readonly sql: string; readonly name?: undefined } | { readonly name: string; readonly sql?: undefined };
@@ -35,6 +36,8 @@ export type QueryRunOptions = QueryText & {
   readonly runtime?: Pick<TargetRuntime, 'openSqlEngine' | 'store'>;
   /** SQL from others (the job service): one read-only statement, files only in the reservoirs (sandbox.ts). */
   readonly sandbox?: QuerySandbox;
+  /** A folder where the payload sample of each reservoir's archived files is kept between queries (structure-cache.ts); none: sampled each time. */
+  readonly structureCache?: string;
 };
 
 export interface QueryRunResult {
@@ -203,7 +206,7 @@ async function prepareReservoir(
   // Listed after the live records were read: see splitByOverlap and duckdb-inputs.ts.
   const files = await listArchivedFiles(store, r.archive.format, r.archive.partition);
   if (files.length === 0) notes.push(`reservoir '${r.archive.reservoir}' has no archived files yet`);
-  const structure = await inferStructure(engine, r, store, files, live.rows > 0 ? live.table : null);
+  const structure = await inferStructure(engine, r, store, files, live.rows > 0 ? live.table : null, o.structureCache);
   if (structure.skipped.length > 0) {
     notes.push(`payload keys of '${r.archive.reservoir}' that are not columns (reach them through payload): ${structure.skipped.join(', ')}`);
   }
@@ -217,21 +220,33 @@ async function prepareReservoir(
   return { notes, payloads: structure.sampled };
 }
 
-async function inferStructure(engine: SqlEngine, r: ReservoirSteps, store: ReservoirStore, files: readonly SnapshotFile[], liveTable: string | null): Promise<PayloadStructure> {
-  const payloads: unknown[] = [];
-  const addJson = (rows: SqlValue[][]) => {
-    for (const [v] of rows) if (v !== null && typeof v === 'object' && v.kind === 'json') payloads.push(JSON.parse(v.text));
+async function inferStructure(
+  engine: SqlEngine,
+  r: ReservoirSteps,
+  store: ReservoirStore,
+  files: readonly SnapshotFile[],
+  liveTable: string | null,
+  cache: string | undefined,
+): Promise<PayloadStructure> {
+  const addJson = (sample: PayloadSample, rows: SqlValue[][]) => {
+    for (const [v] of rows) if (v !== null && typeof v === 'object' && v.kind === 'json') sample.add(JSON.parse(v.text));
   };
-  if (r.archive.format === 'json') payloads.push(...(await samplePayloads(store, files)));
-  else if (files.length > 0) {
-    // Parquet (read by column): the first rows of a few files through SQL.
-    const urls = files.filter((_, i) => i % Math.ceil(files.length / 8) === 0).map((f) => quoteString(f.url));
-    const scan =
-      r.archive.format === 'parquet'
-        ? `read_parquet([${urls.join(', ')}])`
-        : `read_json([${urls.join(', ')}], format = 'newline_delimited', columns = {'payload': 'JSON'})`;
-    addJson(await engine.rows(`SELECT json(payload) FROM ${scan} LIMIT ${SQL_SAMPLE_ROWS}`));
-  }
-  if (liveTable) addJson(await engine.rows(`SELECT payload FROM ${liveTable} USING SAMPLE ${LIVE_SAMPLE_ROWS} ROWS`));
-  return inferPayloadStructure(payloads, [...METADATA_COLUMNS, PAYLOAD_COLUMN]);
+  const takeArchiveSample = async (): Promise<PayloadSample> => {
+    const sample = PayloadSample.empty();
+    if (r.archive.format === 'json') for (const payload of await samplePayloads(store, files)) sample.add(payload);
+    else if (files.length > 0) {
+      // Parquet (read by column): the first rows of a few files through SQL.
+      const urls = files.filter((_, i) => i % Math.ceil(files.length / 8) === 0).map((f) => quoteString(f.url));
+      const scan =
+        r.archive.format === 'parquet'
+          ? `read_parquet([${urls.join(', ')}])`
+          : `read_json([${urls.join(', ')}], format = 'newline_delimited', columns = {'payload': 'JSON'})`;
+      addJson(sample, await engine.rows(`SELECT json(payload) FROM ${scan} LIMIT ${SQL_SAMPLE_ROWS}`));
+    }
+    return sample;
+  };
+  // Archived payloads first, then live ones: keys keep their first-seen order either way.
+  const sample = cache && files.length > 0 ? await cachedArchiveSample(cache, files, takeArchiveSample) : await takeArchiveSample();
+  if (liveTable) addJson(sample, await engine.rows(`SELECT payload FROM ${liveTable} USING SAMPLE ${LIVE_SAMPLE_ROWS} ROWS`));
+  return sample.structure([...METADATA_COLUMNS, PAYLOAD_COLUMN]);
 }
