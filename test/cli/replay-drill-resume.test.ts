@@ -1,7 +1,8 @@
 // A replay on Drill interrupted and resumed, as a user meets it: `wshed replay … --engine drill`
 // runs in a real pseudo-terminal, ^C stops it after the batch in flight, the command it prints
 // (which keeps --engine drill and --drill-url) goes on from the checkpoint on Drill, and every
-// record reaches the destination exactly once; the replay's own live snapshots are gone after it.
+// record reaches the destination exactly once; the interrupted run's query no longer runs on Drill,
+// and the replay's own live snapshots are gone after it.
 
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -61,6 +62,15 @@ test('^C stops the Drill replay after the batch in flight; the printed command r
   assert.is(await term.exited, 1, term.output);
   const shown = frames(term.output);
   assert.ok(shown.some((l) => l.includes("error[WS759]: replay 'slow' was interrupted after")), term.output);
+  // Its query no longer runs on Drill (cancelled, not left to stream to nobody).
+  const client = new DrillClient(drill.url);
+  const deadline = Date.now() + 60_000;
+  let mine = (await client.running()).filter((q) => q.query.includes(reservoir));
+  while (mine.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    mine = (await client.running()).filter((q) => q.query.includes(reservoir));
+  }
+  assert.equal(mine.map((q) => q.queryId), [], "the replay's query is over on Drill");
   const command = /resume it with 'wshed ([^']+)'/.exec(shown.find((l) => l.startsWith('= fix:')) ?? '')?.[1];
   assert.is(command, `replay slow.wshed slow --engine drill --drill-url ${drill.url} --resume`);
 

@@ -31,6 +31,8 @@ export class DrillReplaySource {
     private readonly sql: string | null,
     readonly cut: SourceCut,
     readonly liveRecords: number,
+    /** Stops listening for Ctrl-C. */
+    private readonly detach: () => void,
   ) {}
 
   static async open(options: SourceOptions): Promise<DrillReplaySource> {
@@ -42,6 +44,11 @@ export class DrillReplaySource {
     if (!archiveInput || !store) throw new ReplayError('WS856', { replay: step.name });
     const readsArchive = findInput(step.inputs, 'archive') !== undefined;
     const engine = await drill(step, 'start', () => options.openEngine({}));
+    // Ctrl-C: the query is cancelled on Drill at once (closing the engine does), even one still
+    // sorting before its first row; the replay then stops after the batch in flight, as on DuckDB.
+    const stopOnAbort = () => void engine.close().catch(() => {});
+    options.signal?.addEventListener('abort', stopOnAbort, { once: true });
+    const detach = () => options.signal?.removeEventListener('abort', stopOnAbort);
     let snapshot: LiveSnapshot | null = null;
     try {
       // A reservoir in a local folder is a workspace of the plan's plugin on a Drill of this machine (as for queries).
@@ -75,8 +82,9 @@ export class DrillReplaySource {
         oneFile = last.startsWith(`${root}/`) ? last.slice(root.length + 1) : null;
       }
       const sql = replayDrillSql({ steps: views ? [views] : [] } as Pick<Plan, 'steps'> as Plan, step, snapshot, oneFile);
-      return new DrillReplaySource(step, engine, store, snapshot, sql, cut, snapshot?.records ?? 0);
+      return new DrillReplaySource(step, engine, store, snapshot, sql, cut, snapshot?.records ?? 0, detach);
     } catch (err) {
+      detach();
       if (snapshot) await removeLiveSnapshot(store, snapshot).catch(() => {});
       await engine.close().catch(() => {});
       throw err;
@@ -119,6 +127,7 @@ export class DrillReplaySource {
 
   /** Closes the engine and removes the replay's snapshot (only this replay reads it). */
   async close(): Promise<void> {
+    this.detach();
     await this.engine.close();
     if (this.snapshot) await removeLiveSnapshot(this.store, this.snapshot);
   }
