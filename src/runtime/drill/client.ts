@@ -16,6 +16,14 @@ export const DEFAULT_QUERY_OPTIONS: Readonly<Record<string, unknown>> = {
   'store.json.enable_v2_reader': false,
 };
 
+/**
+ * How much of an answer is read ahead of the consumer (the socket's and the response's buffer):
+ * Drill goes on writing while a batch of rows is turned into output, instead of waiting on a full
+ * socket for the next read (at the default 16 KiB it waited after every few rows). Bounded: a
+ * slow reader still stops Drill, a few MiB later.
+ */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+
 /** What every query of a session is sent with. */
 export interface DrillSession {
   /** Session options (any ALTER SESSION option), beside DEFAULT_QUERY_OPTIONS. */
@@ -139,7 +147,9 @@ export class DrillClient {
     if (this.authorization) headers.Authorization = this.authorization;
     const transport = target.protocol === 'https:' ? https : http;
     return new Promise<DrillAnswer>((resolve, reject) => {
-      const req = transport.request(target, { method, headers }, (res) => {
+      // Node 20 takes highWaterMark here (the socket's and the response's); its types do not say so yet.
+      const options: http.RequestOptions & { highWaterMark: number } = { method, headers, highWaterMark: READ_AHEAD_BYTES };
+      const req = transport.request(target, options, (res) => {
         const decoder = new StringDecoder('utf8');
         resolve({
           status: res.statusCode ?? 0,
