@@ -132,6 +132,15 @@ test('struct and list columns: the same JSON text in every format (integers past
   assert.is(csv[1], '2,"{""big"":""9007199254740993"",""small"":-9007199254740991,""ok"":true,""n"":null,""s"":""\\u001b\\""q\\\\\\x7fé"",""k\\""ey"":[2,null]}","[{""sku"":""a"",""qty"":2},null]",[],,"{""x"":100}"');
 });
 
+test('struct and list columns: 16 digits and more in strings and keys stay as written, only integers past 2^53 become strings', async () => {
+  const sql = `SELECT {'id': '12345678901234567890', '1234567890123456789': 1, 'n': 12345678901234567::BIGINT, 'm': (-9223372036854775808)::BIGINT,
+    'h': 170141183460469231731687303715884105727::HUGEINT, 'e': 'a\\"9999999999999999', 'ok': 9007199254740991::BIGINT} AS st,
+    [1234567890123456789::BIGINT, -9007199254740991, 5] AS l`;
+  const st = '{""id"":""12345678901234567890"",""1234567890123456789"":1,""n"":""12345678901234567"",""m"":""-9223372036854775808"",' +
+    '""h"":""170141183460469231731687303715884105727"",""e"":""a\\\\\\""9999999999999999"",""ok"":9007199254740991}';
+  assert.is(await render(sql, 'csv'), `st,l\n"${st}","[""1234567890123456789"",-9007199254740991,5]"\n`);
+});
+
 test('text columns packed into one value per row come out whole: astral characters, NUL, empty, NULL, JSON as written', async () => {
   const sql = `SELECT 'a😀é' || chr(0) || 'z' AS s, NULL::VARCHAR AS n, '' AS e, '{"k": 1}'::JSON AS j, '😀😀' AS t, [1] AS l, 5 AS five`;
   assert.is(await render(sql, 'ndjson'), '{"s":"a😀é\\u0000z","n":null,"e":"","j":{"k": 1},"t":"😀😀","l":[1],"five":5}\n');

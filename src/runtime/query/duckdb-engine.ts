@@ -31,7 +31,7 @@ import {
   type DuckDBValue,
   type DuckDBVector,
 } from '@duckdb/node-api';
-import { INTEGER_TYPE_IDS, lowerHexEscapes, nestedAsText, unpack, type NestedAsText } from './duckdb-nested-text.ts';
+import { INTEGER_TYPE_IDS, lowerHexEscapes, nestedAsText, unpack, unsafeIntegersQuoted, type NestedAsText } from './duckdb-nested-text.ts';
 import { finishJsonLine, jsonLinesSql } from './duckdb-json-lines.ts';
 import type { ArchiveInput } from '../../compiler/plan/types.ts';
 import { archiveRelationSql } from './duckdb-inputs.ts';
@@ -403,7 +403,8 @@ function renderedRowConverter(wrapped: NestedAsText): (rows: DuckDBValue[][]) =>
         if (place.kind === 'plain') return row[place.at];
         const text = pieces[place.at];
         if (text === null || place.json === null) return text;
-        return { kind: 'json', text: place.json === 'rendered' ? lowerHexEscapes(text) : text };
+        if (place.json === 'as-is') return { kind: 'json', text };
+        return { kind: 'json', text: place.json === 'rendered' ? lowerHexEscapes(text) : unsafeIntegersQuoted(lowerHexEscapes(text)) };
       });
     });
 }

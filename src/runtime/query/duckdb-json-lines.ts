@@ -7,7 +7,7 @@
 // dates, intervals, maps…) keep the whole query on the value-by-value path.
 
 import { DuckDBListType, DuckDBStructType, DuckDBTimestampValue, DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
-import { INTEGER_TYPE_IDS, lowerHexEscapes } from './duckdb-nested-text.ts';
+import { INTEGER_TYPE_IDS, lowerHexEscapes, nestedLeaves } from './duckdb-nested-text.ts';
 import { jsonText } from './output.ts';
 import { quoteIdent, quoteString } from './sql-engine.ts';
 
@@ -98,20 +98,6 @@ function doubleSql(x: string): string {
     `WHEN isnan(${x}) THEN '"NaN"' WHEN isinf(${x}) THEN CASE WHEN ${x} > 0 THEN '"Infinity"' ELSE '"-Infinity"' END ` +
     `ELSE ${marker('D', `CAST(${x} AS VARCHAR)`)} END`
   );
-}
-
-/** For a struct or list whose leaves are all strings, booleans or integers: whether integers are among them. Null otherwise. */
-function nestedLeaves(type: DuckDBType): { integers: boolean } | null {
-  if (!(type instanceof DuckDBStructType || type instanceof DuckDBListType)) return null;
-  let integers = false;
-  const visit = (t: DuckDBType): boolean => {
-    if (t.alias !== undefined) return false;
-    if (t instanceof DuckDBStructType) return t.entryTypes.length > 0 && t.entryTypes.every(visit);
-    if (t instanceof DuckDBListType) return visit(t.valueType);
-    if (INTEGERS.has(t.typeId)) integers = true;
-    return t.typeId === DuckDBTypeId.VARCHAR || t.typeId === DuckDBTypeId.BOOLEAN || INTEGERS.has(t.typeId);
-  };
-  return visit(type) ? { integers } : null;
 }
 
 function orNull(x: string, text: string): string {

@@ -1,9 +1,10 @@
-// Nested result values (structs, lists) rendered as JSON text by DuckDB itself, in the exact form
-// output.ts's jsonText gives them: reading a struct or list cell through node-api builds JS objects
-// per value and cost ~100 µs a row (SELECT * over a million records: ~110 s of 130 s).
+// Nested result values (structs, lists) rendered as JSON text by DuckDB itself (to_json, finished
+// in node), in the exact form output.ts's jsonText gives them: reading a struct or list cell
+// through node-api builds JS objects per value and cost ~100 µs a row (SELECT * over a million
+// records: ~110 s of 130 s).
 
 import { DuckDBListType, DuckDBStructType, DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
-import { quoteIdent, quoteString } from './sql-engine.ts';
+import { quoteIdent } from './sql-engine.ts';
 
 /** DuckDB's integer types, of every width and sign. */
 export const INTEGER_TYPE_IDS: readonly DuckDBTypeId[] = [
@@ -20,48 +21,28 @@ export const INTEGER_TYPE_IDS: readonly DuckDBTypeId[] = [
 ];
 const INTEGERS = new Set<DuckDBTypeId>(INTEGER_TYPE_IDS);
 
-/**
- * SQL giving the JSON text of the non-null value `x` of `type`, or null when some part of it has
- * no exact rendering here and is left to node (doubles, which DuckDB writes as `100.0` and
- * `1e+21` where JavaScript writes `100` and `1e21`; decimals; temporal values; JSON, whose text
- * DuckDB would re-serialise; maps; unions). Integers beyond 2^53 are strings, as in jsonText.
- */
-function renderSql(x: string, type: DuckDBType, depth: number): string | null {
-  if (type.alias !== undefined) return null;
-  if (type instanceof DuckDBStructType) {
-    if (type.entryNames.length === 0) return null;
-    const parts: string[] = [];
-    for (let i = 0; i < type.entryNames.length; i++) {
-      const field = `struct_extract(${x}, ${quoteString(type.entryNames[i])})`;
-      const value = renderSql(field, type.entryTypes[i], depth + 1);
-      if (value === null) return null;
-      parts.push(quoteString((i === 0 ? '{' : ',') + JSON.stringify(type.entryNames[i]) + ':'), orNull(field, value));
-    }
-    return `(${parts.join(' || ')} || '}')`;
-  }
-  if (type instanceof DuckDBListType) {
-    const e = `wshed_e${depth}`;
-    const item = renderSql(e, type.valueType, depth + 1);
-    if (item === null) return null;
-    return `('[' || array_to_string(list_transform(${x}, lambda ${e}: ${orNull(e, item)}), ',') || ']')`;
-  }
-  if (type.typeId === DuckDBTypeId.VARCHAR) return `CAST(to_json(${x}) AS VARCHAR)`;
-  if (type.typeId === DuckDBTypeId.BOOLEAN) return `CASE WHEN ${x} THEN 'true' ELSE 'false' END`;
-  if (INTEGERS.has(type.typeId)) {
-    return `CASE WHEN ${x} BETWEEN -9007199254740991 AND 9007199254740991 THEN CAST(${x} AS VARCHAR) ELSE '"' || CAST(${x} AS VARCHAR) || '"' END`;
-  }
-  return null;
-}
-
-function orNull(x: string, text: string): string {
-  return `CASE WHEN ${x} IS NULL THEN 'null' ELSE ${text} END`;
+/** For a struct or list whose leaves are all strings, booleans or integers: whether integers are among them. Null otherwise. */
+export function nestedLeaves(type: DuckDBType): { integers: boolean } | null {
+  if (!(type instanceof DuckDBStructType || type instanceof DuckDBListType)) return null;
+  let integers = false;
+  const visit = (t: DuckDBType): boolean => {
+    if (t.alias !== undefined) return false;
+    if (t instanceof DuckDBStructType) return t.entryTypes.length > 0 && t.entryTypes.every(visit);
+    if (t instanceof DuckDBListType) return visit(t.valueType);
+    if (INTEGERS.has(t.typeId)) integers = true;
+    return t.typeId === DuckDBTypeId.VARCHAR || t.typeId === DuckDBTypeId.BOOLEAN || INTEGERS.has(t.typeId);
+  };
+  return visit(type) ? { integers } : null;
 }
 
 /** Where a statement column's value is in a row of the wrapped statement. */
 export type ColumnPlace =
   | { readonly kind: 'plain'; readonly at: number }
-  /** Piece `at` of the packed text; `json` says how the piece is JSON text (null: plain text). */
-  | { readonly kind: 'packed'; readonly at: number; readonly json: 'as-is' | 'rendered' | null };
+  /**
+   * Piece `at` of the packed text; `json` says how the piece is JSON text (null: plain text):
+   * as written, rendered here, or to_json's with integers past 2^53 still to quote.
+   */
+  | { readonly kind: 'packed'; readonly at: number; readonly json: 'as-is' | 'rendered' | 'to-json-integers' | null };
 
 export interface NestedAsText {
   /** The statement wrapped: its other columns, then one VARCHAR column packing the text ones. */
@@ -90,12 +71,14 @@ export function nestedAsText(sql: string, names: readonly string[], types: reado
   const places = names.map((name, i): ColumnPlace => {
     const column = `wshed_rendered.${quoteIdent(name)}`;
     const type = types[i];
-    const nested = type instanceof DuckDBStructType || type instanceof DuckDBListType;
-    const text = nested ? renderSql(column, type, 0) : null;
-    if (text !== null) {
+    // Strings, booleans and integers only: to_json's text, finished in node (unsafeIntegersQuoted,
+    // lowerHexEscapes). One call per value, where rendering leaf by leaf made the wrapped
+    // statement slow to bind and to start (a LIMIT 100 paid more for it than node does per row).
+    const leaves = nestedLeaves(type);
+    if (leaves) {
       rendered++;
-      packed.push(`CASE WHEN ${column} IS NULL THEN NULL ELSE ${text} END`);
-      return { kind: 'packed', at: packed.length - 1, json: 'rendered' };
+      packed.push(`CAST(to_json(${column}) AS VARCHAR)`);
+      return { kind: 'packed', at: packed.length - 1, json: leaves.integers ? 'to-json-integers' : 'rendered' };
     }
     if (type.typeId === DuckDBTypeId.VARCHAR && (type.alias === undefined || type.alias === 'JSON')) {
       packed.push(column);
@@ -136,6 +119,20 @@ export function unpack(packed: string): (string | null)[] {
     at = end;
   }
   return pieces;
+}
+
+/**
+ * to_json's text of a value whose leaves are strings, booleans and integers with each integer past
+ * 2^53 as a string, as jsonText gives it: every number outside a string is an integer leaf, and
+ * one of 16 digits or more is the only kind that can be past 2^53.
+ */
+export function unsafeIntegersQuoted(json: string): string {
+  if (!/[0-9]{16}/.test(json)) return json;
+  return json.replace(/"(?:[^"\\]|\\.)*"|-?[0-9]+/g, (token) => {
+    if (token.startsWith('"')) return token;
+    const n = BigInt(token);
+    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? token : `"${token}"`;
+  });
 }
 
 /** DuckDB writes control characters as `\u001B`; JSON.stringify (and so jsonText) as `\u001b`. */

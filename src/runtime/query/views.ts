@@ -106,9 +106,8 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
   const wanted = (role: ReservoirView['role']) => !inputs.wanted || inputs.wanted.has(role);
   const unifiedIsArchive = archive.via === 'archiver' && inputs.liveRows === 0;
 
-  if (wanted('archived') || (wanted('unified') && unifiedIsArchive)) {
-    create(archived.name, withFields(scanOf(archived.sql.duckdb, all, archivedMode), archivedMode));
-  }
+  const archivedBody = () => withFields(scanOf(archived.sql.duckdb, all, archivedMode), archivedMode);
+  if (wanted('archived')) create(archived.name, archivedBody());
   if (wanted('live')) create(live.name, withFields(live.sql.duckdb, 'json'));
   if (wanted('unified')) create(unified.name, unifiedBody());
   return { bindings, statements };
@@ -119,8 +118,9 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
       // de-duplication over everything.
       return withFields(scanOf(unified.sql.duckdb, all, 'json'), 'json');
     }
-    // Nothing live to repeat, and the archiver writes each record once: the unified view is the archive.
-    if (unifiedIsArchive) return `SELECT * FROM ${quoteIdent(archived.name)}`;
+    // Nothing live to repeat, and the archiver writes each record once: the unified view is the
+    // archive (its own copy of the body: DuckDB binds a view over a view twice).
+    if (unifiedIsArchive) return archivedBody();
     // The plan's de-duplication (archived copy kept) over the files that may repeat live records,
     // and the rest of the archive as is: de-duplicating a million archived rows that cannot
     // repeat anything would cost more than the query.
