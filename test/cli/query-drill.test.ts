@@ -97,6 +97,16 @@ test('SQL Drill refuses is one coded line with its message, exit 1, no stack', (
   assert.not.match(r.stderr, /\n\s+at /);
 });
 
+test('a typo over views already made (no planning round trip first) is one coded line with Drill\'s message', () => {
+  ok(['query', 'p.wshed', `SELECT count(*) AS n FROM ${reservoir}_archived`, ...drillArgs()]);
+  const r = scratch.wshed(['query', 'p.wshed', `SELEC * FROM ${reservoir}_archived`, ...drillArgs()]);
+  assert.is(r.code, 1, r.stderr);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /WS741/);
+  assert.match(r.stderr, /Non-query expression|PARSE ERROR|Encountered/);
+  assert.not.match(r.stderr, /\n\s+at /);
+});
+
 test('an unreachable Drill is one line naming the URL without its credentials', async () => {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { compile } from '../../src/compiler/compile.ts';
 import type { ArchiveStep, Plan, ReservoirViewsStep } from '../../src/compiler/plan/types.ts';
 import { archiveReservoir } from '../../src/runtime/archive/archiver.ts';
-import { expireLiveSnapshots, LIVE_SNAPSHOT_FILE, writeLiveSnapshot } from '../../src/runtime/drill/live-snapshot.ts';
+import { expireLiveSnapshots, LIVE_SNAPSHOT_FILE, LIVE_SNAPSHOT_FOLDER, writeLiveSnapshot } from '../../src/runtime/drill/live-snapshot.ts';
 import { bindDrillViews, type BoundDrillViews } from '../../src/runtime/drill/views.ts';
 import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
 import { runQuery } from '../../src/runtime/query/run-query.ts';
@@ -234,6 +234,26 @@ test('binding again replaces only what changed: views Drill already holds as mad
   assert.ok(widened.created.has(`${f.reservoir}_archived`), [...widened.created.keys()].join(', '));
   const { rows } = await ws!.session.query(`SELECT COUNT(coupon) AS n FROM \`${f.reservoir}_archived\``);
   assert.is(Number(rows[0]!.n), 1);
+});
+
+test('the check made before changes (the query planned) runs before the stream is read or a view replaced, and not at all when there is nothing to change', async () => {
+  const f = await fixture();
+  await putAllRecords(kinesis.streams, f.stream, entries(0, 10));
+  await archiveReservoir(archiveStep(f.reservoir, f.stream, f.root), { streams: kinesis.streams });
+  await putAllRecords(kinesis.streams, f.stream, entries(10, 12));
+  let checks = 0;
+  const request = (wanted: boolean, beforeChanges: () => Promise<void>) => ({ views: f.step, archive: f.archive, store: f.store, streams: kinesis.streams, wanted, viewsWorkspace: ws!.views, beforeChanges });
+  const refused = await rejects(() => bindDrillViews(ws!.session, request(true, () => Promise.reject(new Error('a typo')))));
+  assert.match(refused.message, 'a typo');
+  assert.not.ok(existsSync(path.join(f.root, LIVE_SNAPSHOT_FOLDER)), 'no live record was read');
+  const made = await bindDrillViews(ws!.session, request(false, async () => void checks++));
+  assert.is(checks, 1);
+  assert.is(made.created.size, 4);
+  const current = await bindDrillViews(ws!.session, request(false, async () => void checks++));
+  assert.is(checks, 1, 'views current and no live read: nothing to protect');
+  assert.is(current.created.size, 0);
+  await bindDrillViews(ws!.session, request(true, async () => void checks++));
+  assert.is(checks, 2, 'a live read is checked for');
 });
 
 test('a reservoir with no archived file yet is a clear error, not a Drill trace', async () => {
