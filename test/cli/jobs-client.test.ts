@@ -219,12 +219,27 @@ test('a wrong or missing token fails with the 401 message and never prints the t
   const wrong = await jobs(['list'], { token: 'wrong-token' });
   assert.is(wrong.code, 1);
   assert.match(wrong.stderr, /401/);
-  assert.match(wrong.stderr, /--token or \$WSHED_TOKEN/);
+  assert.match(wrong.stderr, /--token, --token-file or \$WSHED_TOKEN/);
   assert.not.match(wrong.stderr + wrong.stdout, /wrong-token/);
   noStack(wrong);
   const missing = await jobs(['list'], { token: null });
   assert.is(missing.code, 1);
   assert.match(missing.stderr, /401/);
+});
+
+test('--token-file reads the token from a file (its first line); an unreadable one, or both flags, is a usage error', async () => {
+  const file = path.join(dir.path, 'token-file');
+  await fs.writeFile(file, `  ${TOKEN}  \nsecond line\n`, { mode: 0o600 });
+  const ok = await jobs(['list', '-t', '--token-file', file], { token: null });
+  assert.is(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /: COMPLETED_SUCCESS into pumped \(/);
+  const missing = await jobs(['list', '--token-file', path.join(dir.path, 'no-such-file')], { token: null });
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /cannot read --token-file .*no-such-file: ENOENT/);
+  const both = await jobs(['list', '--token-file', file]);
+  assert.is(both.code, 2);
+  assert.match(both.stderr, /give --token or --token-file, not both/);
+  assert.not.match(ok.stderr + missing.stderr + both.stderr, new RegExp(TOKEN));
 });
 
 test('preview prints the first N rows as a table and the total on stderr; --json the answer', async () => {
