@@ -1,5 +1,6 @@
 // Provisioning on the aws target: streams, S3 locations, Firehose delivery streams, the EMR
-// cluster with Drill, the Drill storage plugin, Hive tables over live streams and the SSH tunnel.
+// cluster with Drill (and, with service.onCluster, the job service's bootstrap action and uploads),
+// the Drill storage plugin, Hive tables over live streams and the SSH tunnel.
 
 import { diagnostic, type Diagnostic } from '../diagnostics.ts';
 import type { Location, Model, ReservoirModel } from '../model.ts';
