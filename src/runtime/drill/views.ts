@@ -230,7 +230,7 @@ function liveRelationName(relation: string): string {
  * as is; null when it reads live records only and the snapshot holds none (there is nothing to send).
  * `oneArchivedFile` (a store path), when known, gives an empty snapshot its columns cheaply.
  */
-export function replayDrillSql(plan: Plan, step: ReplayStep, snapshot: LiveSnapshot | null, oneArchivedFile: string | null = null): string | null {
+export function replayDrillSql(plan: Pick<Plan, 'steps'>, step: ReplayStep, snapshot: LiveSnapshot | null, oneArchivedFile: string | null = null): string | null {
   const live = findInput(step.inputs, 'live');
   if (!live) return step.sql.drill;
   const sql = step.sql.drill;

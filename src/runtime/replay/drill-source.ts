@@ -5,7 +5,7 @@
 // (duckdb-json.ts), so a replay emits the same bytes on either engine.
 
 import { findInput } from '../../compiler/plan/inputs.ts';
-import type { Plan, ReplayStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
+import type { ReplayStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
 import { PAYLOAD_TEXT } from '../../compiler/sql/index.ts';
 import { removeLiveSnapshot, writeLiveSnapshot, type LiveSnapshot } from '../drill/live-snapshot.ts';
 import { replayDrillSql } from '../drill/views.ts';
@@ -81,7 +81,7 @@ export class DrillReplaySource {
         const last = files[files.length - 1]!.url;
         oneFile = last.startsWith(`${root}/`) ? last.slice(root.length + 1) : null;
       }
-      const sql = replayDrillSql({ steps: views ? [views] : [] } as Pick<Plan, 'steps'> as Plan, step, snapshot, oneFile);
+      const sql = replayDrillSql({ steps: views ? [views] : [] }, step, snapshot, oneFile);
       return new DrillReplaySource(step, engine, store, snapshot, sql, cut, snapshot?.records ?? 0, detach);
     } catch (err) {
       detach();
