@@ -338,8 +338,9 @@ test('each replay\'s source SQL: scan, de-duplication, bounds, compaction, filte
     const textAt = drilled.columns.indexOf(PAYLOAD_TEXT);
     assert.ok(textAt >= 0, `${step.name}: the Drill SQL carries ${PAYLOAD_TEXT}`);
     assert.equal(drilled.rows.map((r) => duckdbJsonText(String(r[textAt]))), duckTexts, `${step.name}: the payloads' bytes`);
-    const withoutText = { columns: drilled.columns.filter((_, i) => i !== textAt), rows: drilled.rows.map((r) => r.filter((_, i) => i !== textAt)) };
-    compareRows(`replay ${step.name}`, { columns, rows: duckRows }, withoutText, true, new Set());
+    // Its other columns are the record's: the payload comes back as its text only (checked above).
+    const withoutPayload = { columns: columns.slice(0, -1), rows: duckRows.map((r) => r.slice(0, -1)) };
+    compareRows(`replay ${step.name}`, withoutPayload, { columns: drilled.columns.filter((_, i) => i !== textAt), rows: drilled.rows.map((r) => r.filter((_, i) => i !== textAt)) }, true, new Set());
     if (snapshot) await removeLiveSnapshot(store, snapshot);
   }
 });

@@ -174,6 +174,8 @@ export function buildReplayQuery(
   operators.push({ op: 'order', pushedDown: true, by: [...ORIGIN] });
   if (replay.limit !== null) operators.push({ op: 'limit', pushedDown: true, count: replay.limit });
 
-  const query = select({ with: ctes, items: stageItems(lines), from: table(last, T), orderBy: originOrder(false), limit: replay.limit });
+  // Carrying the payload's text, the result leaves the parsed payload out: nothing reads it, and it would double what comes back.
+  const items = lines ? stageItems(lines).filter((it) => !(it.expr.kind === 'column' && it.expr.name === 'payload')) : recordItems();
+  const query = select({ with: ctes, items, from: table(last, T), orderBy: originOrder(false), limit: replay.limit });
   return { query, operators, readsLive: replay.source !== 'archive' };
 }

@@ -96,7 +96,7 @@ WITH
     FROM `compacted` AS `t`
     WHERE CAST(`t`.`payload`.`status` AS VARCHAR(65535)) = 'shipped' AND CASE WHEN REGEXP_MATCHES(CAST(`t`.`payload`.`total` AS VARCHAR(65535)), '^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$') THEN CAST(`t`.`payload`.`total` AS DOUBLE) END > 100 AND CAST(`t`.`payload`.`customer`.`region` AS VARCHAR(65535)) IN ('eu', 'us')
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload_text`
 FROM `filtered` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`
 LIMIT 100000;

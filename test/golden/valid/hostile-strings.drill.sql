@@ -59,6 +59,6 @@ WITH
     FROM `archive` AS `t`
     WHERE CAST(`t`.`payload`.`status` AS VARCHAR(65535)) = '''; DROP TABLE orders; --' AND CAST(`t`.`payload`.`note` AS VARCHAR(65535)) = '\''); SELECT 1; --' AND CAST(`t`.`payload`.`a"b` AS VARCHAR(65535)) = 'x'
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload_text`
 FROM `filtered` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`;

@@ -54,7 +54,7 @@ WITH
       FROM table(`wshed`.`r`.`dt=*/hour=*/*.json`(type => 'text', fieldDelimiter => U&'\0001', quote => U&'\0002', escape => U&'\0002', comment => U&'\0003', extractHeader => false)) AS `l`
     ) AS `l` ON `l`.`fqn` = `t`.`fqn` AND `l`.`shard_id` = `t`.`shard_id` AND `l`.`sequence_number` = `t`.`sequence_number` AND `l`.`sub_sequence_number` = `t`.`sub_sequence_number`
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload_text`
 FROM `archive` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`;
 
@@ -68,6 +68,6 @@ WITH
       FROM table(`wshed`.`r`.`dt=*/hour=*/*.json`(type => 'text', fieldDelimiter => U&'\0001', quote => U&'\0002', escape => U&'\0002', comment => U&'\0003', extractHeader => false)) AS `l`
     ) AS `l` ON `l`.`fqn` = `t`.`fqn` AND `l`.`shard_id` = `t`.`shard_id` AND `l`.`sequence_number` = `t`.`sequence_number` AND `l`.`sub_sequence_number` = `t`.`sub_sequence_number`
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload_text`
 FROM `archive` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`;

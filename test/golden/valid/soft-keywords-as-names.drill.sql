@@ -67,6 +67,6 @@ WITH
     FROM `compacted` AS `t`
     WHERE CAST(`t`.`payload`.`format` AS VARCHAR(65535)) = 'json' AND CASE WHEN REGEXP_MATCHES(CAST(`t`.`payload`.`limit` AS VARCHAR(65535)), '^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$') THEN CAST(`t`.`payload`.`limit` AS DOUBLE) END > 3 AND CAST(`t`.`payload`.`since`.`until` AS VARCHAR(65535)) = 'x' AND `t`.`payload`.`partition` IS NOT NULL
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload_text`
 FROM `filtered` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`;

@@ -60,6 +60,6 @@ WITH
     WHERE CAST(`t`.`payload`.`customer` AS VARCHAR(65535)) = 'O''Brien' AND CAST(`t`.`payload`.`note` AS VARCHAR(65535)) = 'say "hi"
 ' AND CAST(`t`.`payload`.`city` AS VARCHAR(65535)) = 'Zürich'
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload_text`
 FROM `filtered` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`;

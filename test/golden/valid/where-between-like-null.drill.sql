@@ -59,6 +59,6 @@ WITH
     FROM `archive` AS `t`
     WHERE CASE WHEN REGEXP_MATCHES(CAST(`t`.`payload`.`total` AS VARCHAR(65535)), '^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$') THEN CAST(`t`.`payload`.`total` AS DOUBLE) END BETWEEN 10 AND 99.5 AND CAST(`t`.`payload`.`sku` AS VARCHAR(65535)) NOT BETWEEN 'a' AND 'f' AND CAST(`t`.`payload`.`customer`.`email` AS VARCHAR(65535)) LIKE '%@example.com' AND CAST(`t`.`payload`.`name` AS VARCHAR(65535)) NOT LIKE 'test%' AND `t`.`payload`.`coupon` IS NULL AND `t`.`payload`.`shipped_at` IS NOT NULL
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload_text`
 FROM `filtered` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`;

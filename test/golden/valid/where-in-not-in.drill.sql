@@ -59,6 +59,6 @@ WITH
     FROM `archive` AS `t`
     WHERE CAST(`t`.`payload`.`region` AS VARCHAR(65535)) IN ('eu', 'us', 'apac') AND NOT (CASE WHEN REGEXP_MATCHES(CAST(`t`.`payload`.`priority` AS VARCHAR(65535)), '^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$') THEN CAST(`t`.`payload`.`priority` AS DOUBLE) END IN (1, 2, 3)) AND (CASE WHEN REGEXP_MATCHES(CAST(`t`.`payload`.`flag` AS VARCHAR(65535)), '^(true|false)$') THEN CAST(`t`.`payload`.`flag` AS BOOLEAN) END IN (TRUE) OR `t`.`payload`.`flag` IS NULL)
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload_text`
 FROM `filtered` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`;

@@ -78,6 +78,6 @@ WITH
     FROM `deduped` AS `t`
     WHERE `t`.`partition_key` LIKE 'tenant-42-%' AND `t`.`shard_id` = 'shardId-000000000001' AND `t`.`arrival_time` >= '2026-11-01T00:00:00.000Z' AND LPAD(`t`.`sequence_number`, 64, '0') > '0000000000000000000000000000000000000000000000000000000000000000'
   )
-SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload`, `t`.`payload_text`
+SELECT `t`.`stream`, `t`.`shard_id`, `t`.`sequence_number`, `t`.`sub_sequence_number`, `t`.`partition_key`, `t`.`arrival_time`, `t`.`payload_text`
 FROM `filtered` AS `t`
 ORDER BY `t`.`arrival_time`, LPAD(`t`.`sequence_number`, 64, '0'), `t`.`sub_sequence_number`, `t`.`shard_id`;
