@@ -202,7 +202,7 @@ export const clusterCommand = {
   builder: (y: Argv) =>
     withHelp(
       y
-        .command(fileCommand('upload', 'put the bootstrap script and the Drill plugin configuration on S3', undefined, (c) => upload(c)))
+        .command(fileCommand('upload', 'put the bootstrap scripts, the Drill plugin file and the job service (service.onCluster) on S3', undefined, (c) => upload(c)))
         .command(fileCommand('launch', 'launch the cluster (or find the running one of this pipeline)', roles, (c, a) => launch(c, Boolean(a.createDefaultRoles))))
         .command(fileCommand('wait', 'wait until the cluster is ready (WAITING)', poll, (c, a) => wait(c, Number(a.poll))))
         .command(
