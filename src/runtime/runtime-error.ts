@@ -405,6 +405,11 @@ export const RUNTIME_ERRORS = {
     (a) => `cluster ${a.id} has no primary node address yet (state ${a.state})`,
     (a) => `wait for it with 'wshed cluster wait ${a.file}', or set emr.primaryAddress`,
   ),
+  WS843: e(
+    'command refused on the primary node',
+    (a) => `${a.user}@${a.host}:${a.port} accepted the SSH connection but refused to run '${a.command}': ${a.why}`,
+    () => `the account must be allowed to run commands (no ForceCommand or restricted shell for it in sshd_config) and under its session limit; ssh.user is hadoop on EMR`,
+  ),
   // WS850–WS859: the Drill SQL engine (its REST API).
   WS850: e(
     'Drill unreachable',

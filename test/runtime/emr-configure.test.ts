@@ -82,6 +82,25 @@ test("a failing statement is WS841 with Hive's own message, and the tables after
   assert.is(readFileSync(path.join(dir, 'hive.log'), 'utf8').split('\n--\n').filter(Boolean).length, 1);
 });
 
+test('a primary node that accepts the connection but refuses the command is WS843, one line naming the account and the command', async () => {
+  // This server authenticates the key and then refuses every session, as sshd does with a restricted account.
+  const refusing = await startTestSshServer({ hostKey: generateKeys().privateKey, clientPublicKey: keys.publicKey });
+  try {
+    const steps = hiveSteps(plan());
+    const target = { host: '127.0.0.1', port: refusing.port, user: 'hadoop', privateKey: Buffer.from(keys.privateKey), knownHostsFile: path.join(dir, 'known_hosts_refusing'), keepaliveSeconds: 15 };
+    try {
+      await createHiveTables((command, stdin) => execOnPrimary(target, command, stdin), steps);
+      assert.unreachable('a refused command passed');
+    } catch (err) {
+      assert.ok(isRuntimeError(err, 'WS843'), String(err));
+      assert.match((err as Error).message, `hadoop@127.0.0.1:${refusing.port} accepted the SSH connection but refused to run 'hive'`);
+      assert.not.match((err as Error).message, /\n\s+at /);
+    }
+  } finally {
+    await refusing.close();
+  }
+});
+
 /** Drill's storage REST shapes (docs: POST /storage/{name}.json {name, config} → {result}; GET → {name, config}). */
 async function drillLike(): Promise<{ url: string; saved: Map<string, unknown>; server: Server }> {
   const saved = new Map<string, unknown>();
