@@ -7,7 +7,7 @@
 import type { Argv } from 'yargs';
 import type { Plan, PlanStep } from '../../compiler/plan/types.ts';
 import type { StreamService } from '../../runtime/kinesis/stream-service.ts';
-import type { TargetRuntime } from '../../runtime/target/target-runtime.ts';
+import type { StepOutcome, TargetRuntime } from '../../runtime/target/target-runtime.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { archiveWithProgress, printArchive } from './archive.ts';
 import { isChangedReplay, replayWithProgress } from './replay.ts';
@@ -116,8 +116,10 @@ export async function executePlan(plan: Plan, runtime: TargetRuntime, options: E
     for (const step of chosen) {
       if (!DATA_KINDS.has(step.kind)) {
         const r = await runtime.provisioner.apply(step, plan);
-        say(step, r.text, r.data);
-        if (step.kind !== 'local-service') done[PROVISIONED] = (done[PROVISIONED] ?? 0) + 1;
+        // The marker says what this run did, not what the plan could do: a second run shows `=`.
+        const change = OUTCOME_CHANGE[r.outcome];
+        process.stdout.write(options.json ? JSON.stringify({ step: step.id, kind: step.kind, outcome: r.outcome, ...r.data }) + '\n' : `${CHANGE_MARKER[change]} ${step.id}: ${r.text}\n`);
+        if (step.kind !== 'local-service') done[change] = (done[change] ?? 0) + 1;
         continue;
       }
       switch (step.kind) {
@@ -174,12 +176,16 @@ export async function executePlan(plan: Plan, runtime: TargetRuntime, options: E
   if (!options.json) {
     const ran = (done['archive'] ?? 0) + (done['replay'] ?? 0);
     const skipped = done['skipped'] ? `, ${done['skipped']} skipped` : '';
-    process.stdout.write(`Run complete in ${formatDuration(Date.now() - started)}: ${formatCount(done[PROVISIONED] ?? 0)} provisioned, ${formatCount(ran)} run${skipped}.\n`);
+    // Provisioning steps by what they did (starting the local service is not counted), then the data steps.
+    const changes = (['created', 'updated', 'unchanged', 'deleted'] as const).filter((c) => done[c]).map((c) => `${formatCount(done[c]!)} ${c}`);
+    process.stdout.write(`Run complete in ${formatDuration(Date.now() - started)}: ${[...changes, `${formatCount(ran)} run`].join(', ')}${skipped}.\n`);
   }
 }
 
-/** Provisioning steps that made or checked a resource (starting the local service is not counted). */
-const PROVISIONED = 'provisioned';
+type Change = 'created' | 'updated' | 'unchanged' | 'deleted';
+/** What a provisioning step's outcome changed: something already right (`exists`, a running service or tunnel, a kept stream) is unchanged. */
+const OUTCOME_CHANGE: Record<StepOutcome['outcome'], Change> = { created: 'created', updated: 'updated', exists: 'unchanged', running: 'unchanged', kept: 'unchanged', deleted: 'deleted' };
+const CHANGE_MARKER: Record<Change, string> = { created: '+', updated: '~', unchanged: '=', deleted: '-' };
 
 function marker(step: PlanStep): string {
   return { create: '+', run: '~', read: '=', destroy: '-' }[step.action];

@@ -107,7 +107,7 @@ export function clusterStepProvisioning(options: ClusterProvisioningOptions): Cl
           const bodies = await clusterResourceBodies(plan);
           const created = await ensureBucket(emr().s3, upload.bucket, options.region);
           const urls = await uploadResources(emr(), upload, bodies);
-          return { outcome: 'updated', text: `${created ? `created bucket ${upload.bucket}; ` : ''}uploaded ${urls.join(', ')}`, data: { urls, bucketCreated: created } };
+          return { outcome: created ? 'created' : 'updated', text: `${created ? `created bucket ${upload.bucket}; ` : ''}uploaded ${urls.join(', ')}`, data: { urls, bucketCreated: created } };
         }
         case 'emr-cluster': {
           const launched = await launchCluster(emr(), step as EmrClusterStep, { createDefaultRoles: options.createDefaultRoles ?? false });

@@ -63,7 +63,8 @@ export async function uploadResources(clients: EmrClients, step: UploadResources
   // Drill's views workspace is refused while no object lies under its prefix (drill-plugin.ts).
   const marker = `${step.prefix}${DRILL_VIEWS_FOLDER}/.keep`;
   try {
-    await clients.s3.send(new PutObjectCommand({ Bucket: step.bucket, Key: marker, Body: '' }));
+    // An empty body gets no content-length header unless given, and the SDK then warns on stderr.
+    await clients.s3.send(new PutObjectCommand({ Bucket: step.bucket, Key: marker, Body: '', ContentLength: 0 }));
   } catch (err) {
     throw new RuntimeError('WS833', { what: `writing s3://${step.bucket}/${marker}`, why: (err as Error).message }, { cause: err });
   }
