@@ -18,7 +18,7 @@ import { isRuntimeError, RuntimeError } from '../runtime-error.ts';
 import { duckdbJsonText } from './duckdb-json.ts';
 import { ReplayError } from './replay-errors.ts';
 import type { SourceOptions, SourceRow } from './source.ts';
-import { captureAtTip, cutAtArchive, type SourceCut } from './watermark.ts';
+import { cutWithoutLive, type SourceCut } from './watermark.ts';
 
 const COLUMNS = ['stream', 'shard_id', 'sequence_number', 'sub_sequence_number', 'partition_key', 'arrival_time', PAYLOAD_TEXT] as const;
 
@@ -65,12 +65,8 @@ export class DrillReplaySource {
           ...signal,
         });
         cut = snapshot.cut;
-      } else if (options.bound) {
-        cut = options.bound;
-      } else if (options.archive) {
-        cut = await cutAtArchive(options.streams, step.stream, options.archive);
       } else {
-        cut = await captureAtTip(options.streams, step.stream, { archive: null, ...signal });
+        cut = await cutWithoutLive(options.streams, step.stream, options);
       }
       // Listed after the snapshot was written, as on DuckDB; Drill fails on a glob that matches no file.
       let oneFile: string | null = null;

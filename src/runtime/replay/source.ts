@@ -17,7 +17,7 @@ import type { StreamService } from '../kinesis/stream-service.ts';
 import type { ArchiveCheckpoint } from '../reservoir/checkpoint.ts';
 import { loadLiveTable } from './live-table.ts';
 import { isReplayError, ReplayError } from './replay-errors.ts';
-import { captureAtTip, cutAtArchive, type SourceCut } from './watermark.ts';
+import { cutWithoutLive, type SourceCut } from './watermark.ts';
 import { DrillReplaySource } from './drill-source.ts';
 import type { SqlEngineName } from '../drill/engine-choice.ts';
 
@@ -121,12 +121,8 @@ export class ReplaySource implements ReplayRowSource {
         });
         cut = live.cut;
         liveRecords = live.records;
-      } else if (options.bound) {
-        cut = options.bound;
-      } else if (options.archive) {
-        cut = await cutAtArchive(options.streams, step.stream, options.archive);
       } else {
-        cut = await captureAtTip(options.streams, step.stream, { archive: null, ...signal });
+        cut = await cutWithoutLive(options.streams, step.stream, options);
       }
       const archiveInput = findInput(step.inputs, 'archive');
       if (archiveInput) {

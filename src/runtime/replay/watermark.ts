@@ -103,6 +103,17 @@ async function usableCheckpoint(streams: StreamService, stream: string, checkpoi
 
 type ShardLimit = { readonly kind: 'all' } | { readonly kind: 'none' } | { readonly kind: 'upto'; readonly sequenceNumber: string };
 
+/** Where a replay that reads no live record ends: a resumed run's cut, else the archive checkpoint, else the stream's tip now. */
+export async function cutWithoutLive(
+  streams: StreamService,
+  stream: string,
+  options: { readonly bound?: SourceCut; readonly archive: ArchiveCheckpoint | null; readonly signal?: AbortSignal },
+): Promise<SourceCut> {
+  if (options.bound) return options.bound;
+  if (options.archive) return cutAtArchive(streams, stream, options.archive);
+  return captureAtTip(streams, stream, { archive: null, ...(options.signal ? { signal: options.signal } : {}) });
+}
+
 /** Answers "is this record past the cut?" quickly, for every row the SQL returns. */
 export class CutFilter {
   private readonly marks: Map<string, string>;
