@@ -2,6 +2,11 @@
 // second of each destination shard's budget (so a batch never waits on a bucket it cannot fill).
 // With aggregation, records are KPL-aggregated per destination shard: an aggregate lands on the
 // shard of its first record's key, so one holding keys of two shards would misroute the others.
+// Per-key order: a partition key is in at most one entry of a batch. PutRecords goes on past a
+// failed entry, so a key's later record in the same call could land before the retry of its
+// earlier one; with one entry per key per call, and a batch acknowledged before the next is sent,
+// each key's records land in replay order. An aggregate holds all of a shard's records (hot keys
+// cost nothing); without aggregation a batch closes at a key's second record.
 
 import { KplAggregator } from '../kinesis/kpl.ts';
 import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES } from '../kinesis/put-records.ts';
@@ -59,6 +64,10 @@ export class Batcher {
   private entries: BatchEntry[] = [];
   private open = new Map<string, OpenAggregate>();
   private perShard = new Map<string, { records: number; bytes: number }>();
+  /** Partition keys in the batch's finished entries (plain records, closed aggregates). */
+  private entryKeys = new Set<string>();
+  /** Partition keys in each shard's open aggregate. */
+  private openKeys = new Map<string, Set<string>>();
   private userRecords = 0;
   private bytes = 0;
   private entryCount = 0;
@@ -78,8 +87,11 @@ export class Batcher {
     const shardAggregate = this.aggregate ? this.open.get(record.shardId) : undefined;
     const aggregates = this.aggregate && size + AGGREGATE_FRAMING <= aggregateLimit;
     const newEntry = !aggregates || !shardAggregate || shardAggregate.bytes + size > aggregateLimit;
+    // The key would be in a second entry of this batch: an earlier one, or the shard's open aggregate once a new entry starts.
+    const key = record.partitionKey;
+    const repeated = this.entryKeys.has(key) || (newEntry && this.openKeys.get(record.shardId)?.has(key) === true);
     let closed: Batch | null = null;
-    if (this.userRecords > 0 && !this.fits(record.shardId, caps, size, newEntry)) closed = this.close();
+    if (this.userRecords > 0 && (repeated || !this.fits(record.shardId, caps, size, newEntry))) closed = this.close();
 
     if (!aggregates) {
       // Too big to aggregate: it goes plain, after the shard's open aggregate to keep the order.
@@ -98,6 +110,9 @@ export class Batcher {
         this.count(record.shardId, 1, 0);
       }
       const full = open.aggregator.add(record.partitionKey, record.data);
+      const keys = this.openKeys.get(record.shardId) ?? new Set<string>();
+      keys.add(key);
+      this.openKeys.set(record.shardId, keys);
       // Our own size bound is stricter than the library's, so it never flushes by itself.
       if (full) throw new Error('a KPL aggregate overflowed its size estimate');
       open.count++;
@@ -125,6 +140,7 @@ export class Batcher {
 
   private push(entry: BatchEntry, shardId: string, userRecords: number): void {
     this.entries.push(entry);
+    this.entryKeys.add(entry.partitionKey);
     this.count(shardId, 1, entry.bytes);
     this.userRecords += userRecords;
   }
@@ -141,6 +157,8 @@ export class Batcher {
   /** Turns a shard's open aggregate into an entry (already counted as one). */
   private finish(open: OpenAggregate): void {
     this.open.delete(open.first.shardId);
+    for (const key of this.openKeys.get(open.first.shardId) ?? []) this.entryKeys.add(key);
+    this.openKeys.delete(open.first.shardId);
     if (open.count === 1) {
       // One record gains nothing from the aggregate framing; consumers get it as a plain record.
       this.entries.push(plainEntry(open.first, open.first.data.length + Buffer.byteLength(open.first.partitionKey)));
@@ -168,6 +186,8 @@ export class Batcher {
     this.entries = [];
     this.open = new Map();
     this.perShard = new Map();
+    this.entryKeys = new Set();
+    this.openKeys = new Map();
     this.userRecords = 0;
     this.bytes = 0;
     this.entryCount = 0;
