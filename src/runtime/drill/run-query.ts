@@ -5,7 +5,7 @@
 import { findInput } from '../../compiler/plan/inputs.ts';
 import type { ArchiveInput, ArchiveStep, Plan, QueryStep, ReservoirViewsStep } from '../../compiler/plan/types.ts';
 import type { StreamService } from '../kinesis/stream-service.ts';
-import { createJsonLineWriter, createRowWriter, writesJsonObjects, type OutputFormat } from '../query/output.ts';
+import { createJsonLineWriter, createRowWriter, writeAllBatches, writesJsonObjects, type OutputFormat } from '../query/output.ts';
 import type { QueryRunResult, QueryText } from '../query/run-query.ts';
 import { SqlError } from '../query/sql-engine.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
@@ -96,26 +96,12 @@ export async function runDrillQuery(o: DrillQueryOptions): Promise<QueryRunResul
       // JSON rows rendered from Drill's own text (the same text, without a JS value per cell).
       const lines = await userSql(engine.streamJsonLines(run));
       const writer = createJsonLineWriter(o.format, o.out);
-      let rows = 0;
-      for (;;) {
-        const batch = await userSql(lines.next());
-        if (batch === null) break;
-        rows += batch.length;
-        await writer.write(batch);
-      }
-      await writer.end();
+      const rows = await writeAllBatches(() => userSql(lines.next()), writer);
       return { rows, columns: lines.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
     }
     const result = await userSql(engine.stream(run));
     const writer = createRowWriter(o.format, result.columns, o.out);
-    let rows = 0;
-    for (;;) {
-      const batch = await userSql(result.next());
-      if (batch === null) break;
-      rows += batch.length;
-      await writer.write(batch);
-    }
-    await writer.end();
+    const rows = await writeAllBatches(() => userSql(result.next()), writer);
     return { rows, columns: result.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
   } finally {
     await engine.close();

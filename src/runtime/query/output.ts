@@ -14,6 +14,17 @@ export interface RowWriter {
   end(): Promise<void>;
 }
 
+/** Writes every batch `next` gives until it gives null, then ends the writer; the rows written. */
+export async function writeAllBatches<T>(next: () => Promise<readonly T[] | null>, writer: { write(batch: readonly T[]): Promise<void>; end(): Promise<void> }): Promise<number> {
+  let rows = 0;
+  for (let batch = await next(); batch !== null; batch = await next()) {
+    rows += batch.length;
+    await writer.write(batch);
+  }
+  await writer.end();
+  return rows;
+}
+
 /** Rows a table buffers to size its columns; later rows reuse the widths (longer cells are cut). */
 export const TABLE_PAGE_ROWS = 1000;
 /** Widest a table cell gets; the rest of a longer value is shown as `…` (csv and json keep everything). */

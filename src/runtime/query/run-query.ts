@@ -12,7 +12,7 @@ import type { TargetRuntime } from '../target/target-runtime.ts';
 import { openEmbeddedSqlEngine } from '../target/embedded-sql.ts';
 import type { DuckDbSettings } from './duckdb-engine.ts';
 import { loadLiveTable } from './live-table.ts';
-import { createJsonLineWriter, createRowWriter, writesJsonObjects, type OutputFormat } from './output.ts';
+import { createJsonLineWriter, createRowWriter, writeAllBatches, writesJsonObjects, type OutputFormat } from './output.ts';
 import { PayloadSample, type PayloadStructure } from './payload-structure.ts';
 import { payloadUsage, type PayloadUsage } from './payload-usage.ts';
 import { listArchivedFiles, samplePayloads, splitByOverlap, type SnapshotFile } from './reservoir-snapshot.ts';
@@ -97,26 +97,12 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
     const lines = writesJsonObjects(o.format) && engine.streamJsonLines ? await userSql(engine.streamJsonLines(run)) : null;
     if (lines && writesJsonObjects(o.format)) {
       const writer = createJsonLineWriter(o.format, o.out);
-      let rows = 0;
-      for (;;) {
-        const batch = await userSql(lines.next());
-        if (batch === null) break;
-        rows += batch.length;
-        await writer.write(batch);
-      }
-      await writer.end();
+      const rows = await writeAllBatches(() => userSql(lines.next()), writer);
       return { rows, columns: lines.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
     }
     const result = await userSql(engine.stream(run));
     const writer = createRowWriter(o.format, result.columns, o.out);
-    let rows = 0;
-    for (;;) {
-      const batch = await userSql(result.next());
-      if (batch === null) break;
-      rows += batch.length;
-      await writer.write(batch);
-    }
-    await writer.end();
+    const rows = await writeAllBatches(() => userSql(result.next()), writer);
     return { rows, columns: result.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
   } finally {
     await engine.close();
