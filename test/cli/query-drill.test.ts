@@ -107,6 +107,19 @@ test('a typo over views already made (no planning round trip first) is one coded
   assert.not.match(r.stderr, /\n\s+at /);
 });
 
+test('a query of the archive run beside the check of the views answers from the plan\'s views, even right after someone replaced one', async () => {
+  const sql = `SELECT * FROM ${reservoir}_archived ORDER BY id`;
+  const before = ok(['query', 'p.wshed', sql, '--format', 'ndjson', ...drillArgs()]);
+  assert.is(before.trim().split('\n').length, ARCHIVED.length);
+  // Someone else's view under the same name: a query started over it must not be the answer.
+  await drill.query(`CREATE OR REPLACE VIEW \`dfs\`.\`tmp\`.\`${reservoir}_archived\` AS SELECT 1 AS wrong FROM (VALUES(1))`);
+  assert.is(ok(['query', 'p.wshed', sql, '--format', 'ndjson', ...drillArgs()]), before);
+  // And again, the views now current: the run started beside the check is the answer.
+  assert.is(ok(['query', 'p.wshed', sql, '--format', 'ndjson', ...drillArgs()]), before);
+  const table = ok(['query', 'p.wshed', `SELECT count(*) AS n FROM ${reservoir}_archived`, ...drillArgs()]);
+  assert.match(table, new RegExp(`\\b${ARCHIVED.length}\\b`));
+});
+
 test('an unreachable Drill is one line naming the URL without its credentials', async () => {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -23,6 +23,13 @@ export interface DrillEngineOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A result being read from Drill; `cancel` stops it on Drill (a run whose rows are not wanted after all). */
+export type DrillResultStream<Row> = {
+  readonly columns: readonly SqlColumn[];
+  next(): Promise<Row[] | null>;
+  cancel(): Promise<void>;
+};
+
 /** Rows a batch holds at most, and the text it is read from at most (one piece more is possible). */
 const BATCH_ROWS = 2048;
 const BATCH_CHARS = 4 * 1024 * 1024;
@@ -90,7 +97,7 @@ export class DrillEngine implements SqlEngine {
     return rows;
   }
 
-  async stream(sql: string): Promise<SqlResultStream> {
+  async stream(sql: string): Promise<SqlResultStream & DrillResultStream<SqlValue[]>> {
     const statements = splitStatements(sql);
     if (statements.length === 0) throw new SqlError('the SQL holds no statement');
     for (const statement of statements.slice(0, -1)) await this.drain(statement);
@@ -101,7 +108,7 @@ export class DrillEngine implements SqlEngine {
    * The rows rendered from Drill's own JSON text straight to output.ts's JSON objects (the same
    * text as jsonText of the values `stream` reads, without a SqlValue per cell).
    */
-  async streamJsonLines(sql: string): Promise<SqlJsonLineStream> {
+  async streamJsonLines(sql: string): Promise<SqlJsonLineStream & DrillResultStream<string>> {
     const statements = splitStatements(sql);
     if (statements.length === 0) throw new SqlError('the SQL holds no statement');
     for (const statement of statements.slice(0, -1)) await this.drain(statement);

@@ -7,17 +7,17 @@ import type { ArchiveInput, ArchiveStep, Plan, QueryStep, ReservoirViewsStep } f
 import type { StreamService } from '../kinesis/stream-service.ts';
 import { createJsonLineWriter, createRowWriter, writeAllBatches, writesJsonObjects, type OutputFormat } from '../query/output.ts';
 import type { QueryRunResult, QueryText } from '../query/run-query.ts';
-import { SqlError } from '../query/sql-engine.ts';
+import { SqlError, type SqlValue } from '../query/sql-engine.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import type { Location } from '../../compiler/model.ts';
-import { openDrillEngine } from './engine.ts';
+import { openDrillEngine, type DrillEngine, type DrillResultStream } from './engine.ts';
 import type { DrillTarget } from './engine-choice.ts';
 import { ensureLocalWorkspaces } from './local-workspaces.ts';
 import { bindDrillViews, DRILL_VIEW_OPTIONS } from './views.ts';
 import type { QuerySandbox } from '../query/sandbox.ts';
 import { boundedDrillSql, checkDrillConfined, checkDrillSelect } from './sandbox.ts';
-import { splitStatements } from './statements.ts';
+import { splitStatements, statementKind } from './statements.ts';
 import path from 'node:path';
 
 export type DrillQueryOptions = QueryText & {
@@ -50,12 +50,16 @@ export async function runDrillQuery(o: DrillQueryOptions): Promise<QueryRunResul
       if (!(err instanceof SqlError)) throw err;
       throw new RuntimeError('WS741', { message: err.message, hint: `fix the SQL (Drill's dialect); the views are ${viewNames.join(', ') || '(none)'}, and 'DESCRIBE <view>' lists a view's columns` });
     });
-  const engine = await openDrillEngine({
-    url: o.drill.url,
-    defaultSchema: o.drill.viewsWorkspace.join('.'),
-    options: DRILL_VIEW_OPTIONS,
-    ...(o.signal ? { signal: o.signal } : {}),
-  });
+  const open = () =>
+    openDrillEngine({
+      url: o.drill.url,
+      defaultSchema: o.drill.viewsWorkspace.join('.'),
+      options: DRILL_VIEW_OPTIONS,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  const engine = await open();
+  /** The held run's own engine: closing it cancels that run on Drill at once, started or not. */
+  let held: DrillEngine | null = null;
   try {
     if (o.sandbox) checkDrillSelect(sql);
     if (splitStatements(sql).length === 0) throw new RuntimeError('WS771', {});
@@ -73,39 +77,84 @@ export async function runDrillQuery(o: DrillQueryOptions): Promise<QueryRunResul
       }),
       o.cwd,
     );
+    // A lone read of archived records only starts at once, beside the check of the views, its rows
+    // held until the check says the views it read are the plan's (else it is cancelled and run
+    // again over the views just made): the check costs no time of its own when nothing changed.
+    if (!o.sandbox && used.every((r) => !r.readsLive || o.streams === null) && isLoneRead(sql)) held = await open();
+    const early = held ? outcome(startAnswer(held, sql, o.format, userSql)) : null;
+    const discard = async () => {
+      await held?.close();
+      await early;
+    };
     const notes: string[] = [];
-    for (const r of used) {
-      const bound = await bindDrillViews(engine, {
-        views: r.views,
-        archive: r.archive,
-        store: o.store(r.archive.reservoir, r.archive.location),
-        streams: o.streams,
-        wanted: r.readsLive,
-        viewsWorkspace: o.drill.viewsWorkspace,
-        beforeChanges,
-      });
-      notes.push(...bound.notes);
+    let changed = false;
+    try {
+      for (const r of used) {
+        const bound = await bindDrillViews(engine, {
+          views: r.views,
+          archive: r.archive,
+          store: o.store(r.archive.reservoir, r.archive.location),
+          streams: o.streams,
+          wanted: r.readsLive,
+          viewsWorkspace: o.drill.viewsWorkspace,
+          beforeChanges,
+        });
+        notes.push(...bound.notes);
+        if (bound.created.size > 0) changed = true;
+      }
+    } catch (err) {
+      await discard();
+      throw err;
     }
-    let run = sql;
-    if (o.sandbox) {
-      // Planned once the views exist: every file the plan reads must be a served reservoir's.
-      await userSql(checkDrillConfined(engine, sql, reservoirRoots(reservoirs, o)));
-      run = boundedDrillSql(sql, o.sandbox);
+    let answer: Answer;
+    if (early && !changed) {
+      const settled = await early;
+      if ('error' in settled) throw settled.error;
+      answer = settled.answer;
+    } else {
+      await discard();
+      let run = sql;
+      if (o.sandbox) {
+        // Planned once the views exist: every file the plan reads must be a served reservoir's.
+        await userSql(checkDrillConfined(engine, sql, reservoirRoots(reservoirs, o)));
+        run = boundedDrillSql(sql, o.sandbox);
+      }
+      answer = await startAnswer(engine, run, o.format, userSql);
     }
-    if (writesJsonObjects(o.format)) {
+    if ('lines' in answer) {
       // JSON rows rendered from Drill's own text (the same text, without a JS value per cell).
-      const lines = await userSql(engine.streamJsonLines(run));
-      const writer = createJsonLineWriter(o.format, o.out);
-      const rows = await writeAllBatches(() => userSql(lines.next()), writer);
-      return { rows, columns: lines.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
+      const writer = createJsonLineWriter(o.format as 'json' | 'ndjson', o.out);
+      const rows = await writeAllBatches(() => userSql(answer.lines.next()), writer);
+      return { rows, columns: answer.lines.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
     }
-    const result = await userSql(engine.stream(run));
-    const writer = createRowWriter(o.format, result.columns, o.out);
-    const rows = await writeAllBatches(() => userSql(result.next()), writer);
-    return { rows, columns: result.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
+    const writer = createRowWriter(o.format, answer.values.columns, o.out);
+    const rows = await writeAllBatches(() => userSql(answer.values.next()), writer);
+    return { rows, columns: answer.values.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
   } finally {
-    await engine.close();
+    await Promise.all([engine.close(), held?.close()]);
   }
+}
+
+/** A running statement's answer: JSON rows from Drill's text for the JSON formats, values otherwise. */
+type Answer = { readonly lines: DrillResultStream<string> } | { readonly values: DrillResultStream<SqlValue[]> };
+
+function startAnswer(engine: DrillEngine, sql: string, format: OutputFormat, userSql: <T>(run: Promise<T>) => Promise<T>): Promise<Answer> {
+  if (writesJsonObjects(format)) return userSql(engine.streamJsonLines(sql)).then((lines) => ({ lines }));
+  return userSql(engine.stream(sql)).then((values) => ({ values }));
+}
+
+/** A start whose failure is kept for later (a held answer may never be used, and must not be an unhandled rejection). */
+function outcome(start: Promise<Answer>): Promise<{ answer: Answer } | { error: unknown }> {
+  return start.then(
+    (answer) => ({ answer }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+/** One statement that only reads (SELECT, WITH, VALUES): running it early, maybe twice, changes nothing. */
+function isLoneRead(sql: string): boolean {
+  const statements = splitStatements(sql);
+  return statements.length === 1 && ['SELECT', 'WITH', 'VALUES'].includes(statementKind(statements[0]));
 }
 
 /** Where the served reservoirs' files are, as Drill's plans name them (a folder, or s3a://bucket/prefix). */
