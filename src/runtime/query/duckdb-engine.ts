@@ -224,6 +224,11 @@ class DuckDbEngine implements SqlEngine {
 
   async bindArchive(input: ArchiveInput, files: readonly string[], options: ArchiveBinding = {}): Promise<void> {
     const name = options.as !== undefined ? quoteIdent(options.as) : input.relation.duckdb;
+    const relation = await this.archiveRelation(input, files, options);
+    await guard(() => this.connection.run(`CREATE OR REPLACE VIEW ${name} AS ${relation}`));
+  }
+
+  async archiveRelation(input: ArchiveInput, files: readonly string[], options: Omit<ArchiveBinding, 'as'> = {}): Promise<string> {
     let list: string | null = null;
     if (files.length > 0) {
       // The list is a session variable the view reads (duckdb-inputs.ts says why it is not spelled out).
@@ -231,7 +236,7 @@ class DuckDbEngine implements SqlEngine {
       await guard(() => this.connection.run(`SET VARIABLE ${quoteIdent(variable)} = $1`, [listValue([...files])], [LIST(VARCHAR)]));
       list = `getvariable(${quoteString(variable)})`;
     }
-    await guard(() => this.connection.run(`CREATE OR REPLACE VIEW ${name} AS ${archiveRelationSql(input, list, options.payloadType ?? null)}`));
+    return archiveRelationSql(input, list, options.payloadType ?? null);
   }
 
   async inspect(sql: string): Promise<SqlStatementInfo> {

@@ -37,5 +37,10 @@ export const fileListLiteral = (files: readonly string[]): string | null => (fil
  * plan's own CTEs see. Nothing in `planSql` is read or changed.
  */
 export function withArchiveAs(planSql: string, input: ArchiveInput, bound: string): string {
-  return `WITH ${input.relation.duckdb} AS (SELECT * FROM ${quoteIdent(bound)})\nSELECT * FROM (\n${planSql.trim().replace(/;$/, '')}\n) AS bound`;
+  return withArchiveRelation(planSql, input, `SELECT * FROM ${quoteIdent(bound)}`);
+}
+
+/** `planSql` reading its archive input from `relation`, a SELECT (SqlEngine.archiveRelation), the same way. */
+export function withArchiveRelation(planSql: string, input: ArchiveInput, relation: string): string {
+  return `WITH ${input.relation.duckdb} AS (${relation})\nSELECT * FROM (\n${planSql.trim().replace(/;$/, '')}\n) AS bound`;
 }

@@ -67,6 +67,20 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       if (o.sandbox && isConfinementError(err.message)) throw new RuntimeError('WS770', { what: `this (${err.message.split('\n')[0]})` });
       throw new RuntimeError('WS741', { message: err.message, hint: sqlErrorHint(err.message, views, empty) });
     });
+  const stores = new Map<ReservoirSteps, ReservoirStore>();
+  const storeOf = (r: ReservoirSteps): ReservoirStore => {
+    const base = reservoirs.find((b) => b.archive === r.archive)!;
+    let store = stores.get(base);
+    if (!store) stores.set(base, (store = o.runtime ? o.runtime.store(base.archive.reservoir, base.archive.location) : openReservoirStore(base.archive.reservoir, base.archive.location, o.cwd)));
+    return store;
+  };
+  // With the local service not running there are no live records for the listing to follow
+  // (prepareReservoir): each local reservoir's files are listed, and their payload sample read,
+  // while DuckDB opens. Used only for the reservoirs the SQL reads; a failure counts only there.
+  const early = new Map<ReservoirSteps, Promise<ArchiveSnapshot>>();
+  if (o.streams === null) {
+    for (const r of reservoirs) if (r.archive.location.kind === 'local') early.set(r, snapshotArchive(null, r, storeOf(r), o.structureCache));
+  }
   const engine = await (o.runtime ? o.runtime.openSqlEngine() : openEmbeddedSqlEngine(o.duckdb));
   try {
     // Parse first: a typo fails at once, before any live record is read.
@@ -80,7 +94,7 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
     const usage: PayloadUsage = used.length > 0 ? await payloadUsage(engine, sql) : { raw: false, names: new Set() };
     const notes: string[] = [];
     for (const r of used) {
-      const prepared = await prepareReservoir(engine, r, o, usage);
+      const prepared = await prepareReservoir(engine, r, o, usage, storeOf(r), early.get(reservoirs.find((b) => b.archive === r.archive)!));
       notes.push(...prepared.notes);
       if (prepared.payloads === 0) empty.push(r.archive.reservoir);
     }
@@ -175,9 +189,10 @@ async function prepareReservoir(
   r: ReservoirSteps,
   o: QueryRunOptions,
   usage: PayloadUsage,
+  store: ReservoirStore,
+  early: Promise<ArchiveSnapshot> | undefined,
 ): Promise<{ notes: string[]; payloads: number }> {
   const notes: string[] = [];
-  const store = o.runtime ? o.runtime.store(r.archive.reservoir, r.archive.location) : openReservoirStore(r.archive.reservoir, r.archive.location, o.cwd);
   // A query of `<r>_archived` alone needs no live records: the stream is not read at all.
   const live = await loadLiveTable(engine, {
     reservoir: r.archive.reservoir,
@@ -190,37 +205,58 @@ async function prepareReservoir(
   });
   if (live.note) notes.push(live.note);
   // Listed after the live records were read: see splitByOverlap and duckdb-inputs.ts.
-  const files = await listArchivedFiles(store, r.archive.format, r.archive.partition);
+  const { files, sample } = await (early ?? snapshotArchive(engine, r, store, o.structureCache));
   if (files.length === 0) notes.push(`reservoir '${r.archive.reservoir}' has no archived files yet`);
-  const structure = await inferStructure(engine, r, store, files, live.rows > 0 ? live.table : null, o.structureCache);
+  const structure = await inferStructure(engine, r, store, files, sample, live.rows > 0 ? live.table : null, o.structureCache);
   if (structure.skipped.length > 0) {
     notes.push(`payload keys of '${r.archive.reservoir}' that are not columns (reach them through payload): ${structure.skipped.join(', ')}`);
   }
-  const definitions = defineReservoirViews(
-    { views: r.views, archive: r.archive, files: splitByOverlap(files, live.firstSequence), liveRows: live.rows, structure, ...(r.roles ? { wanted: r.roles } : {}) },
-    usage,
-  );
-  for (const b of definitions.bindings) await engine.bindArchive(b.input, b.files, { as: b.as, ...(b.payloadType ? { payloadType: b.payloadType } : {}) });
+  const viewInputs = { views: r.views, archive: r.archive, files: splitByOverlap(files, live.firstSequence), liveRows: live.rows, structure, ...(r.roles ? { wanted: r.roles } : {}) };
+  let definitions = defineReservoirViews(viewInputs, usage);
+  const payloadTypeOf = (b: (typeof definitions.bindings)[number]) => (b.payloadType ? { payloadType: b.payloadType } : {});
+  if (engine.archiveRelation) {
+    // The file scans placed in the views themselves: a view of their own is one more bind each query.
+    const relations = new Map<string, string>();
+    for (const b of definitions.bindings) relations.set(b.as, await engine.archiveRelation(b.input, b.files, payloadTypeOf(b)));
+    definitions = defineReservoirViews(viewInputs, usage, relations);
+  } else {
+    for (const b of definitions.bindings) await engine.bindArchive(b.input, b.files, { as: b.as, ...payloadTypeOf(b) });
+  }
   // One round trip for all of them.
   if (definitions.statements.length > 0) await engine.exec(definitions.statements.join(';\n'));
   return { notes, payloads: structure.sampled };
 }
 
-async function inferStructure(
-  engine: SqlEngine,
-  r: ReservoirSteps,
-  store: ReservoirStore,
-  files: readonly SnapshotFile[],
-  liveTable: string | null,
-  cache: string | undefined,
-): Promise<PayloadStructure> {
-  const addJson = (sample: PayloadSample, rows: SqlValue[][]) => {
-    for (const [v] of rows) if (v !== null && typeof v === 'object' && v.kind === 'json') sample.add(JSON.parse(v.text));
-  };
-  const takeArchiveSample = async (): Promise<PayloadSample> => {
+/** A reservoir's archived files, and for NDJSON their payload sample (see archiveSample). */
+interface ArchiveSnapshot {
+  readonly files: SnapshotFile[];
+  /** Null: taken by inferStructure (Parquet's is read through the engine). */
+  readonly sample: PayloadSample | null;
+}
+
+/** Lists the archived files and, when `engine` is not needed for it, takes their payload sample. */
+function snapshotArchive(engine: SqlEngine | null, r: ReservoirSteps, store: ReservoirStore, cache: string | undefined): Promise<ArchiveSnapshot> {
+  const snapshot = (async () => {
+    const files = await listArchivedFiles(store, r.archive.format, r.archive.partition);
+    const sample = r.archive.format === 'json' || engine ? await archiveSample(engine, r, store, files, cache) : null;
+    return { files, sample };
+  })();
+  // Taken early, it may never be awaited (the SQL fails to parse, or reads other reservoirs).
+  snapshot.catch(() => undefined);
+  return snapshot;
+}
+
+function addJson(sample: PayloadSample, rows: SqlValue[][]): void {
+  for (const [v] of rows) if (v !== null && typeof v === 'object' && v.kind === 'json') sample.add(JSON.parse(v.text));
+}
+
+/** The payload sample of the archived files, kept in `cache` between queries; Parquet's is read through `engine`. */
+async function archiveSample(engine: SqlEngine | null, r: ReservoirSteps, store: ReservoirStore, files: readonly SnapshotFile[], cache: string | undefined): Promise<PayloadSample> {
+  const take = async (): Promise<PayloadSample> => {
     const sample = PayloadSample.empty();
     if (r.archive.format === 'json') for (const payload of await samplePayloads(store, files)) sample.add(payload);
     else if (files.length > 0) {
+      if (!engine) throw new Error('a Parquet reservoir is sampled through the SQL engine');
       // Parquet (read by column): the first rows of a few files through SQL.
       const urls = files.filter((_, i) => i % Math.ceil(files.length / 8) === 0).map((f) => quoteString(f.url));
       const scan =
@@ -231,8 +267,20 @@ async function inferStructure(
     }
     return sample;
   };
+  return cache && files.length > 0 ? cachedArchiveSample(cache, files, take) : take();
+}
+
+async function inferStructure(
+  engine: SqlEngine,
+  r: ReservoirSteps,
+  store: ReservoirStore,
+  files: readonly SnapshotFile[],
+  archived: PayloadSample | null,
+  liveTable: string | null,
+  cache: string | undefined,
+): Promise<PayloadStructure> {
   // Archived payloads first, then live ones: keys keep their first-seen order either way.
-  const sample = cache && files.length > 0 ? await cachedArchiveSample(cache, files, takeArchiveSample) : await takeArchiveSample();
+  const sample = archived ?? (await archiveSample(engine, r, store, files, cache));
   if (liveTable) addJson(sample, await engine.rows(`SELECT payload FROM ${liveTable} USING SAMPLE ${LIVE_SAMPLE_ROWS} ROWS`));
   return sample.structure([...METADATA_COLUMNS, PAYLOAD_COLUMN]);
 }

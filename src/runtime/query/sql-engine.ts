@@ -72,6 +72,12 @@ export interface SqlEngine {
    * none. How is the engine's own (DuckDB: a view over read_json/read_parquet of a bound list).
    */
   bindArchive(input: ArchiveInput, files: readonly string[], options?: ArchiveBinding): Promise<void>;
+  /**
+   * Optional, for speed: the SELECT bindArchive would bind `as` to (any session state it needs is
+   * set up here), to place in a statement instead of naming a binding. DuckDB binds a view again
+   * wherever it is named, so a view of its own cost each query one more bind of the file scan.
+   */
+  archiveRelation?(input: ArchiveInput, files: readonly string[], options?: Omit<ArchiveBinding, 'as'>): Promise<string>;
   /** Parses without running: fails with SqlError on a syntax error (`statements` is 0 for only `;` or comments). */
   inspect(sql: string): Promise<SqlStatementInfo>;
   /** Parses and binds one statement without running it: its kind and the columns it would return. */

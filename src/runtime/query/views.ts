@@ -4,7 +4,7 @@
 import type { ArchiveInput, ArchiveStep, ReservoirViewsStep, ReservoirView } from '../../compiler/plan/types.ts';
 import { findInput } from '../../compiler/plan/inputs.ts';
 import { METADATA_FIELDS } from '../../compiler/record-layout.ts';
-import { withArchiveAs } from './duckdb-inputs.ts';
+import { withArchiveAs, withArchiveRelation } from './duckdb-inputs.ts';
 import { duckdbType, payloadType, transformStructure, type PayloadStructure } from './payload-structure.ts';
 import type { ArchivedFiles } from './reservoir-snapshot.ts';
 import { quoteIdent, quoteString } from './sql-engine.ts';
@@ -68,7 +68,11 @@ export interface ViewUsage {
   readonly extractedKeys?: ReadonlySet<string>;
 }
 
-export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsage): ViewDefinitions {
+/**
+ * `relations`: the SQL of each binding's relation (by its `as`, SqlEngine.archiveRelation) to place
+ * in the views instead of naming it; without, the views name the bindings (SqlEngine.bindArchive).
+ */
+export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsage, relations?: ReadonlyMap<string, string>): ViewDefinitions {
   const rawPayload = usage.raw;
   const { views, archive, files, structure } = inputs;
   const plan = (role: ReservoirView['role']) => {
@@ -93,7 +97,11 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
   const scanned = extracted ? withJsonKeys(structure, extracted) : structure;
   const typedPossible = structure.fields.length > 0 && archive.format === 'json' && (!rawPayload || extracted !== null);
   const archivedMode: FieldMode = typedPossible ? 'typed' : 'json';
-  const scanOf = (sql: string, set: (mode: FieldMode) => string, mode: FieldMode) => withArchiveAs(sql, input, set(mode));
+  const scanOf = (sql: string, set: (mode: FieldMode) => string, mode: FieldMode) => {
+    const as = set(mode);
+    const relation = relations?.get(as);
+    return relation !== undefined ? withArchiveRelation(sql, input, relation) : withArchiveAs(sql, input, as);
+  };
   const withFields = (sql: string, mode: FieldMode) =>
     fieldsView(sql, structure, mode, rawPayload || structure.fields.length === 0, usage.names, mode === 'typed' ? extracted : null);
 

@@ -71,25 +71,21 @@ export class FsReservoirStore implements ReservoirStore {
   }
 
   async *list(prefix: StorePath = ''): AsyncIterable<StoredFile> {
-    const start = this.absolute(prefix);
-    const pending = [start];
+    // In the order of a depth-first walk, but each folder's listing and its files' sizes are asked
+    // for as soon as the folder is found: one at a time, a reservoir of a few dozen folders took
+    // milliseconds of round trips to the file system (a small query's largest set-up cost).
+    const pending = [settled(readFolder(this.absolute(prefix)))];
     while (pending.length > 0) {
-      const folder = pending.pop()!;
-      let entries;
-      try {
-        entries = await fs.readdir(folder, { withFileTypes: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
-        throw err;
-      }
+      const entries = await pending.pop()!;
+      const folders: Promise<FolderEntry[]>[] = [];
       for (const entry of entries) {
-        const full = path.join(folder, entry.name);
-        if (entry.isDirectory()) pending.push(full);
-        else if (entry.isFile()) {
-          const stat = await fs.stat(full).catch(() => null);
-          if (stat) yield { path: path.relative(this.location, full).split(path.sep).join('/'), size: stat.size };
+        if (entry.kind === 'folder') folders.push(settled(readFolder(entry.full)));
+        else {
+          const size = await entry.size;
+          if (size !== null) yield { path: path.relative(this.location, entry.full).split(path.sep).join('/'), size };
         }
       }
+      pending.push(...folders);
     }
   }
 
@@ -275,4 +271,33 @@ async function syncFolder(folder: string): Promise<void> {
   } finally {
     await handle?.close();
   }
+}
+
+/** `promise`, with its failure handled even while no one awaits it yet (a walk given up early would leave it unhandled). */
+function settled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+type FolderEntry = { readonly kind: 'folder'; readonly full: string } | { readonly kind: 'file'; readonly full: string; readonly size: Promise<number | null> };
+
+/** A folder's subfolders and files (their sizes asked for at once); none when it is gone. */
+async function readFolder(folder: string): Promise<FolderEntry[]> {
+  let entries;
+  try {
+    entries = await fs.readdir(folder, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw err;
+  }
+  return entries.flatMap((entry): FolderEntry[] => {
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory()) return [{ kind: 'folder', full }];
+    if (!entry.isFile()) return [];
+    const size = fs.stat(full).then(
+      (stat) => stat.size,
+      () => null,
+    );
+    return [{ kind: 'file', full, size }];
+  });
 }
