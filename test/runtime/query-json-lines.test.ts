@@ -129,6 +129,25 @@ test('integers: past 2^53 as strings at top level and nested, 16 digits inside s
   assert.match(text, /"st":{"i":9007199254740991,"id":"1234567890123456789"}/);
 });
 
+test('integers nested in lists and structs: each one past 2^53 found by value (lists of structs, lists of lists, NULLs, empty lists), 16 digits below it as they are', async () => {
+  const sql = `
+    SELECT k, items, {'a': {'b': [n, NULL]}, 's': 'x'} AS deep, [[n], [], NULL] AS lists, {'h': n::HUGEINT, 'u': abs(n)::UBIGINT} AS wide FROM (VALUES
+      (1, [{'sku': 'a', 'qty': 9007199254740991::BIGINT}, {'sku': 'b', 'qty': 1}], 9007199254740991::BIGINT),
+      (2, [{'sku': 'a', 'qty': 1}, {'sku': 'b', 'qty': 9007199254740992}], -9007199254740991),
+      (3, [{'sku': 'a', 'qty': -9007199254740992}, NULL, {'sku': NULL, 'qty': NULL}], 1000000000000000),
+      (4, [], 9007199254740992),
+      (5, NULL, -9007199254740992),
+      (6, [{'sku': '12345678901234567890', 'qty': 1000000000000000}], NULL),
+      (7, [NULL], 9223372036854775807)
+    ) AS t(k, items, n) ORDER BY k`;
+  const text = await same(sql);
+  assert.match(text, /"items":\[{"sku":"a","qty":9007199254740991},{"sku":"b","qty":1}\]/);
+  assert.match(text, /{"sku":"b","qty":"9007199254740992"}/);
+  assert.match(text, /"deep":{"a":{"b":\["9007199254740992",null\]},"s":"x"}/);
+  assert.match(text, /"lists":\[\[1000000000000000\],\[\],null\]/);
+  assert.match(text, /"wide":{"h":"9223372036854775807","u":"9223372036854775807"}/);
+});
+
 test('timestamps: from year 1 on as DuckDB writes them, before it (year 0, BC) as node-api does, and the infinities', async () => {
   const sql = `
     SELECT ts, {'t': ts} AS st FROM (SELECT unnest([TIMESTAMP '2026-01-02 03:04:05.678', TIMESTAMP '0001-01-01', TIMESTAMP '0000-06-01 12:00:00.5',
