@@ -92,9 +92,10 @@ export function nestedAsText(sql: string, names: readonly string[], types: reado
   // Each text computed once, in an inner projection, then measured and joined: spelled out twice
   // (length and text) the renderings were bound, optimized and evaluated twice.
   const inner = [...plain.map((p, i) => `${p} AS wshed_v${i}`), ...packed.map((p, i) => `${p} AS wshed_p${i}`)];
-  const lengths = packed.map((_, i) => `coalesce(CAST(length(wshed_p${i}) AS VARCHAR), '-')`).join(` || ',' || `);
-  const texts = packed.map((_, i) => `coalesce(wshed_p${i}, '')`).join(' || ');
-  const items = [...plain.map((_, i) => `wshed_v${i}`), `${lengths} || ':' || ${texts} AS wshed_packed`];
+  // One concat of every piece (it reads NULL as ''), where a chain of || made a string per step.
+  const lengths = packed.flatMap((_, i) => [...(i > 0 ? [`','`] : []), `coalesce(CAST(length(wshed_p${i}) AS VARCHAR), '-')`]);
+  const texts = packed.map((_, i) => `wshed_p${i}`);
+  const items = [...plain.map((_, i) => `wshed_v${i}`), `concat(${[...lengths, `':'`, ...texts].join(', ')}) AS wshed_packed`];
   const body = `SELECT ${inner.join(', ')} FROM (\n${sql.replace(/[\s;]+$/, '')}\n) AS wshed_rendered`;
   return { sql: `SELECT ${items.join(', ')} FROM (${body}) AS wshed_texts`, plainTypes, places };
 }
