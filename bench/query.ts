@@ -100,7 +100,7 @@ try {
     },
   ];
   const only = option('only', '');
-  console.log(`each run opens its own DuckDB (threads ${threads}, memory_limit ${memoryLimit}); ${reps} runs, interleaved; times in ms`);
+  console.log(`each run opens its own DuckDB (threads ${threads}, memory_limit ${memoryLimit}); ${reps} runs, interleaved, each side first every other round; times in ms`);
   console.log('same rows and columns both sides; ndjson shapes: wshed writes NDJSON to a sink, DuckDB direct renders each row with to_json and writes the lines to a sink; table shapes: wshed writes its table, DuckDB direct calls getRows');
   const summary: { name: string; ratio: number }[] = [];
   for (const c of cases) {
@@ -112,12 +112,25 @@ try {
     const oursCpu: number[] = [];
     const theirsCpu: number[] = [];
     for (let i = 0; i < reps + 1; i++) {
-      const cpuA = process.cpuUsage();
-      const a = await timeDirect(c.direct, c.format);
-      const usedA = process.cpuUsage(cpuA);
-      const cpuB = process.cpuUsage();
-      const b = await timeWshed(plan, c.wshed, c.format);
-      const usedB = process.cpuUsage(cpuB);
+      const timed = async (run: () => Promise<number>) => {
+        const cpu = process.cpuUsage();
+        const ms = await run();
+        return { ms, used: process.cpuUsage(cpu) };
+      };
+      // Each side goes first every other round, so neither always runs on the other's leftovers
+      // (page cache, garbage to collect, a busy neighbour's last burst).
+      const direct = () => timed(() => timeDirect(c.direct, c.format));
+      const wshed = () => timed(() => timeWshed(plan, c.wshed, c.format));
+      let ofDirect: { ms: number; used: NodeJS.CpuUsage };
+      let ofWshed: { ms: number; used: NodeJS.CpuUsage };
+      if (i % 2 === 0) {
+        ofDirect = await direct();
+        ofWshed = await wshed();
+      } else {
+        ofWshed = await wshed();
+        ofDirect = await direct();
+      }
+      const [a, usedA, b, usedB] = [ofDirect.ms, ofDirect.used, ofWshed.ms, ofWshed.used];
       if (i === 0) continue; // the first round warms the page cache and the JIT for both
       theirs.push(a);
       ours.push(b);
