@@ -7,6 +7,9 @@ import { archiveReservoir } from '../../src/runtime/archive/archiver.ts';
 import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
 import type { StreamService } from '../../src/runtime/kinesis/stream-service.ts';
 import { runQuery, type QueryRunResult } from '../../src/runtime/query/run-query.ts';
+import { openReservoirStore } from '../../src/runtime/reservoir/open-store.ts';
+import type { ReservoirStore } from '../../src/runtime/reservoir/store.ts';
+import { openEmbeddedSqlEngine } from '../../src/runtime/target/embedded-sql.ts';
 import { isRuntimeError, type RuntimeError } from '../../src/runtime/runtime-error.ts';
 import { archiveStep, rejects, startTestKinesis, tempDir, type TempDir, type TestKinesis } from './helpers/local-kinesis.ts';
 
@@ -235,6 +238,45 @@ test("a SQL error is DuckDB's message under a code, before any live record is re
   const parser = await rejects(() => runQuery({ plan, cwd: dir.path, streams: untouched, sql: 'SELEC count(*) FROM orders', format: 'table', out }));
   assert.ok(isRuntimeError(parser, 'WS741'));
   assert.is(parser.message.split('\n')[0], 'Parser Error: syntax error at or near "SELEC"');
+});
+
+test('with the service stopped the files are listed while DuckDB opens: a reservoir the SQL does not read cannot fail it, one it reads fails it after the SQL parses', async () => {
+  const stream = streamName();
+  await kinesis.streams.ensureStream(stream, 2, 24);
+  await putAllRecords(kinesis.streams, stream, entries(0, 12));
+  await archiveReservoir(archiveStep('orders', stream, `${dir.path}/orders`), { streams: kinesis.streams });
+  const text =
+    `stream ${stream} { shards 2 }\n` +
+    `reservoir orders {\n  from stream ${stream}\n  at "${dir.path}/orders"\n  format json\n  partition hourly\n}\n` +
+    `reservoir broken {\n  from stream ${stream}\n  at "${dir.path}/broken"\n  format json\n  partition hourly\n}\n`;
+  const config = { target: 'local' as const, kinesisPort: 4567, home: '.wshed', duckdb: { threads: 2, memoryLimit: '512MB' }, replay: { shardBudgetFraction: 0.8, maxRetries: 5 } };
+  const plan = compile({ path: 'test.wshed', text }, { config, now: new Date() }).plan!;
+  const listed: string[] = [];
+  // The store of 'broken' cannot be listed (a folder the user may not read, a store gone away).
+  const runtime = {
+    openSqlEngine: () => openEmbeddedSqlEngine({ threads: 2, memoryLimit: '512MB' }),
+    store: (reservoir: string, location: Parameters<typeof openReservoirStore>[1]): ReservoirStore => {
+      const store = openReservoirStore(reservoir, location, dir.path);
+      return Object.assign(Object.create(store) as ReservoirStore, {
+        list: (prefix?: string) => {
+          listed.push(reservoir);
+          if (reservoir === 'broken') throw new Error('the store of broken cannot be listed');
+          return store.list(prefix);
+        },
+      });
+    },
+  };
+  let out = '';
+  const sink = new Writable({ write: (chunk: Buffer, _e, done) => ((out += chunk.toString('utf8')), done()) });
+  const result = await runQuery({ plan, cwd: dir.path, streams: null, sql: 'SELECT count(*) AS n FROM orders_archived', format: 'ndjson', out: sink, runtime });
+  assert.is(out, '{"n":12}\n');
+  assert.equal(result.notes, []);
+  assert.equal(listed.sort(), ['broken', 'orders'], 'both listed early, one failing unseen');
+
+  const parser = await rejects(() => runQuery({ plan, cwd: dir.path, streams: null, sql: 'SELEC count(*) FROM broken', format: 'ndjson', out: sink, runtime }));
+  assert.ok(isRuntimeError(parser, 'WS741'), 'the SQL is checked first');
+  const failed = await rejects(() => runQuery({ plan, cwd: dir.path, streams: null, sql: 'SELECT count(*) FROM broken', format: 'ndjson', out: sink, runtime }));
+  assert.is(failed.message, 'the store of broken cannot be listed');
 });
 
 test.run();
