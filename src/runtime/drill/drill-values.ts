@@ -329,19 +329,29 @@ export function dateText(ms: number): string {
 const DAY_MS = 86_400_000;
 /** Years 1970–9999: where the arithmetic below is the Date code's result (the rest goes through Date). */
 const FAST_UNTIL_MS = 253_402_300_800_000;
-/** The last day's text: a result's timestamps mostly fall on few days, and Date is slow. */
+/** The last second's text: a result's timestamps mostly fall on few days and often in the same second, and Date is slow. */
 let lastDay = -1;
 let lastDayText = '';
+let lastSecond = -1;
+let lastSecondText = '';
+/** `.5`, `.12`, `.123` per millisecond of a second (`''` for 0): clockText's fractions. */
+let fractions: string[] | null = null;
 
 /** `2026-11-01 10:00:00.12`: DuckDB's text for a TIMESTAMP (fraction without trailing zeros). */
 export function timestampText(ms: number): string {
   if (Number.isInteger(ms) && ms >= 0 && ms < FAST_UNTIL_MS) {
-    const day = Math.floor(ms / DAY_MS);
-    if (day !== lastDay) {
-      lastDayText = dateText(ms);
-      lastDay = day;
+    const second = Math.floor(ms / 1000);
+    if (second !== lastSecond) {
+      const day = Math.floor(ms / DAY_MS);
+      if (day !== lastDay) {
+        lastDayText = dateText(ms);
+        lastDay = day;
+      }
+      lastSecondText = `${lastDayText} ${clockText(second * 1000 - day * DAY_MS)}`;
+      lastSecond = second;
     }
-    return `${lastDayText} ${clockText(ms - day * DAY_MS)}`;
+    fractions ??= Array.from({ length: 1000 }, (_, f) => clockText(f).slice('00:00:00'.length));
+    return lastSecondText + fractions[ms - second * 1000];
   }
   return `${dateText(ms)} ${timeText(((ms % DAY_MS) + DAY_MS) % DAY_MS)}`;
 }

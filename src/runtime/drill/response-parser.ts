@@ -25,8 +25,8 @@ type Phase = 'start' | 'key' | 'colon' | 'value' | 'skip' | 'rows' | 'row' | 'do
 /** Top-level members whose values are kept (others, such as stackTrace, are skipped unread). */
 const KEPT = new Set(['queryId', 'columns', 'metadata', 'queryState', 'errorMessage', 'exception']);
 
-/** How rows are read, once the columns are known (drill-values.ts: as SqlValues, or as JSON text). */
-export type RowReading<T> = (names: readonly string[], kinds: readonly ValueKind[]) => RowDecoder<T>;
+/** How rows are read, once the columns are known (drill-values.ts: as SqlValues, or as JSON text); `types` are Drill's. */
+export type RowReading<T> = (names: readonly string[], kinds: readonly ValueKind[], types: readonly string[]) => RowDecoder<T>;
 
 export class DrillResponseParser<T = SqlValue[]> {
   private buf = '';
@@ -192,7 +192,7 @@ export class DrillResponseParser<T = SqlValue[]> {
   private startRows(): void {
     const columns = this.columns;
     if (!columns) throw new SqlError('Drill sent rows before naming the columns');
-    this.decoder = this.reading(columns.names, columns.types.map(valueKindOf));
+    this.decoder = this.reading(columns.names, columns.types.map(valueKindOf), columns.types);
     this.phase = 'rows';
   }
 

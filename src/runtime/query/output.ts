@@ -49,11 +49,17 @@ export function createRowWriter(format: OutputFormat, columns: readonly SqlColum
 type Send = (text: string) => Promise<void>;
 
 /**
- * terminalSafeJson for a large text: every character it escapes is DEL or beyond ASCII, and an
- * all-ASCII text (UTF-8 bytes = UTF-16 units) without DEL is found 4–5× faster than by its regex.
+ * terminalSafeJson of a large text, as the UTF-8 the stream would make of it: every character it
+ * escapes is DEL or beyond ASCII, and an all-ASCII text (as many UTF-8 bytes as UTF-16 units)
+ * without DEL is found many times faster than by its regex.
  */
-function batchSafeJson(text: string): string {
-  return Buffer.byteLength(text, 'utf8') === text.length && !text.includes('\x7f') ? text : terminalSafeJson(text);
+function safeJsonBytes(text: string): Buffer {
+  if (Buffer.byteLength(text, 'utf8') === text.length) {
+    // All ASCII: its Latin-1 bytes are its UTF-8, and copied rather than encoded.
+    const bytes = Buffer.from(text, 'latin1');
+    if (bytes.indexOf(0x7f) < 0) return bytes;
+  }
+  return Buffer.from(terminalSafeJson(text), 'utf8');
 }
 
 /** Whether `format` writes each row as one JSON object (what SqlEngine.streamJsonLines gives). */
@@ -70,16 +76,16 @@ export interface JsonLineWriter {
 /** The json and ndjson formats for rows the engine rendered itself: the same text as createRowWriter's. */
 export function createJsonLineWriter(format: 'json' | 'ndjson', out: NodeJS.WritableStream): JsonLineWriter {
   let first = true;
-  const send = async (text: string) => {
-    if (text !== '' && !out.write(text)) await once(out, 'drain');
+  const send = async (text: string | Buffer) => {
+    if (text.length !== 0 && !out.write(text)) await once(out, 'drain');
   };
   return {
     async write(lines) {
       if (lines.length === 0) return;
       // terminalSafeJson escapes character by character, so once over the batch is the same as per value.
-      if (format === 'ndjson') return send(batchSafeJson(lines.join('\n') + '\n'));
-      await send((first ? '[\n' : ',\n') + batchSafeJson(lines.join(',\n')));
+      const text = format === 'ndjson' ? lines.join('\n') + '\n' : (first ? '[\n' : ',\n') + lines.join(',\n');
       first = false;
+      await send(safeJsonBytes(text));
     },
     async end() {
       if (format === 'json') await send(first ? '[]\n' : '\n]\n');
