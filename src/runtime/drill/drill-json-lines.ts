@@ -4,14 +4,14 @@
 
 import { jsonText, uniqueNames } from '../query/output.ts';
 import { RowScanner, timestampText, type RowDecoder, type ValueKind } from './drill-values.ts';
-import { rowPattern, type RowPattern } from './json-row-pattern.ts';
+import { rowPatterns, type RowPattern } from './json-row-pattern.ts';
 
 /** The rows as the JSON object text output.ts's json formats write for them (keys the column names). */
 export function jsonLineRows(names: readonly string[], kinds: readonly ValueKind[], types?: readonly string[]): RowDecoder<string> {
   return new JsonLineReader(names, kinds, types);
 }
 
-/** Rows read before the row pattern is made (compiling it costs more than a few rows' reading). */
+/** Rows read before the row patterns are made (compiling them costs more than a few rows' reading). */
 const ROWS_BEFORE_PATTERN = 64;
 
 /**
@@ -44,8 +44,8 @@ class JsonLineReader extends RowScanner<string> {
   private cleanText = '';
   private cleanFrom = 0;
   private uncleanAt = 0;
-  /** The whole-row pattern, once enough rows came; null when made and found not to fit this answer's rows. */
-  private pattern: RowPattern | null | undefined;
+  /** The whole-row patterns, once enough rows came; null when made and found not to fit this answer's rows. */
+  private patterns: readonly RowPattern[] | null | undefined;
   private rowsRead = 0;
   private patternMisses = 0;
 
@@ -60,13 +60,15 @@ class JsonLineReader extends RowScanner<string> {
   }
 
   override decode(text: string, start: number, end: number, exact: boolean): number {
-    if (this.pattern) {
-      const matched = this.matched(this.pattern, text, start, end, exact);
-      if (matched >= 0) return matched;
+    if (this.patterns) {
+      for (const pattern of this.patterns) {
+        const matched = this.matched(pattern, text, start, end, exact);
+        if (matched >= 0) return matched;
+      }
       // A row the piece cuts off does not match either; rows of another shape fall to the passes below.
-      if (++this.patternMisses > 1000 && this.patternMisses > this.rowsRead) this.pattern = null;
-    } else if (this.pattern === undefined && ++this.rowsRead > ROWS_BEFORE_PATTERN) {
-      this.pattern = rowPattern(this.keys, this.kinds, this.types);
+      if (++this.patternMisses > 1000 && this.patternMisses > this.rowsRead) this.patterns = null;
+    } else if (this.patterns === undefined && ++this.rowsRead > ROWS_BEFORE_PATTERN) {
+      this.patterns = rowPatterns(this.keys, this.kinds, this.types);
     }
     const fast = this.fast(text, start, end, exact);
     if (fast !== CAREFUL) return fast;
@@ -78,7 +80,7 @@ class JsonLineReader extends RowScanner<string> {
     return next;
   }
 
-  /** The row read by the row pattern: the offset past it, or -1 when the pattern does not match it whole. */
+  /** The row read by a row pattern: the offset past it, or -1 when the pattern does not match it whole. */
   private matched(pattern: RowPattern, text: string, start: number, end: number, exact: boolean): number {
     const { segments, rendered } = pattern;
     this.line = '';
