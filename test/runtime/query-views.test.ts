@@ -273,6 +273,11 @@ test('with the service stopped the files are listed while DuckDB opens: a reserv
   assert.equal(result.notes, []);
   assert.equal(listed.sort(), ['broken', 'orders'], 'both listed early, one failing unseen');
 
+  // The live table is created only when something may name it.
+  out = '';
+  await runQuery({ plan, cwd: dir.path, streams: null, sql: 'SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM WSHED_LIVE.orders) AS n', format: 'ndjson', out: sink, runtime });
+  assert.is(out, '{"n":12}\n');
+
   const parser = await rejects(() => runQuery({ plan, cwd: dir.path, streams: null, sql: 'SELEC count(*) FROM broken', format: 'ndjson', out: sink, runtime }));
   assert.ok(isRuntimeError(parser, 'WS741'), 'the SQL is checked first');
   const failed = await rejects(() => runQuery({ plan, cwd: dir.path, streams: null, sql: 'SELECT count(*) FROM broken', format: 'ndjson', out: sink, runtime }));

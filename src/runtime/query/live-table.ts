@@ -27,6 +27,8 @@ export interface LiveTableRequest {
   readonly wanted: boolean;
   /** Records that arrived earlier are left out (a Firehose reservoir's live window; see reservoir/live.ts). */
   readonly since?: Date;
+  /** No SQL of this query can name the table (and `wanted` is false or `streams` null): it is not created at all. */
+  readonly unnamed?: boolean;
 }
 
 export interface LiveTable {
@@ -43,12 +45,12 @@ export interface LiveTable {
 
 export async function loadLiveTable(engine: SqlEngine, request: LiveTableRequest): Promise<LiveTable> {
   const table = `${quoteIdent(DUCKDB_LIVE_SCHEMA)}.${quoteIdent(request.reservoir)}`;
-  await engine.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(DUCKDB_LIVE_SCHEMA)}; CREATE TABLE ${table} (${recordColumnsDdl()})`);
   const empty = (note: string | null): LiveTable => ({ table, rows: 0, skipped: 0, firstSequence: new Map(), note });
+  // Creating it cost a small query a millisecond and a half.
+  if (request.unnamed && (!request.wanted || !request.streams)) return empty(request.wanted ? notRunning(request.reservoir) : null);
+  await engine.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(DUCKDB_LIVE_SCHEMA)}; CREATE TABLE ${table} (${recordColumnsDdl()})`);
   if (!request.wanted) return empty(null);
-  if (!request.streams) {
-    return empty(`the local Kinesis service is not running: '${request.reservoir}_live' is empty and '${request.reservoir}' holds archived records only`);
-  }
+  if (!request.streams) return empty(notRunning(request.reservoir));
   if (!(await request.streams.describeStream(request.stream))) {
     return empty(`stream '${request.stream}' does not exist: '${request.reservoir}_live' is empty`);
   }
@@ -71,6 +73,8 @@ export async function loadLiveTable(engine: SqlEngine, request: LiveTableRequest
     await fs.rm(folder, { recursive: true, force: true });
   }
 }
+
+const notRunning = (reservoir: string) => `the local Kinesis service is not running: '${reservoir}_live' is empty and '${reservoir}' holds archived records only`;
 
 /**
  * Reads the live records (to the tip, or to `options.bound`) into `table`, which exists with the

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { ArchiveStep, Plan, QueryStep, ReservoirView, ReservoirViewsStep } from '../../compiler/plan/types.ts';
 import type { StreamService } from '../kinesis/stream-service.ts';
+import { DUCKDB_LIVE_SCHEMA } from '../../compiler/sql/dialects/duckdb.ts';
 import { firehoseLiveSince } from '../reservoir/live.ts';
 import { openReservoirStore } from '../reservoir/open-store.ts';
 import type { ReservoirStore } from '../reservoir/store.ts';
@@ -94,7 +95,7 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
     const usage: PayloadUsage = used.length > 0 ? await payloadUsage(engine, sql) : { raw: false, names: new Set() };
     const notes: string[] = [];
     for (const r of used) {
-      const prepared = await prepareReservoir(engine, r, o, usage, storeOf(r), early.get(reservoirs.find((b) => b.archive === r.archive)!));
+      const prepared = await prepareReservoir(engine, r, o, sql, usage, storeOf(r), early.get(reservoirs.find((b) => b.archive === r.archive)!));
       notes.push(...prepared.notes);
       if (prepared.payloads === 0) empty.push(r.archive.reservoir);
     }
@@ -188,6 +189,7 @@ async function prepareReservoir(
   engine: SqlEngine,
   r: ReservoirSteps,
   o: QueryRunOptions,
+  sql: string,
   usage: PayloadUsage,
   store: ReservoirStore,
   early: Promise<ArchiveSnapshot> | undefined,
@@ -202,6 +204,9 @@ async function prepareReservoir(
     wanted: r.readsLive,
     // Firehose keeps no checkpoint: live is the window it may not have delivered yet (reservoir/live.ts).
     ...(r.archive.via === 'firehose' ? { since: firehoseLiveSince(r.archive.everySeconds) } : {}),
+    // With no live record the archiver's unified view is the archive (views.ts); the live view and
+    // a SQL that names the live schema itself (a text search: a false match only creates the table) read it.
+    unnamed: r.archive.via === 'archiver' && r.roles !== null && !r.roles.has('live') && !sql.toLowerCase().includes(DUCKDB_LIVE_SCHEMA),
   });
   if (live.note) notes.push(live.note);
   // Listed after the live records were read: see splitByOverlap and duckdb-inputs.ts.
