@@ -127,10 +127,15 @@ function collector(): { out: Writable; text: () => string } {
   return { out, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
-/** The careful path's text: every value a SqlValue, written by createRowWriter. */
+/** The body with a space after each row's brace: no row pattern matches it, every row is read carefully. */
+function spaced(text: string): string {
+  return text.replace(/\n(,?)\{/g, '\n$1{ ');
+}
+
+/** The careful path's text: every value a SqlValue read carefully, written by createRowWriter. */
 async function carefulText(text: string, format: 'json' | 'ndjson'): Promise<string> {
   const parser = new DrillResponseParser(valueRows);
-  const rows = parser.push(text);
+  const rows = parser.push(spaced(text));
   const { out, text: written } = collector();
   const columns = parser.columns!;
   const writer = createRowWriter(format, columns.names.map((name, i) => ({ name, type: columns.types[i] })), out);
@@ -231,7 +236,7 @@ test('invalid rows fail as SqlError on the fast paths too, never as output', asy
 /** Number texts: the lists above and random digits, points, signs and `0.000…` fractions. */
 function numberTexts(seed: number, count: number): string[] {
   const rnd = random(seed);
-  const texts = [...DOUBLES.filter((d) => !d.startsWith('"')), ...INTEGERS, '0.000001', '0.0000012', '0.00000123', '100000000000000', '999999999999999', '1000000000000000', '0.123456789012345', '1.00000000000001', '-0.5', '1e5'];
+  const texts = [...DOUBLES.filter((d) => !d.startsWith('"')), ...INTEGERS, 'true', 'false', 'null', '0.000001', '0.0000012', '0.00000123', '100000000000000', '999999999999999', '1000000000000000', '0.123456789012345', '1.00000000000001', '-0.5', '1e5'];
   for (let k = 0; k < count; k++) {
     const digits = 1 + Math.floor(rnd() * 18);
     let s = '';
@@ -242,6 +247,47 @@ function numberTexts(seed: number, count: number): string[] {
     texts.push(rnd() < 0.3 ? '-' + s : s);
   }
   return texts;
+}
+
+test('SqlValues read through the row patterns are the careful reading\'s, whatever the pieces', async () => {
+  for (const seed of [4, 5]) {
+    const rnd = random(seed);
+    const rows = Array.from({ length: 400 }, (_, i) => row(rnd, i));
+    const text = body(rows);
+    const reference = new DrillResponseParser(valueRows).push(spaced(text));
+    assert.is(reference.length, 400);
+    assert.equal(new DrillResponseParser(valueRows).push(text), reference, `seed ${seed}, whole`);
+    for (const size of [1, 7, 64, 1000]) {
+      const parser = new DrillResponseParser(valueRows);
+      const got: unknown[] = [];
+      for (let p = 0; p < text.length; p += size) got.push(...parser.push(text.slice(p, p + size)));
+      assert.equal(got, reference, `seed ${seed}, pieces of ${size}`);
+    }
+  }
+  const numbers = body(numberRows(13), NUMBER_COLUMNS, NUMBER_TYPES);
+  assert.equal(new DrillResponseParser(valueRows).push(numbers), new DrillResponseParser(valueRows).push(spaced(numbers)));
+});
+
+/**
+ * Rows of numbers (and words) in every context: in a map, in a list in a map, in lists of a BIGINT
+ * and a FLOAT8 column, in a VARCHAR column. One context per row (a number no pattern copies must not
+ * hide the others), plain rows first and after each: the patterns are made after some rows and kept
+ * only while most rows match them.
+ */
+const NUMBER_COLUMNS = ['i', 'm', 'li', 'lf', 'v'];
+const NUMBER_TYPES = ['BIGINT', 'MAP', 'BIGINT', 'FLOAT8', 'VARCHAR'];
+function numberRows(seed: number): string[] {
+  const plain = { m: '"m":{"x":1,"y":[2.5]}', li: '"li":[3]', lf: '"lf":[1.5]', v: '"v":"s"' };
+  const plainRow = (i: number) => `{"i":${i},${Object.values(plain).join(',')}}`;
+  const rows = Array.from({ length: 70 }, (_, i) => plainRow(i));
+  numberTexts(seed, 3000).forEach((n, i) => {
+    const contexts = [`"m":{"x":${n},"y":[]}`, `"m":{"x":1,"y":[${n}]}`, `"li":[${n}]`, `"lf":[${n},1.5]`, `"v":${n}`];
+    for (const context of contexts) {
+      const entries = Object.entries(plain).map(([key, entry]) => (context.startsWith(`"${key}"`) ? context : entry));
+      rows.push(`{"i":${i},${entries.join(',')}}`, plainRow(i));
+    }
+  });
+  return rows;
 }
 
 test('shortestDouble holds only for the text String writes for the double it reads', () => {
@@ -256,18 +302,8 @@ test('shortestDouble holds only for the text String writes for the double it rea
 });
 
 test('numbers inside maps and lists, and in lists of integer and double columns, read to the same text', async () => {
-  // One context per row (a number no pattern copies must not hide the others), and as many plain
-  // rows after them: the patterns are kept only while most rows match them.
-  const rows = numberTexts(12, 3000).flatMap((n, i) => {
-    const contexts = [`"m":{"x":${n},"y":[]}`, `"m":{"x":1,"y":[${n}]}`, `"li":[${n}]`, `"lf":[${n},1.5]`, `"v":${n}`];
-    const plain = { m: '"m":{"x":1,"y":[2.5]}', li: '"li":[3]', lf: '"lf":[1.5]', v: '"v":"s"' };
-    return contexts.flatMap((context) => {
-      const entries = Object.entries(plain).map(([key, entry]) => (context.startsWith(`"${key}"`) ? context : entry));
-      const line = `{"i":${i},${entries.join(',')}}`;
-      return [line, `{"i":${i},${Object.values(plain).join(',')}}`];
-    });
-  });
-  const text = body(rows, ['i', 'm', 'li', 'lf', 'v'], ['BIGINT', 'MAP', 'BIGINT', 'FLOAT8', 'VARCHAR']);
+  const rows = numberRows(12);
+  const text = body(rows, NUMBER_COLUMNS, NUMBER_TYPES);
   assert.is(await fastText([text], 'ndjson'), await carefulText(text, 'ndjson'));
 });
 

@@ -4,6 +4,7 @@
 // (drill-json-lines.ts reads the same rows straight to the JSON text of those values.)
 
 import { SqlError, type SqlValue } from '../query/sql-engine.ts';
+import { isNumberChar, patternRowEnd, rowPatterns, type RowPattern } from './json-row-pattern.ts';
 
 /** How a column's scalar values read, from Drill's metadata type (lists report their items' type). */
 export type ValueKind = 'integer' | 'float' | 'decimal' | 'date' | 'timestamp' | 'time' | 'any';
@@ -30,8 +31,8 @@ export interface RowDecoder<T> {
 }
 
 /** The rows as SqlValues, one slot per column (null where the row has no key). */
-export function valueRows(names: readonly string[], kinds: readonly ValueKind[]): RowDecoder<SqlValue[]> {
-  return new ValueRowReader(names, kinds);
+export function valueRows(names: readonly string[], kinds: readonly ValueKind[], types?: readonly string[]): RowDecoder<SqlValue[]> {
+  return new ValueRowReader(names, kinds, types);
 }
 
 /** Thrown inside a reader when the text ends before the row does (caught by `decode`, never further). */
@@ -229,14 +230,128 @@ export abstract class RowScanner<T> implements RowDecoder<T> {
   }
 }
 
+/** Rows read before the row patterns are made (compiling them costs more than a few rows' reading). */
+const ROWS_BEFORE_PATTERN = 64;
+/** Returned by the quick reading when a value is not what the careful one would read without a word (then it reads the row). */
+const NOT_QUICK = Symbol('not quick');
+
 class ValueRowReader extends RowScanner<SqlValue[]> {
   row: SqlValue[] = [];
+  /** json-row-pattern.ts's patterns, once enough rows came: a row they match is compact, unescaped, its keys the columns in order. */
+  private patterns: readonly RowPattern[] | null | undefined;
+  private rowsRead = 0;
+  private patternMisses = 0;
+  /** `"name":`'s length per column. */
+  private readonly keyLengths: number[];
 
   constructor(
     private readonly names: readonly string[],
     kinds: readonly ValueKind[],
+    private readonly types?: readonly string[],
   ) {
     super(names, kinds);
+    this.keyLengths = names.map((name) => JSON.stringify(name).length + 1);
+  }
+
+  override decode(text: string, start: number, end: number, exact: boolean): number {
+    if (this.patterns) {
+      for (const pattern of this.patterns) {
+        const next = patternRowEnd(pattern, text, start, end);
+        if (next >= 0 && (!exact || next === end)) {
+          if (this.quickRow(text, start)) {
+            this.rowsRead++;
+            return next;
+          }
+          break;
+        }
+      }
+      // A row the piece cuts off does not match either; rows of another shape are read carefully.
+      if (++this.patternMisses > 1000 && this.patternMisses > this.rowsRead) this.patterns = null;
+    } else if (this.patterns === undefined && ++this.rowsRead > ROWS_BEFORE_PATTERN) {
+      // A name given twice takes its key from the later column: left to the careful reading.
+      const distinct = new Set(this.names).size === this.names.length;
+      this.patterns = distinct ? rowPatterns(this.names.map((name) => `${JSON.stringify(name)}:`), this.kinds, this.types) : null;
+    }
+    return super.decode(text, start, end, exact);
+  }
+
+  /** Reads a row a pattern matched (so no check is needed) into `row`: the same values as the careful reading; false when it is for that reading. */
+  private quickRow(text: string, start: number): boolean {
+    const row = new Array<SqlValue>(this.names.length);
+    this.text = text;
+    let i = start + 1;
+    for (let k = 0; k < row.length; k++) {
+      this.i = i + this.keyLengths[k];
+      const value = this.quickValue(text, this.kinds[k]);
+      if (value === NOT_QUICK) return false;
+      row[k] = value;
+      i = this.i + 1; // past the ',' or the '}'
+    }
+    this.row = row;
+    return true;
+  }
+
+  private quickValue(text: string, kind: ValueKind): SqlValue | typeof NOT_QUICK {
+    const at = this.i;
+    const c = text.charCodeAt(at);
+    if (c === 0x22) {
+      const close = text.indexOf('"', at + 1);
+      const s = text.slice(at + 1, close);
+      this.i = close + 1;
+      if (kind === 'float' && (s === 'NaN' || s === 'Infinity' || s === '-Infinity')) return Number(s);
+      return s;
+    }
+    if (c === 0x7b) {
+      const entries: (readonly [string, SqlValue])[] = [];
+      this.i = at + 1;
+      if (text.charCodeAt(this.i) === 0x7d) {
+        this.i++;
+        return { kind: 'struct', entries };
+      }
+      for (;;) {
+        const close = text.indexOf('"', this.i + 1);
+        const key = text.slice(this.i + 1, close);
+        this.i = close + 2; // past '":'
+        const value = this.quickValue(text, 'any');
+        if (value === NOT_QUICK) return value;
+        entries.push([key, value]);
+        if (text.charCodeAt(this.i++) === 0x7d) return { kind: 'struct', entries };
+      }
+    }
+    if (c === 0x5b) {
+      const items: SqlValue[] = [];
+      this.i = at + 1;
+      if (text.charCodeAt(this.i) === 0x5d) {
+        this.i++;
+        return { kind: 'list', items };
+      }
+      for (;;) {
+        const value = this.quickValue(text, kind);
+        if (value === NOT_QUICK) return value;
+        items.push(value);
+        if (text.charCodeAt(this.i++) === 0x5d) return { kind: 'list', items };
+      }
+    }
+    if (c === 0x6e) {
+      this.i = at + 4;
+      return null;
+    }
+    if (c === 0x74) {
+      this.i = at + 4;
+      return true;
+    }
+    if (c === 0x66) {
+      this.i = at + 5;
+      return false;
+    }
+    let i = at;
+    let integral = true;
+    for (; isNumberChar(text.charCodeAt(i)); i++) if (text.charCodeAt(i) === 0x2e || (text.charCodeAt(i) | 0x20) === 0x65) integral = false;
+    const digits = text.slice(at, i);
+    this.i = i;
+    // Not a number (`1-2`): the careful reading says so, with the row.
+    if (kind !== 'decimal' && Number.isNaN(Number(digits))) return NOT_QUICK;
+    return this.numberValue(digits, integral, kind);
   }
 
   protected clear(): void {

@@ -90,3 +90,33 @@ function rowPattern(keys: readonly string[], kinds: readonly ValueKind[], types:
 function escape(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
+
+/**
+ * Where the row at `start` ends when `pattern` matches it whole before `end` (the numbers between
+ * segments skipped over, whatever they are), else -1.
+ */
+export function patternRowEnd(pattern: RowPattern, text: string, start: number, end: number): number {
+  const { segments, rendered } = pattern;
+  let i = start;
+  for (let j = 0; ; j++) {
+    const segment = segments[j];
+    segment.lastIndex = i;
+    if (!segment.test(text)) return -1;
+    i = segment.lastIndex;
+    if (j === rendered.length) return i <= end ? i : -1;
+    if (isNumberChar(text.charCodeAt(i))) {
+      while (i < end && isNumberChar(text.charCodeAt(i))) i++;
+      if (i >= end) return -1;
+    } else {
+      const other = rendered[j].other;
+      other.lastIndex = i;
+      if (!other.test(text)) return -1;
+      i = other.lastIndex;
+    }
+  }
+}
+
+/** A character of a number as RowScanner.skipNumber reads one. */
+export function isNumberChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
+}
