@@ -240,7 +240,7 @@ test("a SQL error is DuckDB's message under a code, before any live record is re
   assert.is(parser.message.split('\n')[0], 'Parser Error: syntax error at or near "SELEC"');
 });
 
-test('with the service stopped the files are listed while DuckDB opens: a reservoir the SQL does not read cannot fail it, one it reads fails it after the SQL parses', async () => {
+test('with the service stopped the files of the reservoirs the SQL names are listed while DuckDB opens: one it does not read cannot fail it, one it reads fails it after the SQL parses', async () => {
   const stream = streamName();
   await kinesis.streams.ensureStream(stream, 2, 24);
   await putAllRecords(kinesis.streams, stream, entries(0, 12));
@@ -268,10 +268,15 @@ test('with the service stopped the files are listed while DuckDB opens: a reserv
   };
   let out = '';
   const sink = new Writable({ write: (chunk: Buffer, _e, done) => ((out += chunk.toString('utf8')), done()) });
-  const result = await runQuery({ plan, cwd: dir.path, streams: null, sql: 'SELECT count(*) AS n FROM orders_archived', format: 'ndjson', out: sink, runtime });
-  assert.is(out, '{"n":12}\n');
+  // Its name is in the text, so it is listed early too, but not read.
+  const result = await runQuery({ plan, cwd: dir.path, streams: null, sql: "SELECT count(*) AS n, 'broken' AS not_read FROM orders_archived", format: 'ndjson', out: sink, runtime });
+  assert.is(out, '{"n":12,"not_read":"broken"}\n');
   assert.equal(result.notes, []);
   assert.equal(listed.sort(), ['broken', 'orders'], 'both listed early, one failing unseen');
+  listed.length = 0;
+  out = '';
+  await runQuery({ plan, cwd: dir.path, streams: null, sql: 'SELECT count(*) AS n FROM orders_archived', format: 'ndjson', out: sink, runtime });
+  assert.equal(listed, ['orders'], 'a reservoir the text does not name is not listed');
 
   // The live table is created only when something may name it.
   out = '';

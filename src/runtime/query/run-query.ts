@@ -76,11 +76,15 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
     return store;
   };
   // With the local service not running there are no live records for the listing to follow
-  // (prepareReservoir): each local reservoir's files are listed, and their payload sample read,
-  // while DuckDB opens. Used only for the reservoirs the SQL reads; a failure counts only there.
+  // (prepareReservoir): the files of each local reservoir whose name is in the SQL's text (every
+  // view's name starts with it) are listed, and their payload sample read, while DuckDB opens.
+  // Used only for the reservoirs the SQL reads; a failure counts only there.
   const early = new Map<ReservoirSteps, Promise<ArchiveSnapshot>>();
   if (o.streams === null) {
-    for (const r of reservoirs) if (r.archive.location.kind === 'local') early.set(r, snapshotArchive(null, r, storeOf(r), o.structureCache));
+    const text = sql.toLowerCase();
+    for (const r of reservoirs) {
+      if (r.archive.location.kind === 'local' && text.includes(r.views.reservoir.toLowerCase())) early.set(r, snapshotArchive(null, r, storeOf(r), o.structureCache));
+    }
   }
   const engine = await (o.runtime ? o.runtime.openSqlEngine() : openEmbeddedSqlEngine(o.duckdb));
   try {
