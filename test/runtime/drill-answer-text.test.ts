@@ -13,20 +13,10 @@ import { valueRows } from '../../src/runtime/drill/drill-values.ts';
 import { DrillResponseParser } from '../../src/runtime/drill/response-parser.ts';
 import { createJsonLineWriter, createRowWriter } from '../../src/runtime/query/output.ts';
 import { SqlError } from '../../src/runtime/query/sql-engine.ts';
+// mulberry32, seeded: a failure names a seed that shows it again.
+import { random } from '../../src/demo/sample-orders.ts';
 
 const test = suite('Drill answers to JSON text: fast paths = careful path');
-
-/** A small deterministic generator (mulberry32), so a failure names a seed that shows it again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COLUMNS = ['s', 'id', 'ts', 'map', 'f', 'dt', 'tm', 'dec', 'list', 'tsl', 'n'];
 const TYPES = ['VARCHAR', 'BIGINT', 'TIMESTAMP', 'MAP', 'FLOAT8', 'DATE', 'TIME', 'VARDECIMAL', 'BIGINT', 'TIMESTAMP', 'INT'];

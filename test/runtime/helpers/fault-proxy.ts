@@ -13,6 +13,8 @@ import { readShard } from '../../../src/runtime/kinesis/shard-reader.ts';
 import type { ShardInfo, StreamService } from '../../../src/runtime/kinesis/stream-service.ts';
 import { ShardRouter } from '../../../src/runtime/replay/shard-router.ts';
 import { TokenBucket } from '../../../src/runtime/replay/rate-limiter.ts';
+// A seeded PRNG (mulberry32), so a failing run can be repeated.
+import { random as seeded } from '../../../src/demo/sample-orders.ts';
 
 export type RequestFault = 'throttle' | 'error-500' | 'drop-before' | 'drop-after';
 
@@ -58,7 +60,7 @@ interface WireEntry {
 type WireResult = { SequenceNumber: string; ShardId: string } | { ErrorCode: string; ErrorMessage: string };
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
-  const random = mulberry32(options.seed ?? 1);
+  const random = seeded(options.seed ?? 1);
   const faults = options.requestFaults ?? ['throttle', 'error-500', 'drop-before', 'drop-after'];
   const stats: FaultStats = {
     putCalls: 0,
@@ -184,18 +186,6 @@ function forward(port: number, req: http.IncomingMessage, body: Buffer): Promise
 function reply(res: http.ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': 'fault-proxy' });
   res.end(body);
-}
-
-/** A small seeded PRNG, so a failing run can be repeated. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
