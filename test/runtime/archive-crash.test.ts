@@ -13,6 +13,8 @@ import { putAllRecords } from '../../src/runtime/kinesis/put-records.ts';
 import { readArchiveCheckpoint } from '../../src/runtime/reservoir/checkpoint.ts';
 import { readReservoir, recordKey, startTestKinesis, type TestKinesis } from './helpers/local-kinesis.ts';
 import { storeKinds, type StoreKind, type TestReservoir } from './helpers/test-stores.ts';
+// mulberry32, seeded: the log names the seed of a failing run.
+import { random } from '../../src/demo/sample-orders.ts';
 
 const CHILD = fileURLToPath(new URL('./helpers/archive-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,8 +62,8 @@ interface Run {
   readonly output: string;
 }
 
-/** Runs the archiver in a child; with `killAfterMs`, SIGKILLs it that long after its first progress line. */
-function runChild(stream: string, killAfterMs: number | null, killBlindAfterMs: number | null): Promise<Run> {
+/** Runs the archiver in a child; with `killAt`, SIGKILLs it `delay` ms after its `pages`-th progress line. */
+function runChild(stream: string, killAt: { pages: number; delay: number } | null, killBlindAfterMs: number | null): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -81,9 +83,9 @@ function runChild(stream: string, killAfterMs: number | null, killBlindAfterMs: 
     let armed = false;
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (!armed && killAfterMs !== null && output.includes('progress ')) {
+      if (!armed && killAt !== null && (output.match(/^progress /gm)?.length ?? 0) >= killAt.pages) {
         armed = true;
-        setTimeout(kill, killAfterMs);
+        setTimeout(kill, killAt.delay);
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -116,21 +118,25 @@ function crashSuite(k: StoreKind): void {
     const expected = await fill(stream);
     assert.is(expected.size, 50_000);
 
-    const log: string[] = [];
-    let kills = 0;
-    for (let attempt = 0; attempt < 12 && kills < 7; attempt++) {
-      // Mostly kill while archiving; sometimes blindly, which may land in start-up and recovery.
-      const blind = attempt % 4 === 3;
-      const delay = Math.round(Math.random() * (blind ? 1200 : 250));
-      const run = await runChild(stream, blind ? null : delay, blind ? 300 + delay : null);
-      log.push(`${blind ? 'blind' : 'after progress'} ${delay} ms: ${run.killed ? 'killed' : `exit ${run.code}`}`);
-      if (run.killed) kills++;
-      else {
-        assert.is(run.code, 0, `archiver failed:\n${run.output}\n${log.join('\n')}`);
-        break;
-      }
+    // Kills anchored to the archiver's own progress (its k-th page, then a few ms more) land while
+    // most of the work is still ahead, however fast the machine: each one must land. Then blind
+    // kills soon after start, which may land in start-up and recovery, or find the work done.
+    const seed = Date.now() % 100_000;
+    const rnd = random(seed);
+    const log: string[] = [`seed ${seed}`];
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const pages = 1 + Math.floor(rnd() * 4);
+      const delay = Math.round(rnd() * 20);
+      const run = await runChild(stream, { pages, delay }, null);
+      log.push(`after progress line ${pages} + ${delay} ms: ${run.killed ? 'killed' : `exit ${run.code}`}`);
+      assert.ok(run.killed, `the archiver was not killed mid-archive (it ended first):\n${run.output}\n${log.join('\n')}`);
     }
-    assert.ok(kills >= 5, `only ${kills} kills landed:\n${log.join('\n')}`);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const delay = Math.round(rnd() * 400);
+      const run = await runChild(stream, null, delay);
+      log.push(`blind ${delay} ms: ${run.killed ? 'killed' : `exit ${run.code}`}`);
+      if (!run.killed) assert.is(run.code, 0, `archiver failed:\n${run.output}\n${log.join('\n')}`);
+    }
 
     const final = await runChild(stream, null, null);
     assert.is(final.code, 0, `final run failed:\n${final.output}\n${log.join('\n')}`);
