@@ -104,11 +104,12 @@ test.before(async () => {
   await createEmrDefaultRoles();
 });
 test.after(async () => {
+  // Each part only if it started: a set-up that failed part-way must report its own error, not this hook's.
   scratch.dispose();
-  await ssh.close();
-  await new Promise<void>((resolve) => drill.close(() => resolve()));
-  await kinesis.close();
-  await moto.close();
+  await ssh?.close();
+  if (drill) await new Promise<void>((resolve) => drill.close(() => resolve()));
+  await kinesis?.close();
+  await moto?.close();
   restoreEnvironment?.();
 });
 
