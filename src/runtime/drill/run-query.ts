@@ -88,23 +88,19 @@ export async function runDrillQuery(o: DrillQueryOptions): Promise<QueryRunResul
     };
     const notes: string[] = [];
     let changed = false;
-    try {
-      for (const r of used) {
-        const bound = await bindDrillViews(engine, {
-          views: r.views,
-          archive: r.archive,
-          store: o.store(r.archive.reservoir, r.archive.location),
-          streams: o.streams,
-          wanted: r.readsLive,
-          viewsWorkspace: o.drill.viewsWorkspace,
-          beforeChanges,
-        });
-        notes.push(...bound.notes);
-        if (bound.created.size > 0) changed = true;
-      }
-    } catch (err) {
-      await discard();
-      throw err;
+    // A failure here leaves the held run to the finally below, which closes its engine (cancelling it).
+    for (const r of used) {
+      const bound = await bindDrillViews(engine, {
+        views: r.views,
+        archive: r.archive,
+        store: o.store(r.archive.reservoir, r.archive.location),
+        streams: o.streams,
+        wanted: r.readsLive,
+        viewsWorkspace: o.drill.viewsWorkspace,
+        beforeChanges,
+      });
+      notes.push(...bound.notes);
+      if (bound.created.size > 0) changed = true;
     }
     let answer: Answer;
     if (early && !changed) {
