@@ -24,6 +24,8 @@ export interface PayloadUsage {
    * of those keys alone, each the value read from the file (views.ts), and `->>` answers the same.
    */
   readonly extractedKeys?: ReadonlySet<string>;
+  /** With extractedKeys: DuckDB's serialized parse of the query (json_serialize_sql), for payload-extraction.ts. */
+  readonly serialized?: string;
 }
 
 const EVERYTHING: PayloadUsage = { raw: true, names: null };
@@ -75,11 +77,11 @@ export async function payloadUsage(engine: SqlEngine, sql: string): Promise<Payl
   const raw = columnRefs.some((names) => names.includes(PAYLOAD_COLUMN));
   const names = new Set(columnRefs.flat());
   if (!raw || !onlyExtracted || implicitJoin) return { raw, names };
-  return { raw, names, extractedKeys: new Set(extracted.values()) };
+  return { raw, names, extractedKeys: new Set(extracted.values()), serialized: String(serialized) };
 }
 
 /** The key of `<…>.payload ->> 'key'` with a plain key, else null. */
-function extractedKey(node: Node): string | null {
+export function extractedKey(node: Node): string | null {
   if (node.class !== 'FUNCTION' || node.function_name !== '->>' || !Array.isArray(node.children) || node.children.length !== 2) return null;
   const [ref, constant] = node.children as Node[];
   if (ref?.class !== 'COLUMN_REF' || !Array.isArray(ref.column_names)) return null;
@@ -94,9 +96,9 @@ export async function needsRawPayload(engine: SqlEngine, sql: string): Promise<b
   return (await payloadUsage(engine, sql)).raw;
 }
 
-type Node = Record<string, unknown> & { class?: unknown; type?: unknown; column_names?: unknown[]; children?: unknown[]; function_name?: unknown; ref_type?: unknown; using_columns?: unknown };
+export type Node = Record<string, unknown> & { class?: unknown; type?: unknown; column_names?: unknown[]; children?: unknown[]; function_name?: unknown; ref_type?: unknown; using_columns?: unknown };
 
-function walk(value: unknown, visit: (node: Node) => void): void {
+export function walk(value: unknown, visit: (node: Node) => void): void {
   if (Array.isArray(value)) {
     for (const v of value) walk(v, visit);
   } else if (value !== null && typeof value === 'object') {

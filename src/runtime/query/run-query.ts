@@ -15,10 +15,11 @@ import type { DuckDbSettings } from './duckdb-engine.ts';
 import { loadLiveTable } from './live-table.ts';
 import { createJsonLineWriter, createRowWriter, writeAllBatches, writesJsonObjects, type OutputFormat } from './output.ts';
 import { PayloadSample, type PayloadStructure } from './payload-structure.ts';
+import { payloadExtractionSql } from './payload-extraction.ts';
 import { payloadUsage, type PayloadUsage } from './payload-usage.ts';
 import { listArchivedFiles, samplePayloads, splitByOverlap, type SnapshotFile } from './reservoir-snapshot.ts';
 import { boundedSql, checkOneStatement, checkParsedSelect, checkReadOnly, isConfinementError, type QuerySandbox } from './sandbox.ts';
-import { quoteString, SqlError, type SqlEngine, type SqlValue } from './sql-engine.ts';
+import { quoteString, SqlError, type SqlEngine, type SqlJsonLineStream, type SqlResultStream, type SqlValue } from './sql-engine.ts';
 import { cachedArchiveSample } from './structure-cache.ts';
 import { defineReservoirViews, METADATA_COLUMNS, PAYLOAD_COLUMN } from './views.ts';
 
@@ -98,13 +99,18 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
     const used = reservoirsRead(reservoirs, info.tables);
     const usage: PayloadUsage = used.length > 0 ? await payloadUsage(engine, sql) : { raw: false, names: new Set() };
     const notes: string[] = [];
+    const reduced = new Set<string>();
     for (const r of used) {
       const prepared = await prepareReservoir(engine, r, o, sql, usage, storeOf(r), early.get(reservoirs.find((b) => b.archive === r.archive)!));
       notes.push(...prepared.notes);
+      for (const view of prepared.reducedPayloadViews) reduced.add(view.toLowerCase());
       if (prepared.payloads === 0) empty.push(r.archive.reservoir);
     }
 
-    let run = sql;
+    // `payload->>'key'` read as a field of the views' reduced payload, when provably the same query
+    // (never for the job service's SQL: its checks below are of the text they run).
+    const rewritten = !o.sandbox && reduced.size > 0 ? await payloadExtractionSql(engine, usage, reduced) : null;
+    let run = rewritten ?? sql;
     if (o.sandbox) {
       // Confined once wshed's own views exist: from here on only the reservoirs' folders are readable.
       await engine.confine(localReservoirRoots(reservoirs, o.cwd));
@@ -112,20 +118,35 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       run = boundedSql(sql, described.columns, o.sandbox);
       if (run !== sql) await userSql(checkReadOnly(engine, run));
     }
-    // JSON rows the engine renders itself, when it can (the same text, without a JS value per cell).
-    const lines = writesJsonObjects(o.format) && engine.streamJsonLines ? await userSql(engine.streamJsonLines(run)) : null;
-    if (lines && writesJsonObjects(o.format)) {
-      const writer = createJsonLineWriter(o.format, o.out);
-      const rows = await writeAllBatches(() => userSql(lines.next()), writer);
-      return { rows, columns: lines.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
-    }
-    const result = await userSql(engine.stream(run));
-    const writer = createRowWriter(o.format, result.columns, o.out);
-    const rows = await writeAllBatches(() => userSql(result.next()), writer);
-    return { rows, columns: result.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
+    // What DuckDB says about a rewritten query before its first row it says again about the
+    // user's own text (positions and all): run that instead.
+    const asWritten = () => begin(engine, sql, o.format);
+    const begun = await userSql(rewritten === null ? begin(engine, run, o.format) : begin(engine, run, o.format).catch((err: unknown) => (err instanceof SqlError ? asWritten() : Promise.reject(err))));
+    const rest = <T>(first: T | null, next: () => Promise<T | null>) => {
+      let held = true;
+      return () => (held ? ((held = false), Promise.resolve(first)) : userSql(next()));
+    };
+    const { stream } = begun;
+    const rows =
+      begun.kind === 'lines'
+        ? await writeAllBatches(rest(begun.first, () => begun.stream.next()), createJsonLineWriter(begun.format, o.out))
+        : await writeAllBatches(rest(begun.first, () => begun.stream.next()), createRowWriter(o.format, begun.stream.columns, o.out));
+    return { rows, columns: stream.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
   } finally {
     await engine.close();
   }
+}
+
+type Begun =
+  | { readonly kind: 'lines'; readonly format: 'json' | 'ndjson'; readonly stream: SqlJsonLineStream; readonly first: string[] | null }
+  | { readonly kind: 'rows'; readonly stream: SqlResultStream; readonly first: SqlValue[][] | null };
+
+/** `sql` started, with its first rows: as JSON texts the engine renders itself when it can (the same text, without a JS value per cell). */
+async function begin(engine: SqlEngine, sql: string, format: OutputFormat): Promise<Begun> {
+  const lines = writesJsonObjects(format) && engine.streamJsonLines ? await engine.streamJsonLines(sql) : null;
+  if (lines && writesJsonObjects(format)) return { kind: 'lines', format, stream: lines, first: await lines.next() };
+  const stream = await engine.stream(sql);
+  return { kind: 'rows', stream, first: await stream.next() };
 }
 
 function sqlErrorHint(message: string, views: readonly string[], empty: readonly string[]): string {
@@ -197,7 +218,7 @@ async function prepareReservoir(
   usage: PayloadUsage,
   store: ReservoirStore,
   early: Promise<ArchiveSnapshot> | undefined,
-): Promise<{ notes: string[]; payloads: number }> {
+): Promise<{ notes: string[]; payloads: number; reducedPayloadViews: readonly string[] }> {
   const notes: string[] = [];
   // A query of `<r>_archived` alone needs no live records: the stream is not read at all.
   const live = await loadLiveTable(engine, {
@@ -233,7 +254,7 @@ async function prepareReservoir(
   }
   // One round trip for all of them.
   if (definitions.statements.length > 0) await engine.exec(definitions.statements.join(';\n'));
-  return { notes, payloads: structure.sampled };
+  return { notes, payloads: structure.sampled, reducedPayloadViews: definitions.reducedPayloadViews };
 }
 
 /** A reservoir's archived files, and for NDJSON their payload sample (see archiveSample). */

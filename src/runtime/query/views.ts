@@ -29,6 +29,8 @@ export interface ViewDefinitions {
   readonly bindings: readonly ArchiveFileSet[];
   /** Then run these, in order. */
   readonly statements: readonly string[];
+  /** The views whose `payload` is the STRUCT of the keys the query extracts (reducedPayload). */
+  readonly reducedPayloadViews: readonly string[];
 }
 
 export interface ArchiveFileSet {
@@ -44,8 +46,8 @@ export interface ArchiveFileSet {
  * - `typed`: read_json parses each payload straight into the inferred STRUCT. As fast as DuckDB
  *   reading the files itself, but the raw JSON text is gone, so the views then have no `payload`
  *   column: used only for queries that cannot see it (payload-usage.ts decides), or that read it
- *   only as `payload->>'key'`: then those keys are read as JSON and `payload` is an object of them
- *   alone (reducedPayload).
+ *   only as `payload->>'key'`: then those keys are read as JSON and `payload` is a STRUCT of what
+ *   `->>` gives for them (reducedPayload).
  * - `json`: the plan's scan (payload as JSON text, which read_json hands over cheaply) then
  *   json_transform. Keeps `payload`; also used for live records (few) and for Parquet reservoirs
  *   (the payload is JSON text there). The fields the query names are transformed together, in
@@ -118,7 +120,9 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
   if (wanted('archived')) create(archived.name, archivedBody());
   if (wanted('live')) create(live.name, withFields(live.sql.duckdb, 'json'));
   if (wanted('unified')) create(unified.name, unifiedBody());
-  return { bindings, statements };
+  const reduced = extracted !== null && archivedMode === 'typed';
+  const reducedPayloadViews = reduced ? [archived.name, ...(archive.via === 'archiver' && unifiedIsArchive ? [unified.name] : [])] : [];
+  return { bindings, statements, reducedPayloadViews };
 
   function unifiedBody(): string {
     if (archive.via !== 'archiver') {
@@ -182,6 +186,8 @@ function reducedPayloadKeys(inputs: ReservoirViewInputs, usage: ViewUsage): stri
   if (!usage.raw || !keys || keys.size === 0 || usage.names === null) return null;
   if (inputs.archive.format !== 'json' || inputs.structure.fields.length === 0) return null;
   if (inputs.archive.via === 'archiver' && inputs.liveRows > 0) return null;
+  // A STRUCT's field names are matched ignoring case: no two keys may differ only in case.
+  if (new Set([...keys].map((k) => k.toLowerCase())).size !== keys.size) return null;
   for (const key of keys) {
     if (usage.names.has(key.toLowerCase())) return null;
     if (inputs.structure.fields.some((f) => f.name !== key && f.name.toLowerCase() === key.toLowerCase())) return null;
@@ -198,11 +204,16 @@ function withJsonKeys(structure: PayloadStructure, keys: readonly string[]): Pay
 }
 
 /**
- * `payload` as an object of `keys` alone, each the JSON text read_json gives for the value (the
- * same text the JSON path's payload holds), a missing key as null: `payload->>'key'` parses the
- * value from the same text either way, so it answers the same (NULL for null or missing).
+ * `payload` as a STRUCT of `keys` alone, each the text `payload->>'key'` gives on the full payload
+ * (from the JSON text read_json gives for the value: a string without escapes is its text between
+ * the quotes, anything else goes through `->>` itself; JSON null and a missing key are NULL). The
+ * query's `payload->>'key'` then answers the same either way: rewritten to a field of this STRUCT
+ * (payload-extraction.ts), or as written, with the STRUCT cast to JSON (strings, so the same text).
  */
 function reducedPayload(keys: readonly string[]): string {
-  const parts = keys.map((k, i) => `${quoteString((i === 0 ? '{' : ',') + JSON.stringify(k) + ':')}, coalesce(struct_extract(v.${quoteIdent(PAYLOAD_COLUMN)}, ${quoteString(k)}), 'null')`);
-  return `concat(${parts.join(', ')}, '}') AS ${quoteIdent(PAYLOAD_COLUMN)}`;
+  const fields = keys.map((k) => {
+    const json = `struct_extract(v.${quoteIdent(PAYLOAD_COLUMN)}, ${quoteString(k)})`;
+    return `${quoteIdent(k)} := CASE WHEN starts_with(${json}, '"') AND NOT contains(${json}, '\\') THEN ${json}[2:-2] ELSE ${json}->>'$' END`;
+  });
+  return `struct_pack(${fields.join(', ')}) AS ${quoteIdent(PAYLOAD_COLUMN)}`;
 }
