@@ -33,6 +33,8 @@ const PAYLOADS = [
   '"text"',
   '{"status":"\\u001B\\u00e9 \\"q\\"","customer":{"region":"us"},"n":9,"Other":true}',
   '{"status":null,"customer":null,"n":10,"rare":[1,{"x":null}]}',
+  '{"status":1E23,"customer":{"region":"eu"},"n":11,"rare":-0.0}',
+  '{"status":"tab\\tand \\\\ slash","customer":{"region":"eu"},"n":12,"rare":""}',
 ];
 
 test.before(async () => {
