@@ -6,7 +6,9 @@ import { runInNewContext } from 'node:vm';
 import { compile } from '../../src/compiler/compile.ts';
 import type { Plan } from '../../src/compiler/plan/types.ts';
 import type { OutputFormat } from '../../src/runtime/query/output.ts';
+import { openDuckDbEngine } from '../../src/runtime/query/duckdb-engine.ts';
 import { runQuery } from '../../src/runtime/query/run-query.ts';
+import { openReservoirStore } from '../../src/runtime/reservoir/open-store.ts';
 import { tempDir, type TempDir } from './helpers/local-kinesis.ts';
 
 let dir: TempDir;
@@ -130,6 +132,36 @@ test('struct and list columns: the same JSON text in every format (integers past
   assert.is(await render(NESTED, 'ndjson'), rows.map((r) => r + '\n').join(''));
   const csv = (await render(NESTED, 'csv')).split('\n');
   assert.is(csv[1], '2,"{""big"":""9007199254740993"",""small"":-9007199254740991,""ok"":true,""n"":null,""s"":""\\u001b\\""q\\\\\\x7fé"",""k\\""ey"":[2,null]}","[{""sku"":""a"",""qty"":2},null]",[],,"{""x"":100}"');
+});
+
+test('a query of a reservoir with a small LIMIT of its own reads nested values one by one, with the same text in every format', async () => {
+  // `r` named, so its parse is read for the LIMIT (run-query.ts); the view holds no record.
+  const nested = NESTED.replace('FROM range(3) AS t(i)', 'FROM range(3) AS t(i), (SELECT count(*) AS none_read FROM r) AS c');
+  const hints: (number | undefined)[] = [];
+  const runtime = {
+    openSqlEngine: async () => {
+      const engine = await openDuckDbEngine({ threads: 2, memoryLimit: '256MB' });
+      const stream = engine.stream.bind(engine);
+      engine.stream = (sql, options) => (hints.push(options?.rowsAtMost), stream(sql, options));
+      return engine;
+    },
+    store: (reservoir: string, location: Parameters<typeof openReservoirStore>[1]) => openReservoirStore(reservoir, location, dir.path),
+  };
+  const text = async (sql: string, format: OutputFormat) => {
+    let out = '';
+    const sink = new Writable({ write: (chunk: Buffer, _e, done) => ((out += chunk.toString('utf8')), done()) });
+    await runQuery({ plan, cwd: dir.path, streams: null, sql, format, out: sink, runtime });
+    return out;
+  };
+  for (const format of ['table', 'csv', 'json', 'ndjson'] as const) {
+    hints.length = 0;
+    const few = await text(`${nested} LIMIT 3`, format);
+    assert.equal(hints, [3], `the engine is told of the LIMIT (${format})`);
+    // The same rows with no LIMIT of the statement's own: rendered by DuckDB.
+    const many = await text(`SELECT * FROM (${nested} LIMIT 3) ORDER BY i DESC`, format);
+    assert.is(few, many, format);
+  }
+  assert.match(await text(`${nested} LIMIT 3`, 'ndjson'), /"st":\{"big":"9007199254740993","small":-9007199254740991,/);
 });
 
 test('struct and list columns: 16 digits and more in strings and keys stay as written, only integers past 2^53 become strings', async () => {

@@ -26,6 +26,8 @@ export interface PayloadUsage {
   readonly extractedKeys?: ReadonlySet<string>;
   /** With extractedKeys: DuckDB's serialized parse of the query (json_serialize_sql), for payload-extraction.ts. */
   readonly serialized?: string;
+  /** Not about the payload, from the same parse: the statement's own constant LIMIT, when it has one (SqlEngine.stream's rowsAtMost). */
+  readonly rowsAtMost?: number;
 }
 
 const EVERYTHING: PayloadUsage = { raw: true, names: null };
@@ -48,6 +50,8 @@ export async function payloadUsage(engine: SqlEngine, sql: string): Promise<Payl
     return EVERYTHING;
   }
   if (tree.error !== false || !Array.isArray(tree.statements)) return EVERYTHING;
+  const limit = tree.statements.length === 1 ? topLimit(tree.statements[0]) : null;
+  const shape = limit !== null ? { rowsAtMost: limit } : {};
   const relations = new Set<string>();
   const columnRefs: string[][] = [];
   let star = false;
@@ -71,13 +75,25 @@ export async function payloadUsage(engine: SqlEngine, sql: string): Promise<Payl
       for (const key of ['alias', 'table_name']) if (typeof node[key] === 'string' && node[key] !== '') relations.add((node[key] as string).toLowerCase());
     }
   });
-  if (star) return EVERYTHING;
+  if (star) return { ...EVERYTHING, ...shape };
   const wholeRow = columnRefs.some((names) => names.length === 1 && relations.has(names[0]));
-  if (wholeRow) return EVERYTHING;
+  if (wholeRow) return { ...EVERYTHING, ...shape };
   const raw = columnRefs.some((names) => names.includes(PAYLOAD_COLUMN));
   const names = new Set(columnRefs.flat());
-  if (!raw || !onlyExtracted || implicitJoin) return { raw, names };
-  return { raw, names, extractedKeys: new Set(extracted.values()), serialized: String(serialized) };
+  if (!raw || !onlyExtracted || implicitJoin) return { raw, names, ...shape };
+  return { raw, names, extractedKeys: new Set(extracted.values()), serialized: String(serialized), ...shape };
+}
+
+/** The constant row count of the statement's own LIMIT (not a subquery's, not a percentage), else null. */
+function topLimit(statement: unknown): number | null {
+  const modifiers = (statement as { node?: { modifiers?: unknown } } | null)?.node?.modifiers;
+  if (!Array.isArray(modifiers)) return null;
+  for (const m of modifiers as { type?: unknown; limit?: { class?: unknown; value?: { is_null?: unknown; value?: unknown } } | null }[]) {
+    if (m.type !== 'LIMIT_MODIFIER' || m.limit?.class !== 'CONSTANT') continue;
+    const n = m.limit.value?.is_null === false ? m.limit.value.value : null;
+    if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) return n;
+  }
+  return null;
 }
 
 /** The key of `<…>.payload ->> 'key'` with a plain key, else null. */

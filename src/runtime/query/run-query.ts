@@ -19,7 +19,7 @@ import { payloadExtractionSql } from './payload-extraction.ts';
 import { payloadUsage, type PayloadUsage } from './payload-usage.ts';
 import { listArchivedFiles, samplePayloads, splitByOverlap, type SnapshotFile } from './reservoir-snapshot.ts';
 import { boundedSql, checkOneStatement, checkParsedSelect, checkReadOnly, isConfinementError, type QuerySandbox } from './sandbox.ts';
-import { quoteString, SqlError, type SqlEngine, type SqlJsonLineStream, type SqlResultStream, type SqlValue } from './sql-engine.ts';
+import { quoteString, SqlError, type SqlEngine, type SqlJsonLineStream, type SqlResultStream, type SqlValue, type StreamOptions } from './sql-engine.ts';
 import { cachedArchiveSample } from './structure-cache.ts';
 import { defineReservoirViews, METADATA_COLUMNS, PAYLOAD_COLUMN } from './views.ts';
 
@@ -120,8 +120,11 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
     }
     // What DuckDB says about a rewritten query before its first row it says again about the
     // user's own text (positions and all): run that instead.
-    const asWritten = () => begin(engine, sql, o.format);
-    const begun = await userSql(rewritten === null ? begin(engine, run, o.format) : begin(engine, run, o.format).catch((err: unknown) => (err instanceof SqlError ? asWritten() : Promise.reject(err))));
+    // A LIMIT of the user's text still holds in the bounded one (which only adds its own).
+    const shape: StreamOptions = usage.rowsAtMost !== undefined ? { rowsAtMost: usage.rowsAtMost } : {};
+    const asWritten = () => begin(engine, sql, o.format, shape);
+    const first = begin(engine, run, o.format, shape);
+    const begun = await userSql(rewritten === null ? first : first.catch((err: unknown) => (err instanceof SqlError ? asWritten() : Promise.reject(err))));
     const rest = <T>(first: T | null, next: () => Promise<T | null>) => {
       let held = true;
       return () => (held ? ((held = false), Promise.resolve(first)) : userSql(next()));
@@ -142,10 +145,10 @@ type Begun =
   | { readonly kind: 'rows'; readonly stream: SqlResultStream; readonly first: SqlValue[][] | null };
 
 /** `sql` started, with its first rows: as JSON texts the engine renders itself when it can (the same text, without a JS value per cell). */
-async function begin(engine: SqlEngine, sql: string, format: OutputFormat): Promise<Begun> {
-  const lines = writesJsonObjects(format) && engine.streamJsonLines ? await engine.streamJsonLines(sql) : null;
+async function begin(engine: SqlEngine, sql: string, format: OutputFormat, options: StreamOptions): Promise<Begun> {
+  const lines = writesJsonObjects(format) && engine.streamJsonLines ? await engine.streamJsonLines(sql, options) : null;
   if (lines && writesJsonObjects(format)) return { kind: 'lines', format, stream: lines, first: await lines.next() };
-  const stream = await engine.stream(sql);
+  const stream = await engine.stream(sql, options);
   return { kind: 'rows', stream, first: await stream.next() };
 }
 

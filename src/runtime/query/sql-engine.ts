@@ -59,13 +59,13 @@ export interface SqlEngine {
   /** A small result read at once: bookkeeping and samples only, never a user's query. */
   rows(sql: string): Promise<SqlValue[][]>;
   /** Runs every statement but the last, then streams the last one's rows. */
-  stream(sql: string): Promise<SqlResultStream>;
+  stream(sql: string, options?: StreamOptions): Promise<SqlResultStream>;
   /**
    * Optional, for speed: one SELECT's rows each rendered by the engine as one JSON object (keys
    * the column names, in order), exactly the text output.ts's jsonText gives value by value.
-   * Null when the engine cannot promise that text for this statement: use `stream`.
+   * Null when the engine cannot promise that text for this statement, or it would not be faster: use `stream`.
    */
-  streamJsonLines?(sql: string): Promise<SqlJsonLineStream | null>;
+  streamJsonLines?(sql: string, options?: StreamOptions): Promise<SqlJsonLineStream | null>;
   /**
    * Binds a plan's archive input to exactly `files` (URLs from the reservoir store): SQL naming the
    * relation then reads those files and nothing else, and no rows (the same columns) when there are
@@ -88,6 +88,14 @@ export interface SqlEngine {
    */
   confine(directories: readonly string[]): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface StreamOptions {
+  /**
+   * The statement returns at most this many rows (its own constant LIMIT): set-up that pays off
+   * only over many rows (DuckDB: binding a rendering wrap) may be skipped. Never changes the rows.
+   */
+  readonly rowsAtMost?: number;
 }
 
 export interface ArchiveBinding {
