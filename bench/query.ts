@@ -74,7 +74,7 @@ try {
       format: 'table',
     },
     {
-      // Naming `payload` switches the views to the JSON path (see views.ts).
+      // Naming `payload` only as payload->>'key': the typed scan, that key read as JSON, and the ->> a field access (views.ts reducedPayload, payload-extraction.ts).
       name: 'group-by naming payload',
       wshed: `SELECT customer.region AS region, count(*) AS orders FROM orders_archive WHERE payload->>'status' <> 'cancelled' GROUP BY region`,
       direct: `SELECT payload.customer.region AS region, count(*) AS orders FROM ${direct} WHERE payload.status <> 'cancelled' GROUP BY region`,
