@@ -8,7 +8,7 @@
 // direct renders each row as JSON itself (to_json, its fastest way to NDJSON) and writes the lines
 // to the same kind of Writable; for a table shape (a few rows) wshed writes its table and DuckDB
 // direct converts the rows to JavaScript values (getRows).
-// Usage (reps: runs of each side per shape, more for a shape of a few tens of ms): node --import tsx bench/query.ts [--records 1000000] [--reps 7] [--threads 2] [--memory 1GB] [--only NAME]
+// Usage (reps: runs of each side per shape at least, more for a short one): node --import tsx bench/query.ts [--records 1000000] [--reps 7] [--threads 2] [--memory 1GB] [--only NAME]
 
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -111,8 +111,8 @@ try {
     // moves far less with the load than wall time does.
     const oursCpu: number[] = [];
     const theirsCpu: number[] = [];
-    // A shape of a few tens of milliseconds gets more runs (up to 41), so its median is not the
-    // luck of five: enough for about 3 s of pairs, counted from the warm-up round.
+    // A short shape gets more runs (up to 41), so its median is not the luck of five: enough for
+    // about 10 s of pairs, counted from the warm-up round (SELECT * LIMIT 100: 41, a count: ~16).
     let runs = reps;
     for (let i = 0; i < runs + 1; i++) {
       const timed = async (run: () => Promise<number>) => {
@@ -136,7 +136,7 @@ try {
       const [a, usedA, b, usedB] = [ofDirect.ms, ofDirect.used, ofWshed.ms, ofWshed.used];
       if (i === 0) {
         // The first round warms the page cache and the JIT for both.
-        runs = Math.max(reps, Math.min(41, Math.ceil(3000 / Math.max(1, a + b))));
+        runs = Math.max(reps, Math.min(41, Math.ceil(10_000 / Math.max(1, a + b))));
         continue;
       }
       theirs.push(a);
