@@ -125,9 +125,10 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
     const asWritten = () => begin(engine, sql, o.format, shape);
     const first = begin(engine, run, o.format, shape);
     const begun = await userSql(rewritten === null ? first : first.catch((err: unknown) => (err instanceof SqlError ? asWritten() : Promise.reject(err))));
-    const rest = <T>(first: T | null, next: () => Promise<T | null>) => {
+    // The first batch begin() read, then the rest.
+    const rest = <T>(head: T | null, next: () => Promise<T | null>) => {
       let held = true;
-      return () => (held ? ((held = false), Promise.resolve(first)) : userSql(next()));
+      return () => (held ? ((held = false), Promise.resolve(head)) : userSql(next()));
     };
     const { stream } = begun;
     const rows =
