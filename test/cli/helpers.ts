@@ -63,6 +63,8 @@ export class Scratch {
       input,
       encoding: 'utf8',
       timeout: 60_000,
+      // Some commands print megabytes (a long query result).
+      maxBuffer: 256 * 1024 * 1024,
       env: this.env(),
     });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

@@ -2,6 +2,7 @@
 // error messages kept verbatim, and DuckDB values mapped onto the engine-neutral SqlValue.
 
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import {
   DuckDBArrayType,
   DuckDBMapType,
   DuckDBMapValue,
+  DuckDBMaterializedResult,
   DuckDBStructType,
   DuckDBStructValue,
   DuckDBTypeId,
@@ -33,6 +35,8 @@ import {
 } from '@duckdb/node-api';
 import { INTEGER_TYPE_IDS, lowerHexEscapes, nestedAsText, unpack, unsafeIntegersQuoted, type NestedAsText } from './duckdb-nested-text.ts';
 import { finishJsonLine, jsonLinesSql } from './duckdb-json-lines.ts';
+import { ChunkReader } from './duckdb-chunks.ts';
+import { StreamWatch, transactionOpen } from './duckdb-stream-end.ts';
 import type { ArchiveInput } from '../../compiler/plan/types.ts';
 import { archiveRelationSql } from './duckdb-inputs.ts';
 import { quoteIdent, quoteString, SqlError, type ArchiveBinding, type SqlColumn, type SqlEngine, type SqlJsonLineStream, type SqlResultStream, type SqlStatementDescription, type SqlStatementInfo, type SqlValue, type StreamOptions } from './sql-engine.ts';
@@ -50,7 +54,7 @@ export interface DuckDbSettings {
 
 export async function openDuckDbEngine(settings: DuckDbSettings = {}): Promise<SqlEngine> {
   // An in-memory database spills to `.tmp` in the working folder by default: use a private folder,
-  // which DuckDB creates only if it spills and removes on close (nothing is left by a ^C otherwise).
+  // which DuckDB creates only if it spills; its files go on close, and the folder in close().
   const spill = settings.spillDirectory ?? path.join(os.tmpdir(), `wshed-duckdb-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     const instance = await DuckDBInstance.create(':memory:', {
@@ -69,7 +73,13 @@ export async function openDuckDbEngine(settings: DuckDbSettings = {}): Promise<S
 }
 
 class DuckDbEngine implements SqlEngine {
-  private fileLists = 0;
+  /** Session variables holding file lists, by the list (see fileList). */
+  private readonly fileLists = new Map<string, Promise<string>>();
+  private closing = false;
+  /** Chunks being fetched ahead of their reader (duckdb-chunks.ts). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** The user's SQL ran transaction statements: one of theirs may be open (watchFor). */
+  private userTransactions = false;
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -82,28 +92,50 @@ class DuckDbEngine implements SqlEngine {
   }
 
   async rows(sql: string): Promise<SqlValue[][]> {
-    const reader = await guard(() => this.connection.runAndReadAll(sql));
-    return rowConverter(reader.columnTypes())(reader.getRows());
+    // One call into DuckDB: a materialized result's chunks are read without another one each.
+    const result = await guard(() => this.connection.run(sql));
+    const rows: DuckDBValue[][] = [];
+    for (let i = 0; i < result.chunkCount; i++) rows.push(...result.getChunk(i).getRows());
+    return rowConverter(result.columnTypes())(rows);
   }
 
   async stream(sql: string, options: StreamOptions = {}): Promise<SqlResultStream> {
+    const few = fewRows(options);
+    // The transaction a SELECT streams in (duckdb-stream-end.ts), opened beside the prepare: one
+    // that fails to bind leaves it as it was.
+    const opening = few ? null : this.watchFor(sql);
+    opening?.catch(() => undefined);
     const select = await this.selectColumns(sql);
     let rendered: Awaited<ReturnType<DuckDbEngine['nestedAsText']>> = null;
-    let result: DuckDBResult;
+    let started: Started;
     try {
-      rendered = select && !fewRows(options) ? await this.nestedAsText(sql, select) : null;
-      // Not wrapped: the statement already prepared (and bound) runs as it is, not bound again.
-      result = rendered ? rendered.result : select ? await guard(() => select.prepared.stream()) : await guard(() => this.connection.stream(sql));
+      if (!select) {
+        // The user's statements run outside it (they may open their own).
+        await (await opening)?.abandon();
+        started = await this.streamStatements(sql);
+      } else if (few) {
+        // A few rows (the statement's own LIMIT): run to its end at once, which reports a failure
+        // itself (no transaction to check), and read without a call into DuckDB per chunk.
+        started = { result: await guard(() => select.prepared.run()), watch: null };
+      } else {
+        let watch = (await opening)!;
+        rendered = await this.nestedAsText(sql, select, watch);
+        if (!rendered && watch.abandoned) watch = await this.watchFor(sql);
+        // Not wrapped: the statement already prepared (and bound) runs as it is, not bound again.
+        started = rendered ? rendered.started : await startWatched(watch, () => select.prepared.stream());
+      }
     } catch (err) {
       select?.prepared.destroySync();
       throw err;
     }
+    const { result, watch } = started;
     // Kept while its result streams; the wrapped statement needs it no more.
-    let prepared = select?.prepared ?? null;
+    let prepared = started.prepared ?? select?.prepared ?? null;
     if (rendered) prepared = release(prepared);
     const types = rendered ? rendered.types : result.columnTypes();
     const columns: SqlColumn[] = (rendered ? rendered.names : result.columnNames()).map((name, i) => ({ name, type: types[i].toString() }));
     const convert = rendered ? renderedRowConverter(rendered.wrapped) : rowConverter(types);
+    const chunks = this.chunks(result, watch);
     let done = false;
     let chunk: DuckDBDataChunk | null = null;
     let cursor = 0;
@@ -119,12 +151,12 @@ class DuckDbEngine implements SqlEngine {
           if (done) return null;
           let fetched: DuckDBDataChunk | null;
           try {
-            fetched = await guard(() => result.fetchChunk());
+            fetched = await chunks.next();
           } catch (err) {
             finish();
             throw err;
           }
-          if (!fetched || fetched.rowCount === 0) {
+          if (!fetched) {
             finish();
             return null;
           }
@@ -136,16 +168,62 @@ class DuckDbEngine implements SqlEngine {
     };
   }
 
+  /** `result`'s chunks, read one ahead (duckdb-chunks.ts), its end checked by `watch`; a materialized result's read as they are. */
+  private chunks(result: DuckDBResult, watch: StreamWatch | null): ChunkReader {
+    let index = 0;
+    const fetch =
+      result instanceof DuckDBMaterializedResult
+        ? async (r: DuckDBResult) => (index < (r as DuckDBMaterializedResult).chunkCount ? (r as DuckDBMaterializedResult).getChunk(index++) : null)
+        : (r: DuckDBResult) => guard(() => r.fetchChunk());
+    return new ChunkReader(fetch, result, watch, (work) => {
+      this.inFlight.add(work);
+      void work.finally(() => this.inFlight.delete(work)).catch(() => undefined);
+    });
+  }
+
+  /** The watch a stream of `sql` starts in: its own transaction, or the user's if they opened one. */
+  private async watchFor(sql: string | null): Promise<StreamWatch> {
+    if (this.userTransactions) {
+      if (await transactionOpen(this.connection)) return StreamWatch.within(this.connection, sql);
+      this.userTransactions = false;
+    }
+    return StreamWatch.begin(this.connection, sql);
+  }
+
+  /** Several statements, or one that is not a SELECT: all but the last run, then the last streams (watched if a SELECT). */
+  private async streamStatements(sql: string): Promise<Started> {
+    const extracted = await guard(() => this.connection.extractStatements(sql));
+    for (let i = 0; i < extracted.count - 1; i++) {
+      const statement = await guard(() => extracted.prepare(i));
+      try {
+        if (statement.statementType === StatementType.TRANSACTION) this.userTransactions = true;
+        await guard(() => statement.run());
+      } finally {
+        statement.destroySync();
+      }
+    }
+    const last = await guard(() => extracted.prepare(extracted.count - 1));
+    try {
+      if (last.statementType === StatementType.TRANSACTION) this.userTransactions = true;
+      // The last statement's own text is not at hand: a failure found at the end has no message.
+      if (last.statementType === StatementType.SELECT) return { ...(await startWatched(await this.watchFor(null), () => last.stream())), prepared: last };
+      return { result: await guard(() => last.stream()), watch: null, prepared: last };
+    } catch (err) {
+      last.destroySync();
+      throw err;
+    }
+  }
+
   /**
    * A single SELECT with struct or list columns runs wrapped so DuckDB renders them as JSON text
    * (duckdb-nested-text.ts); anything else, or a wrap DuckDB refuses, runs as written.
    */
-  private async nestedAsText(sql: string, select: SelectColumns): Promise<{ result: DuckDBResult; types: DuckDBType[]; names: string[]; wrapped: NestedAsText } | null> {
+  private async nestedAsText(sql: string, select: SelectColumns, watch: StreamWatch): Promise<{ started: Started; types: DuckDBType[]; names: string[]; wrapped: NestedAsText } | null> {
     const { names, types } = select;
     const wrapped = nestedAsText(sql, names, types);
     if (!wrapped) return null;
     try {
-      return { result: await this.connection.stream(wrapped.sql), types, names, wrapped };
+      return { started: await startWatched(watch, () => this.connection.stream(wrapped.sql)), types, names, wrapped };
     } catch {
       return null;
     }
@@ -160,9 +238,8 @@ class DuckDbEngine implements SqlEngine {
     const names: string[] = [];
     let prepared: DuckDBPreparedStatement | undefined;
     try {
-      const extracted = await this.connection.extractStatements(sql);
-      if (extracted.count !== 1) return null;
-      prepared = await extracted.prepare(0);
+      // DuckDB refuses to prepare more than one statement at once.
+      prepared = await this.connection.prepare(sql);
       if (prepared.statementType !== StatementType.SELECT) {
         prepared.destroySync();
         return null;
@@ -180,17 +257,25 @@ class DuckDbEngine implements SqlEngine {
 
   async streamJsonLines(sql: string, options: StreamOptions = {}): Promise<SqlJsonLineStream | null> {
     if (fewRows(options)) return null;
+    // As in stream(): the transaction opened beside the prepare.
+    const opening = this.watchFor(sql);
+    opening.catch(() => undefined);
     const select = await this.selectColumns(sql);
     select?.prepared.destroySync();
     const wrapped = select && jsonLinesSql(sql, select.names, select.types);
-    if (!select || !wrapped) return null;
-    let result: DuckDBResult;
+    if (!select || !wrapped) {
+      await opening.then((watch) => watch.abandon(), () => undefined);
+      return null;
+    }
+    let started: Started;
     try {
-      result = await this.connection.stream(wrapped);
+      started = await startWatched(await opening, () => this.connection.stream(wrapped));
     } catch {
       return null; // the statement as written reports its own error
     }
+    const { result, watch } = started;
     const columns: SqlColumn[] = select.names.map((name, i) => ({ name, type: select.types[i].toString() }));
+    const chunks = this.chunks(result, watch);
     let done = false;
     let lines: DuckDBVector | null = null;
     let rowCount = 0;
@@ -200,8 +285,8 @@ class DuckDbEngine implements SqlEngine {
       async next() {
         while (lines === null || cursor >= rowCount) {
           if (done) return null;
-          const fetched = await guard(() => result.fetchChunk());
-          if (!fetched || fetched.rowCount === 0) {
+          const fetched = await chunks.next();
+          if (!fetched) {
             done = true;
             lines = null;
             return null;
@@ -230,14 +315,34 @@ class DuckDbEngine implements SqlEngine {
   }
 
   async archiveRelation(input: ArchiveInput, files: readonly string[], options: Omit<ArchiveBinding, 'as'> = {}): Promise<string> {
-    let list: string | null = null;
-    if (files.length > 0) {
-      // The list is a session variable the view reads (duckdb-inputs.ts says why it is not spelled out).
-      const variable = `wshed_files_${++this.fileLists}`;
-      await guard(() => this.connection.run(`SET VARIABLE ${quoteIdent(variable)} = $1`, [listValue([...files])], [LIST(VARCHAR)]));
-      list = `getvariable(${quoteString(variable)})`;
-    }
+    const list = files.length > 0 ? `getvariable(${quoteString(await this.fileList(files))})` : null;
     return archiveRelationSql(input, list, options.payloadType ?? null);
+  }
+
+  expectFiles(files: readonly string[]): void {
+    if (!this.closing && files.length > 0) this.fileList(files).catch(() => undefined);
+  }
+
+  /** The session variable holding `files` (duckdb-inputs.ts says why they are not spelled out), set once per list. */
+  private fileList(files: readonly string[]): Promise<string> {
+    const key = files.join('\n');
+    let variable = this.fileLists.get(key);
+    if (!variable) {
+      const name = `wshed_files_${this.fileLists.size + 1}`;
+      variable = (async () => {
+        // Prepared as one statement (connection.run with values would split the text into statements first).
+        const set = await guard(() => this.connection.prepare(`SET VARIABLE ${quoteIdent(name)} = $1`));
+        try {
+          set.bind([listValue([...files])], [LIST(VARCHAR)]);
+          await guard(() => set.run());
+        } finally {
+          set.destroySync();
+        }
+        return name;
+      })();
+      this.fileLists.set(key, variable);
+    }
+    return variable;
   }
 
   async inspect(sql: string): Promise<SqlStatementInfo> {
@@ -287,9 +392,13 @@ class DuckDbEngine implements SqlEngine {
   }
 
   async close(): Promise<void> {
+    // Not while a list expected early is still being set, or a chunk fetched ahead.
+    this.closing = true;
+    await Promise.allSettled([...this.fileLists.values(), ...this.inFlight]);
     this.connection.closeSync();
     this.instance.closeSync();
-    await fs.rm(this.spill, { recursive: true, force: true });
+    // DuckDB creates the folder when it first spills, and leaves it (empty) on close.
+    if (existsSync(this.spill)) await fs.rm(this.spill, { recursive: true, force: true });
   }
 }
 
@@ -305,6 +414,24 @@ const fewRows = (options: StreamOptions) => options.rowsAtMost !== undefined && 
 function release(prepared: DuckDBPreparedStatement | null): null {
   prepared?.destroySync();
   return null;
+}
+
+/** `start`ed inside `watch`'s transaction, which tells at the end whether it failed; ended if it does not start. */
+async function startWatched(watch: StreamWatch, start: () => Promise<DuckDBResult>): Promise<Started> {
+  try {
+    return { result: await guard(start), watch };
+  } catch (err) {
+    await watch.abandon();
+    throw err;
+  }
+}
+
+/** A result streaming, with what tells its end from a failure (none for a statement that is not a SELECT). */
+interface Started {
+  readonly result: DuckDBResult;
+  readonly watch: StreamWatch | null;
+  /** The prepared statement to keep while the result streams, when not the caller's. */
+  readonly prepared?: DuckDBPreparedStatement;
 }
 
 interface SelectColumns {

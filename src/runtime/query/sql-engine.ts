@@ -78,6 +78,12 @@ export interface SqlEngine {
    * wherever it is named, so a view of its own cost each query one more bind of the file scan.
    */
   archiveRelation?(input: ArchiveInput, files: readonly string[], options?: Omit<ArchiveBinding, 'as'>): Promise<string>;
+  /**
+   * Optional, for speed: archiveRelation will likely be asked for exactly these files, so what they
+   * need may be set up now, beside other work (DuckDB: the list as a session variable). Never fails
+   * (a failure shows in archiveRelation); ignored once the engine closes.
+   */
+  expectFiles?(files: readonly string[]): void;
   /** Parses without running: fails with SqlError on a syntax error (`statements` is 0 for only `;` or comments). */
   inspect(sql: string): Promise<SqlStatementInfo>;
   /** Parses and binds one statement without running it: its kind and the columns it would return. */
