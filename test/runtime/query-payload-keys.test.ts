@@ -69,13 +69,12 @@ async function render(sql: string, format: OutputFormat = 'ndjson'): Promise<{ t
   const runtime = {
     openSqlEngine: async (): Promise<SqlEngine> => {
       const engine = await openDuckDbEngine({ threads: 2, memoryLimit: '256MB' });
+      // The views' bodies: created (exec), or placed in the query (view-inlining.ts).
+      const viewed = (statement: string) => (reduced ||= /struct_pack\("[A-Za-z_]+" := CASE WHEN starts_with\(struct_extract\(v\."payload"/.test(statement));
       const exec = engine.exec.bind(engine);
-      engine.exec = async (statement: string) => {
-        reduced ||= /struct_pack\("[A-Za-z_]+" := CASE WHEN starts_with\(struct_extract\(v\."payload"/.test(statement);
-        return exec(statement);
-      };
+      engine.exec = async (statement: string) => (viewed(statement), exec(statement));
       // The statement the answer comes from: what stream or streamJsonLines is given.
-      const ran = (statement: string) => (rewritten ||= /struct_extract\((\w+\.)?payload, '/.test(statement));
+      const ran = (statement: string) => (viewed(statement), (rewritten ||= /struct_extract\((\w+\.)?payload, '/.test(statement)));
       const stream = engine.stream.bind(engine);
       engine.stream = (statement: string) => (ran(statement), stream(statement));
       const lines = engine.streamJsonLines?.bind(engine);

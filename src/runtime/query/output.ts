@@ -144,10 +144,14 @@ function tableWriter(columns: readonly SqlColumn[], send: Send): RowWriter {
   let count = 0;
   const cellText = (v: SqlValue) => (v === null ? 'NULL' : printable(plainText(v)));
   const fit = (text: string, i: number) => {
-    // Never cut a surrogate pair in two: half a character is no character.
-    const keep = widths[i] - 1 - (/[\ud800-\udbff]/.test(text[widths[i] - 2] ?? '') ? 1 : 0);
-    const cut = text.length > widths[i] ? text.slice(0, keep) + '…' : text;
-    return numeric[i] ? cut.padStart(widths[i]) : cut.padEnd(widths[i]);
+    const width = widths[i];
+    let cut = text;
+    if (text.length > width) {
+      // Never cut a surrogate pair in two: half a character is no character.
+      const high = text.charCodeAt(width - 2);
+      cut = text.slice(0, width - 1 - (high >= 0xd800 && high <= 0xdbff ? 1 : 0)) + '…';
+    }
+    return numeric[i] ? cut.padStart(width) : cut.padEnd(width);
   };
   const line = (cells: readonly string[]) => ' ' + cells.map(fit).join(' | ').trimEnd() + '\n';
   const flushPage = async () => {

@@ -24,7 +24,10 @@ export interface PayloadUsage {
    * of those keys alone, each the value read from the file (views.ts), and `->>` answers the same.
    */
   readonly extractedKeys?: ReadonlySet<string>;
-  /** With extractedKeys: DuckDB's serialized parse of the query (json_serialize_sql), for payload-extraction.ts. */
+  /**
+   * DuckDB's serialized parse of the query (json_serialize_sql) whenever DuckDB gave one, for
+   * payload-extraction.ts (with extractedKeys) and view-inlining.ts.
+   */
   readonly serialized?: string;
   /** Not about the payload, from the same parse: the statement's own constant LIMIT, when it has one (SqlEngine.stream's rowsAtMost). */
   readonly rowsAtMost?: number;
@@ -51,7 +54,7 @@ export async function payloadUsage(engine: SqlEngine, sql: string): Promise<Payl
   }
   if (tree.error !== false || !Array.isArray(tree.statements)) return EVERYTHING;
   const limit = tree.statements.length === 1 ? topLimit(tree.statements[0]) : null;
-  const shape = limit !== null ? { rowsAtMost: limit } : {};
+  const shape = { ...(limit !== null ? { rowsAtMost: limit } : {}), serialized: String(serialized) };
   const relations = new Set<string>();
   const columnRefs: string[][] = [];
   let star = false;
@@ -81,7 +84,7 @@ export async function payloadUsage(engine: SqlEngine, sql: string): Promise<Payl
   const raw = columnRefs.some((names) => names.includes(PAYLOAD_COLUMN));
   const names = new Set(columnRefs.flat());
   if (!raw || !onlyExtracted || implicitJoin) return { raw, names, ...shape };
-  return { raw, names, extractedKeys: new Set(extracted.values()), serialized: String(serialized), ...shape };
+  return { raw, names, extractedKeys: new Set(extracted.values()), ...shape };
 }
 
 /** The constant row count of the statement's own LIMIT (not a subquery's, not a percentage), else null. */

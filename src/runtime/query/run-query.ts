@@ -21,7 +21,8 @@ import { listArchivedFiles, samplePayloads, splitByOverlap, type SnapshotFile } 
 import { boundedSql, checkOneStatement, checkParsedSelect, checkReadOnly, isConfinementError, type QuerySandbox } from './sandbox.ts';
 import { quoteString, SqlError, type SqlEngine, type SqlJsonLineStream, type SqlResultStream, type SqlValue, type StreamOptions } from './sql-engine.ts';
 import { cachedArchiveSample } from './structure-cache.ts';
-import { defineReservoirViews, METADATA_COLUMNS, PAYLOAD_COLUMN } from './views.ts';
+import { inlineViews } from './view-inlining.ts';
+import { defineReservoirViews, METADATA_COLUMNS, PAYLOAD_COLUMN, type ViewDefinitions } from './views.ts';
 
 export type QueryText = { readonly sql: string; readonly name?: undefined } | { readonly name: string; readonly sql?: undefined };
 
@@ -88,6 +89,12 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
     }
   }
   const engine = await (o.runtime ? o.runtime.openSqlEngine() : openEmbeddedSqlEngine(o.duckdb));
+  // DuckDB's parse of the SQL, asked for beside inspect's: one round trip less to wait for. Used
+  // only if the SQL reads a reservoir; always settled before the engine closes.
+  const parsed = payloadUsage(engine, sql);
+  parsed.catch(() => undefined);
+  // The listed files, most likely what the views will read (prepareReservoir), set up beside it.
+  if (engine.expectFiles) for (const snapshot of early.values()) snapshot.then(({ files }) => engine.expectFiles!(files.map((f) => f.url)), () => undefined);
   try {
     // Parse first: a typo fails at once, before any live record is read.
     const info = await userSql(engine.inspect(sql));
@@ -97,20 +104,32 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       await checkParsedSelect(engine, sql);
     }
     const used = reservoirsRead(reservoirs, info.tables);
-    const usage: PayloadUsage = used.length > 0 ? await payloadUsage(engine, sql) : { raw: false, names: new Set() };
+    const usage: PayloadUsage = used.length > 0 ? await parsed : { raw: false, names: new Set() };
     const notes: string[] = [];
     const reduced = new Set<string>();
+    const defined: ViewDefinitions[] = [];
     for (const r of used) {
       const prepared = await prepareReservoir(engine, r, o, sql, usage, storeOf(r), early.get(reservoirs.find((b) => b.archive === r.archive)!));
       notes.push(...prepared.notes);
-      for (const view of prepared.reducedPayloadViews) reduced.add(view.toLowerCase());
+      for (const view of prepared.definitions.reducedPayloadViews) reduced.add(view.toLowerCase());
       if (prepared.payloads === 0) empty.push(r.archive.reservoir);
+      defined.push(prepared.definitions);
     }
 
-    // `payload->>'key'` read as a field of the views' reduced payload, when provably the same query
-    // (never for the job service's SQL: its checks below are of the text they run).
+    // Neither rewrite is made for the job service's SQL: its checks below are of the text they run.
+    // `payload->>'key'` read as a field of the views' reduced payload, when provably the same query.
     const rewritten = !o.sandbox && reduced.size > 0 ? await payloadExtractionSql(engine, usage, reduced) : null;
-    let run = rewritten ?? sql;
+    // Else the views placed in the text, bound once (view-inlining.ts); created only when that is not possible.
+    const inlined = !o.sandbox && rewritten === null ? inlineViews(sql, usage.serialized, defined.flatMap((d) => d.views)) : null;
+    let created = false;
+    const createViews = async () => {
+      const statements = defined.flatMap((d) => d.statements);
+      // One round trip for all of them.
+      if (!created && statements.length > 0) await engine.exec(statements.join(';\n'));
+      created = true;
+    };
+    if (inlined === null) await createViews();
+    let run = rewritten ?? inlined ?? sql;
     if (o.sandbox) {
       // Confined once wshed's own views exist: from here on only the reservoirs' folders are readable.
       await engine.confine(localReservoirRoots(reservoirs, o.cwd));
@@ -119,12 +138,17 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
       if (run !== sql) await userSql(checkReadOnly(engine, run));
     }
     // What DuckDB says about a rewritten query before its first row it says again about the
-    // user's own text (positions and all): run that instead.
+    // user's own text (positions and all), over views created for it: run that instead. (The job
+    // service's bounded text is never rewritten, so never replaced by the unbounded one.)
     // A LIMIT of the user's text still holds in the bounded one (which only adds its own).
     const shape: StreamOptions = usage.rowsAtMost !== undefined ? { rowsAtMost: usage.rowsAtMost } : {};
-    const asWritten = () => begin(engine, sql, o.format, shape);
+    const asWritten = async () => {
+      await createViews();
+      return begin(engine, sql, o.format, shape);
+    };
     const first = begin(engine, run, o.format, shape);
-    const begun = await userSql(rewritten === null ? first : first.catch((err: unknown) => (err instanceof SqlError ? asWritten() : Promise.reject(err))));
+    const rewrote = rewritten !== null || inlined !== null;
+    const begun = await userSql(!rewrote ? first : first.catch((err: unknown) => (err instanceof SqlError ? asWritten() : Promise.reject(err))));
     // The first batch begin() read, then the rest.
     const rest = <T>(head: T | null, next: () => Promise<T | null>) => {
       let held = true;
@@ -137,6 +161,7 @@ export async function runQuery(o: QueryRunOptions): Promise<QueryRunResult> {
         : await writeAllBatches(rest(begun.first, () => begun.stream.next()), createRowWriter(o.format, begun.stream.columns, o.out));
     return { rows, columns: stream.columns.map((c) => c.name), notes, durationMs: performance.now() - started };
   } finally {
+    await parsed.catch(() => undefined);
     await engine.close();
   }
 }
@@ -213,7 +238,7 @@ function reservoirsRead(reservoirs: readonly ReservoirSteps[], tables: readonly 
   });
 }
 
-/** Loads the live table, lists the files, infers the payload's fields and defines the three views. */
+/** Loads the live table, lists the files, infers the payload's fields and defines the views (created by the caller, or inlined). */
 async function prepareReservoir(
   engine: SqlEngine,
   r: ReservoirSteps,
@@ -222,7 +247,7 @@ async function prepareReservoir(
   usage: PayloadUsage,
   store: ReservoirStore,
   early: Promise<ArchiveSnapshot> | undefined,
-): Promise<{ notes: string[]; payloads: number; reducedPayloadViews: readonly string[] }> {
+): Promise<{ notes: string[]; payloads: number; definitions: ViewDefinitions }> {
   const notes: string[] = [];
   // A query of `<r>_archived` alone needs no live records: the stream is not read at all.
   const live = await loadLiveTable(engine, {
@@ -256,9 +281,7 @@ async function prepareReservoir(
   } else {
     for (const b of definitions.bindings) await engine.bindArchive(b.input, b.files, { as: b.as, ...payloadTypeOf(b) });
   }
-  // One round trip for all of them.
-  if (definitions.statements.length > 0) await engine.exec(definitions.statements.join(';\n'));
-  return { notes, payloads: structure.sampled, reducedPayloadViews: definitions.reducedPayloadViews };
+  return { notes, payloads: structure.sampled, definitions };
 }
 
 /** A reservoir's archived files, and for NDJSON their payload sample (see archiveSample). */

@@ -27,8 +27,10 @@ export interface ReservoirViewInputs {
 export interface ViewDefinitions {
   /** The archive input bound to these file sets under these names (SqlEngine.bindArchive): bind these first. */
   readonly bindings: readonly ArchiveFileSet[];
-  /** Then run these, in order. */
+  /** Then run these, in order (one CREATE VIEW per view). */
   readonly statements: readonly string[];
+  /** The same views as name and body (view-inlining.ts places a body where the query names its view). */
+  readonly views: readonly { readonly name: string; readonly body: string }[];
   /** The views whose `payload` is the STRUCT of the keys the query extracts (reducedPayload). */
   readonly reducedPayloadViews: readonly string[];
 }
@@ -83,6 +85,7 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
     return view;
   };
   const statements: string[] = [];
+  const defined: { name: string; body: string }[] = [];
   const input = findInput(views.inputs, 'archive');
   if (!input) throw new Error(`the plan's views of reservoir '${views.reservoir}' have no archive input`);
   const bindings: ArchiveFileSet[] = [];
@@ -111,7 +114,10 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
   const archived = plan('archived');
   const live = plan('live');
   const unified = plan('unified');
-  const create = (name: string, body: string) => statements.push(`CREATE VIEW ${quoteIdent(name)} AS ${body}`);
+  const create = (name: string, body: string) => {
+    statements.push(`CREATE VIEW ${quoteIdent(name)} AS ${body}`);
+    defined.push({ name, body });
+  };
   // Each view DuckDB binds on creation costs a few milliseconds: only those the SQL can reach.
   const wanted = (role: ReservoirView['role']) => !inputs.wanted || inputs.wanted.has(role);
   const unifiedIsArchive = archive.via === 'archiver' && inputs.liveRows === 0;
@@ -122,7 +128,7 @@ export function defineReservoirViews(inputs: ReservoirViewInputs, usage: ViewUsa
   if (wanted('unified')) create(unified.name, unifiedBody());
   const reduced = extracted !== null && archivedMode === 'typed';
   const reducedPayloadViews = reduced ? [archived.name, ...(archive.via === 'archiver' && unifiedIsArchive ? [unified.name] : [])] : [];
-  return { bindings, statements, reducedPayloadViews };
+  return { bindings, statements, views: defined, reducedPayloadViews };
 
   function unifiedBody(): string {
     if (archive.via !== 'archiver') {
