@@ -8,16 +8,13 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { compile } from '../../src/compiler/compile.ts';
-import type { ArchiveStep, Plan } from '../../src/compiler/plan/types.ts';
-import { partitionPath } from '../../src/compiler/record-layout.ts';
+import type { Plan } from '../../src/compiler/plan/types.ts';
 import { openDuckDbEngine } from '../../src/runtime/query/duckdb-engine.ts';
 import type { OutputFormat } from '../../src/runtime/query/output.ts';
 import { runQuery } from '../../src/runtime/query/run-query.ts';
 import type { SqlEngine } from '../../src/runtime/query/sql-engine.ts';
-import { dataFilePath } from '../../src/runtime/reservoir/file-names.ts';
 import { openReservoirStore } from '../../src/runtime/reservoir/open-store.ts';
-import { reservoirLine } from '../../src/runtime/reservoir/record-encoding.ts';
+import { archivedReservoir } from './helpers/archived-reservoir.ts';
 import { tempDir, type TempDir } from './helpers/local-kinesis.ts';
 
 let dir: TempDir;
@@ -38,20 +35,7 @@ const PAYLOADS = [
 ];
 
 test.before(async () => {
-  dir = await tempDir('wshed-payload-keys-');
-  const config = { target: 'local' as const, kinesisPort: 4567, home: '.wshed', duckdb: { threads: 2, memoryLimit: '256MB' }, replay: { shardBudgetFraction: 0.8, maxRetries: 5 } };
-  const text = `stream s { shards 1 }\nreservoir r { from stream s at "${dir.path}/r" }\n`;
-  plan = compile({ path: 'keys.wshed', text }, { config, now: new Date() }).plan!;
-  const archive = plan.steps.find((st): st is ArchiveStep => st.kind === 'archive')!;
-  const arrival = '2026-01-02T03:04:05.678Z';
-  const seq = (i: number) => `496000000000000000000000000000000000000000000000000000${String(i).padStart(2, '0')}`;
-  const lines = PAYLOADS.map((payload, i) =>
-    reservoirLine({ stream: 's', shardId: 'shardId-000000000000', sequenceNumber: seq(i), subSequenceNumber: 0, partitionKey: `k${i}`, arrivalTime: arrival }, payload),
-  );
-  const range = { shardId: 'shardId-000000000000', firstSequenceNumber: seq(0), lastSequenceNumber: seq(PAYLOADS.length - 1) };
-  const file = path.join(dir.path, 'r', dataFilePath(partitionPath(archive.partition, new Date(arrival)), range, 'json'));
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, lines.join(''));
+  ({ dir, plan } = await archivedReservoir('wshed-payload-keys-', PAYLOADS));
 });
 test.after(async () => {
   await dir.remove();

@@ -5,41 +5,23 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Writable } from 'node:stream';
-import { compile } from '../../src/compiler/compile.ts';
-import type { ArchiveStep, Plan } from '../../src/compiler/plan/types.ts';
-import { partitionPath } from '../../src/compiler/record-layout.ts';
+import type { Plan } from '../../src/compiler/plan/types.ts';
 import { openDuckDbEngine } from '../../src/runtime/query/duckdb-engine.ts';
 import type { OutputFormat } from '../../src/runtime/query/output.ts';
 import { runQuery } from '../../src/runtime/query/run-query.ts';
 import type { SqlEngine } from '../../src/runtime/query/sql-engine.ts';
-import { dataFilePath } from '../../src/runtime/reservoir/file-names.ts';
 import { openReservoirStore } from '../../src/runtime/reservoir/open-store.ts';
-import { reservoirLine } from '../../src/runtime/reservoir/record-encoding.ts';
 import { RuntimeError } from '../../src/runtime/runtime-error.ts';
-import { tempDir, type TempDir } from './helpers/local-kinesis.ts';
+import { archivedReservoir } from './helpers/archived-reservoir.ts';
+import type { TempDir } from './helpers/local-kinesis.ts';
 
 let dir: TempDir;
 let plan: Plan;
 const PAYLOADS = ['{"n":1,"status":"open"}', '{"n":2,"status":"shipped"}', '{"n":3,"status":"open","note":"é"}', '{"n":4}', '[1]'];
 
 test.before(async () => {
-  dir = await tempDir('wshed-inline-');
-  const config = { target: 'local' as const, kinesisPort: 4567, home: '.wshed', duckdb: { threads: 2, memoryLimit: '256MB' }, replay: { shardBudgetFraction: 0.8, maxRetries: 5 } };
-  const text = `stream s { shards 1 }\nreservoir r { from stream s at "${dir.path}/r" }\n`;
-  plan = compile({ path: 'inline.wshed', text }, { config, now: new Date() }).plan!;
-  const archive = plan.steps.find((st): st is ArchiveStep => st.kind === 'archive')!;
-  const arrival = '2026-01-02T03:04:05.678Z';
-  const seq = (i: number) => `4960000000000000000000000000000000000000000000000000000${i}`;
-  const lines = PAYLOADS.map((payload, i) =>
-    reservoirLine({ stream: 's', shardId: 'shardId-000000000000', sequenceNumber: seq(i), subSequenceNumber: 0, partitionKey: `k${i}`, arrivalTime: arrival }, payload),
-  );
-  const range = { shardId: 'shardId-000000000000', firstSequenceNumber: seq(0), lastSequenceNumber: seq(PAYLOADS.length - 1) };
-  const file = path.join(dir.path, 'r', dataFilePath(partitionPath(archive.partition, new Date(arrival)), range, 'json'));
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, lines.join(''));
+  ({ dir, plan } = await archivedReservoir('wshed-inline-', PAYLOADS));
 });
 test.after(async () => {
   await dir.remove();
