@@ -2,7 +2,7 @@
 // and writes the current one (DuckDB's threads work meanwhile), and the stream's end checked as
 // soon as it is seen (duckdb-stream-end.ts), before the caller asks for it.
 
-import type { DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { StreamWatch } from './duckdb-stream-end.ts';
 
 export class ChunkReader {
@@ -11,12 +11,11 @@ export class ChunkReader {
   private ended = false;
 
   /**
-   * `fetch`: the result's next chunk (errors as the engine reports them); `track`: work in flight
+   * `fetch`: the result's next chunk, null or empty at its end (errors as the engine reports them); `track`: work in flight
    * the engine waits for before it closes.
    */
   constructor(
-    private readonly fetch: (result: DuckDBResult) => Promise<DuckDBDataChunk | null>,
-    private readonly result: DuckDBResult,
+    private readonly fetch: () => Promise<DuckDBDataChunk | null>,
     private readonly watch: StreamWatch | null,
     private readonly track: (work: Promise<unknown>) => void,
   ) {}
@@ -43,7 +42,7 @@ export class ChunkReader {
     const work = (async () => {
       let chunk: DuckDBDataChunk | null;
       try {
-        chunk = await this.fetch(this.result);
+        chunk = await this.fetch();
       } catch (err) {
         // DuckDB said why: the transaction it aborted is ended, for what the engine runs next.
         await this.watch?.abandon();

@@ -173,9 +173,9 @@ class DuckDbEngine implements SqlEngine {
     let index = 0;
     const fetch =
       result instanceof DuckDBMaterializedResult
-        ? async (r: DuckDBResult) => (index < (r as DuckDBMaterializedResult).chunkCount ? (r as DuckDBMaterializedResult).getChunk(index++) : null)
-        : (r: DuckDBResult) => guard(() => r.fetchChunk());
-    return new ChunkReader(fetch, result, watch, (work) => {
+        ? async () => (index < result.chunkCount ? result.getChunk(index++) : null)
+        : () => guard(() => result.fetchChunk());
+    return new ChunkReader(fetch, watch, (work) => {
       this.inFlight.add(work);
       void work.finally(() => this.inFlight.delete(work)).catch(() => undefined);
     });

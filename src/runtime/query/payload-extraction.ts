@@ -12,17 +12,9 @@
 // - DuckDB reads the printed SQL back into the same tree.
 // Anything else runs as written (the views answer `->>` the same either way, only slower).
 
-import { extractedKey, walk, type Node, type PayloadUsage } from './payload-usage.ts';
+import { extractedKey, plainReadPart, walk, type Node, type PayloadUsage } from './payload-usage.ts';
 import { PAYLOAD_COLUMN } from './views.ts';
 import { quoteString, SqlError, type SqlEngine } from './sql-engine.ts';
-
-/**
- * Table references a rewritten query may hold besides the views: their columns come from those.
- * Any other (a table function, VALUES, PIVOT, SHOW, one DuckDB adds later) could give a `payload`.
- */
-const PLAIN_REFS = new Set(['JOIN', 'SUBQUERY', 'EMPTY']);
-/** Query nodes a rewritten query may hold (not a CTE's). */
-const PLAIN_NODES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE']);
 
 /**
  * The query with each `payload->>'key'` read as a field of the reduced payload, or null when that
@@ -116,17 +108,8 @@ function onlyTheViews(statements: readonly Node[], views: ReadonlySet<string>, e
       visit((ref.column_names as unknown[]).slice(0, -1));
       return;
     }
-    if (typeof node.type === 'string' && node.type.endsWith('_NODE') && 'modifiers' in node) {
-      if (!PLAIN_NODES.has(node.type)) ok = false;
-    } else if (node.type === 'BASE_TABLE') {
-      const plain = node.schema_name === '' && node.catalog_name === '' && (node.at_clause ?? null) === null;
-      if (!plain || typeof node.table_name !== 'string' || !views.has(node.table_name.toLowerCase())) ok = false;
-    } else if (!('class' in node) && 'sample' in node && typeof node.type === 'string' && !PLAIN_REFS.has(node.type)) {
-      // A table reference (expressions have a class; query nodes were seen above).
-      ok = false;
-    }
-    const ctes = (node.cte_map as { map?: unknown[] } | undefined)?.map;
-    if (Array.isArray(ctes) && ctes.length > 0) ok = false;
+    const part = plainReadPart(node);
+    if (part === 'refused' || (part === 'table' && !views.has((node.table_name as string).toLowerCase()))) ok = false;
     for (const v of Object.values(node)) visit(v);
   };
   visit(statements);

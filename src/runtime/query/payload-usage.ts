@@ -125,3 +125,28 @@ export function walk(value: unknown, visit: (node: Node) => void): void {
     for (const v of Object.values(value)) walk(v, visit);
   }
 }
+
+/** Table references a rewrite over the views allows besides them: their columns come from those. */
+const PLAIN_REFS = new Set(['JOIN', 'SUBQUERY', 'EMPTY']);
+/** Query nodes such a rewrite allows (not a CTE's, not a recursive one). */
+const PLAIN_NODES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE']);
+
+/**
+ * How a node of DuckDB's parse counts for a rewrite that holds only where every table the query
+ * reads is a view named plainly (payload-extraction.ts, view-inlining.ts): `table`, an unqualified
+ * table reference (whose name the caller checks); `refused`, a CTE, another kind of query node,
+ * a qualified or time-travel table, or any other table reference (a table function, VALUES, PIVOT,
+ * SHOW, one DuckDB adds later); `plain`, anything else.
+ */
+export function plainReadPart(node: Node): 'table' | 'refused' | 'plain' {
+  const ctes = (node.cte_map as { map?: unknown[] } | undefined)?.map;
+  if (Array.isArray(ctes) && ctes.length > 0) return 'refused';
+  if (typeof node.type === 'string' && node.type.endsWith('_NODE') && 'modifiers' in node) return PLAIN_NODES.has(node.type) ? 'plain' : 'refused';
+  if (node.type === 'BASE_TABLE') {
+    const plain = node.schema_name === '' && node.catalog_name === '' && (node.at_clause ?? null) === null && typeof node.table_name === 'string';
+    return plain ? 'table' : 'refused';
+  }
+  // A table reference: expressions have a class, and query nodes were seen above.
+  if (!('class' in node) && 'sample' in node && typeof node.type === 'string' && !PLAIN_REFS.has(node.type)) return 'refused';
+  return 'plain';
+}

@@ -13,7 +13,7 @@
 //   (`orders.total`, which the subquery's name answers the same).
 // Anything else creates the views and runs the text as written.
 
-import { walk, type Node } from './payload-usage.ts';
+import { plainReadPart, walk, type Node } from './payload-usage.ts';
 import { quoteIdent } from './sql-engine.ts';
 
 export interface InlinedView {
@@ -21,8 +21,6 @@ export interface InlinedView {
   readonly body: string;
 }
 
-/** Table references the query may hold besides the views (their columns come from those). */
-const PLAIN_REFS = new Set(['JOIN', 'SUBQUERY', 'EMPTY']);
 /** Keys under which a view's name may appear in the parse without naming the view itself. */
 const NAMING_KEYS = new Set(['alias', 'column_names']);
 
@@ -72,20 +70,16 @@ function viewReferences(statements: readonly unknown[], views: ReadonlyMap<strin
   const named = (value: unknown) => typeof value === 'string' && views.has(value.toLowerCase());
   walk(statements, (node: Node) => {
     if (!ok) return;
-    const ctes = (node.cte_map as { map?: unknown[] } | undefined)?.map;
-    if (Array.isArray(ctes) && ctes.length > 0) ok = false;
     for (const [key, value] of Object.entries(node)) {
       if (NAMING_KEYS.has(key) || (key === 'table_name' && node.type === 'BASE_TABLE')) continue;
       if (named(value)) ok = false;
       if (Array.isArray(value) && value.some(named)) ok = false;
     }
-    if (typeof node.type === 'string' && node.type.endsWith('_NODE') && 'modifiers' in node) {
-      // A query node (a CTE's or a recursive one is not plain).
-      if (node.type !== 'SELECT_NODE' && node.type !== 'SET_OPERATION_NODE') ok = false;
-    } else if (node.type === 'BASE_TABLE') {
-      const plain = node.schema_name === '' && node.catalog_name === '' && (node.at_clause ?? null) === null;
+    const part = plainReadPart(node);
+    if (part === 'refused') ok = false;
+    else if (part === 'table') {
       const location = node.query_location;
-      if (!plain || !named(node.table_name) || typeof location !== 'number' || !Number.isSafeInteger(location) || typeof node.alias !== 'string') {
+      if (!named(node.table_name) || typeof location !== 'number' || !Number.isSafeInteger(location) || typeof node.alias !== 'string') {
         ok = false;
         return;
       }
@@ -94,9 +88,6 @@ function viewReferences(statements: readonly unknown[], views: ReadonlyMap<strin
       // A reference DuckDB repeats in its parse is one place in the text.
       if (seen && (seen.name !== ref.name || seen.alias !== ref.alias)) ok = false;
       refs.set(location, ref);
-    } else if (!('class' in node) && 'sample' in node && typeof node.type === 'string' && !PLAIN_REFS.has(node.type)) {
-      // Another table reference (expressions have a class): a table function, VALUES, PIVOT, SHOW.
-      ok = false;
     }
   });
   return ok ? [...refs.values()] : null;
